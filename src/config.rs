@@ -1,0 +1,274 @@
+//! Loads and validates the TOML configuration file.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+
+/// The whole configuration file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// SQLite database file; relative paths are relative to the config file's folder.
+    #[serde(default = "default_database")]
+    pub database: PathBuf,
+    /// Folder that receives one Markdown file per article; same path rule.
+    #[serde(default = "default_output_dir")]
+    pub output_dir: PathBuf,
+    /// HTTP client settings shared by feeds and article pages.
+    #[serde(default)]
+    pub http: HttpConfig,
+    /// Values written into every file's front matter (Mainroad page parameters).
+    #[serde(default)]
+    pub hugo: HugoConfig,
+    /// The feeds to poll.
+    #[serde(default)]
+    pub feeds: Vec<FeedConfig>,
+    /// Site extraction rules; they take precedence over the built-in ones.
+    #[serde(default)]
+    pub rules: Vec<crate::extract::RuleSpec>,
+    /// Folder the config was read from; relative paths were resolved against it.
+    #[serde(skip)]
+    pub base_dir: PathBuf,
+}
+
+/// HTTP client settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpConfig {
+    /// Allow URLs that resolve to loopback, private, link-local or unspecified addresses.
+    pub allow_private_networks: bool,
+    /// User-Agent header; the default names feedmark and its version.
+    pub user_agent: String,
+    /// Seconds allowed to establish a connection.
+    pub connect_timeout_secs: u64,
+    /// Seconds allowed for a whole request, body included.
+    pub timeout_secs: u64,
+    /// Largest response body accepted, after decompression.
+    pub max_body_bytes: u64,
+    /// Redirects followed before giving up.
+    pub max_redirects: usize,
+    /// Requests in flight at once across all hosts.
+    pub concurrency: usize,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            allow_private_networks: false,
+            user_agent: crate::http::DEFAULT_USER_AGENT.to_string(),
+            connect_timeout_secs: 10,
+            timeout_secs: 30,
+            max_body_bytes: 15 * 1024 * 1024,
+            max_redirects: 10,
+            concurrency: 8,
+        }
+    }
+}
+
+/// Front-matter values that come from configuration rather than from the article.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct HugoConfig {
+    /// Default language when neither the feed config nor the feed itself gives one.
+    pub lang: String,
+    pub menu: String,
+    pub lead: String,
+    pub comments: bool,
+    pub authorbox: bool,
+    pub pager: bool,
+    pub toc: bool,
+    pub mathjax: bool,
+    pub sidebar: String,
+    pub widgets: Vec<String>,
+}
+
+impl Default for HugoConfig {
+    fn default() -> Self {
+        HugoConfig {
+            lang: "en".into(),
+            menu: String::new(),
+            lead: String::new(),
+            comments: false,
+            authorbox: false,
+            pager: true,
+            toc: false,
+            mathjax: false,
+            sidebar: "right".into(),
+            widgets: vec!["search".into(), "recent".into(), "taglist".into()],
+        }
+    }
+}
+
+/// One feed to poll.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FeedConfig {
+    /// Short name: used for categories, tags and the source-link text.
+    pub name: String,
+    /// Feed URL (http or https).
+    pub url: String,
+    /// Language written to front matter; else the feed's own, else `hugo.lang`.
+    #[serde(default)]
+    pub lang: Option<String>,
+    /// Cron line for the daemon; `None` uses the daemon's default.
+    #[serde(default)]
+    pub schedule: Option<String>,
+}
+
+fn default_database() -> PathBuf {
+    PathBuf::from("data/feedmark.db")
+}
+
+fn default_output_dir() -> PathBuf {
+    PathBuf::from("data/content/posts")
+}
+
+impl Config {
+    /// Reads, parses and validates the file at `path`, resolving relative paths against it.
+    pub fn load(path: &Path) -> Result<Config> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::Config {
+            path: path.to_path_buf(),
+            message: format!("cannot read: {e}"),
+        })?;
+        let base = path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
+        Config::parse(&text, &base).map_err(|message| Error::Config {
+            path: path.to_path_buf(),
+            message,
+        })
+    }
+
+    /// Parses config text; `base_dir` anchors relative paths. Errors are one-line messages.
+    pub fn parse(text: &str, base_dir: &Path) -> std::result::Result<Config, String> {
+        let mut config: Config = toml::from_str(text).map_err(|e| describe_toml_error(&e))?;
+        config.base_dir = base_dir.to_path_buf();
+        config.database = resolve(base_dir, &config.database);
+        config.output_dir = resolve(base_dir, &config.output_dir);
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> std::result::Result<(), String> {
+        let mut seen = HashSet::new();
+        for feed in &self.feeds {
+            validate_name(&feed.name)?;
+            if !seen.insert(feed.name.to_ascii_lowercase()) {
+                return Err(format!("feed name `{}` is used twice", feed.name));
+            }
+            let url = url::Url::parse(&feed.url)
+                .map_err(|e| format!("feed `{}`: url `{}`: {e}", feed.name, feed.url))?;
+            if !matches!(url.scheme(), "http" | "https") {
+                return Err(format!(
+                    "feed `{}`: url `{}`: only http and https are supported",
+                    feed.name, feed.url
+                ));
+            }
+        }
+        for rule in &self.rules {
+            crate::extract::rules::validate(rule)?;
+        }
+        if self.http.max_redirects > 50 || self.http.concurrency == 0 {
+            return Err("http: max_redirects must be ≤ 50 and concurrency ≥ 1".into());
+        }
+        Ok(())
+    }
+
+    /// The feed called `name`, if configured.
+    pub fn feed(&self, name: &str) -> Option<&FeedConfig> {
+        self.feeds.iter().find(|f| f.name == name)
+    }
+}
+
+/// A feed name becomes a taxonomy term and part of paths: keep it to a safe alphabet.
+fn validate_name(name: &str) -> std::result::Result<(), String> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && !name.starts_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "feed name `{name}`: use 1-64 letters, digits, `-`, `_` or `.` (not leading)"
+        ))
+    }
+}
+
+fn resolve(base: &Path, p: &Path) -> PathBuf {
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        base.join(p)
+    }
+}
+
+/// Turns toml's multi-line report into one line that still names the line, column and key.
+fn describe_toml_error(e: &toml::de::Error) -> String {
+    let message = e.message().trim().to_string();
+    match e.span() {
+        Some(span) => format!("{message} (at {})", line_col(e, span.start)),
+        None => message,
+    }
+}
+
+fn line_col(e: &toml::de::Error, _offset: usize) -> String {
+    // toml's Display starts with "TOML parse error at line L, column C"; reuse its numbers.
+    let full = e.to_string();
+    full.lines()
+        .next()
+        .and_then(|l| l.strip_prefix("TOML parse error at "))
+        .unwrap_or("unknown position")
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_key_names_key_and_line() {
+        let err = Config::parse(
+            "database = \"x.db\"\n\n[http]\nallow_privat = true\n",
+            Path::new("/c"),
+        )
+        .unwrap_err();
+        assert!(err.contains("allow_privat"), "{err}");
+        assert!(err.contains("line 4"), "{err}");
+    }
+
+    #[test]
+    fn relative_paths_follow_the_config_folder() {
+        let c = Config::parse("database = \"d/f.db\"\n", Path::new("/etc/feedmark")).unwrap();
+        assert_eq!(c.database, PathBuf::from("/etc/feedmark/d/f.db"));
+        assert_eq!(
+            c.output_dir,
+            PathBuf::from("/etc/feedmark/data/content/posts")
+        );
+        let c = Config::parse("database = \"/var/f.db\"\n", Path::new("/etc")).unwrap();
+        assert_eq!(c.database, PathBuf::from("/var/f.db"));
+    }
+
+    #[test]
+    fn rejects_bad_feed_names_and_urls() {
+        let bad = |s: &str| Config::parse(s, Path::new(".")).unwrap_err();
+        assert!(bad("[[feeds]]\nname = \"../x\"\nurl = \"https://a/\"\n").contains("../x"));
+        assert!(bad("[[feeds]]\nname = \"a\"\nurl = \"ftp://a/\"\n").contains("http"));
+        assert!(bad("[[feeds]]\nname = \"a\"\nurl = \"https://a/\"\n[[feeds]]\nname = \"a\"\nurl = \"https://b/\"\n").contains("twice"));
+    }
+
+    #[test]
+    fn shipped_configs_parse() {
+        for file in ["config/example.toml", "config/feedmark.toml"] {
+            let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
+            let c = Config::load(&path).unwrap_or_else(|e| panic!("{e}"));
+            assert!(!c.feeds.is_empty(), "{file} has feeds");
+        }
+    }
+}

@@ -1,0 +1,108 @@
+//! The library's error type: what failed, for which feed or URL, and whether a retry may help.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong inside feedmark's library.
+///
+/// Each variant carries enough context (file, URL, feed name) for a one-line message that a
+/// user can act on; [`Error::is_retryable`] tells a scheduler whether trying later may succeed.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The configuration file could not be read or is invalid.
+    #[error("config {path}: {message}")]
+    Config { path: PathBuf, message: String },
+
+    /// A URL was refused before any request was made (scheme, private address, syntax).
+    #[error("{url}: refused: {reason}")]
+    Refused { url: String, reason: String },
+
+    /// The connection failed or timed out.
+    #[error("{url}: {message}")]
+    Network {
+        url: String,
+        message: String,
+        timeout: bool,
+    },
+
+    /// The server answered with an HTTP error status.
+    #[error("{url}: HTTP {status}")]
+    Status {
+        url: String,
+        status: u16,
+        retry_after: Option<u64>,
+    },
+
+    /// The response body was larger than the configured cap.
+    #[error("{url}: body larger than the {limit}-byte limit")]
+    TooLarge { url: String, limit: u64 },
+
+    /// Too many redirects, or a redirect without a usable Location.
+    #[error("{url}: {message}")]
+    Redirect { url: String, message: String },
+
+    /// The document is not a feed feedmark can read.
+    #[error("not a readable feed: {0}")]
+    Parse(String),
+
+    /// The SQLite store failed.
+    #[error("database: {0}")]
+    Store(#[from] rusqlite::Error),
+
+    /// A database file feedmark does not understand (newer schema, broken migration).
+    #[error("database {path}: {message}")]
+    Schema { path: PathBuf, message: String },
+
+    /// A file could not be written or read.
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    /// True when the same operation may succeed later (timeouts, 5xx, 429, connection errors).
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Network { .. } => true,
+            Error::Status { status, .. } => *status == 429 || *status >= 500,
+            Error::Store(_) | Error::Io { .. } => true,
+            Error::Config { .. }
+            | Error::Refused { .. }
+            | Error::TooLarge { .. }
+            | Error::Redirect { .. }
+            | Error::Parse(_)
+            | Error::Schema { .. } => false,
+        }
+    }
+
+    /// Wraps an I/O error with the path it concerns.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+/// The library's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retryable_classification() {
+        let s = |status| Error::Status {
+            url: "u".into(),
+            status,
+            retry_after: None,
+        };
+        assert!(s(503).is_retryable());
+        assert!(s(429).is_retryable());
+        assert!(!s(404).is_retryable());
+        assert!(!Error::Parse("x".into()).is_retryable());
+    }
+}

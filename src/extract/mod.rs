@@ -1,0 +1,129 @@
+//! Finds an article's body in its page: a site rule first, then the generic extractor.
+
+mod clean;
+mod generic;
+pub mod rules;
+
+use scraper::Html;
+use url::Url;
+
+use crate::markdown::{self, Mode};
+pub use rules::{RuleSpec, Rules};
+
+/// An extracted article body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Extracted {
+    pub markdown: String,
+    pub text: String,
+    /// What produced it: `rule:<name>`, `generic`, `feed` or `none`.
+    pub method: String,
+}
+
+impl Extracted {
+    fn new(markdown: String, text: String, method: impl Into<String>) -> Option<Extracted> {
+        (!text.trim().is_empty()).then(|| Extracted {
+            markdown,
+            text,
+            method: method.into(),
+        })
+    }
+
+    /// An empty body, for items with neither a usable page nor feed content.
+    pub fn none() -> Extracted {
+        Extracted {
+            markdown: String::new(),
+            text: String::new(),
+            method: "none".into(),
+        }
+    }
+}
+
+/// Extracts the body of `html`, downloaded from `url`. `None` when nothing usable was found.
+pub fn extract_page(html: &str, url: &Url, rules: &Rules) -> Option<Extracted> {
+    if let Some(rule) = url.host_str().and_then(|h| rules.for_host(h)) {
+        if let Some(found) = apply_rule(html, url, rule) {
+            return Some(found);
+        }
+        tracing::warn!(rule = %rule.name, %url, "site rule matched no content; using the generic extractor");
+    }
+    generic::extract(html, url)
+}
+
+/// The body from the feed's own content or description (the fallback when the page fails).
+pub fn from_feed(content_html: Option<&str>, base: Option<&Url>) -> Option<Extracted> {
+    let html = content_html?;
+    let md = markdown::render_fragment(html, base, Mode::Markdown);
+    let text = markdown::render_fragment(html, base, Mode::Text);
+    Extracted::new(md, text, "feed")
+}
+
+fn apply_rule(html: &str, url: &Url, rule: &rules::SiteRule) -> Option<Extracted> {
+    let mut doc = Html::parse_document(html);
+    let bodies = rule.body.iter().find_map(|sel| {
+        let ids: Vec<_> = doc.select(sel).map(|e| e.id()).collect();
+        (!ids.is_empty()).then_some(ids)
+    })?;
+    let bodies = clean::outermost(&doc, bodies);
+    clean::remove_matching(&mut doc, &bodies, &rule.strip);
+    clean::remove_boilerplate(&mut doc, &bodies);
+    let render = |mode| {
+        bodies
+            .iter()
+            .filter_map(|id| doc.tree.get(*id).and_then(scraper::ElementRef::wrap))
+            .map(|el| markdown::render(el, Some(url), mode))
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join("\n\n")
+    };
+    Extracted::new(
+        render(Mode::Markdown),
+        render(Mode::Text),
+        format!("rule:{}", rule.name),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PAGE: &str = r#"<html><body><nav>Menu</nav><div class="article__text">
+        <p>First <a href="/x">link</a>.</p><div class="ad-unit">BUY</div>
+        <div class="newsletter-signup"><p>Sign up for our newsletter</p></div>
+        <p>Second.</p></div><footer>Copyright</footer></body></html>"#;
+
+    #[test]
+    fn site_rule_takes_the_body_and_strips_boxes() {
+        let rules = Rules::new(&[]).unwrap();
+        let url = Url::parse("https://thehill.com/policy/1-x/").unwrap();
+        let e = extract_page(PAGE, &url, &rules).unwrap();
+        assert_eq!(e.method, "rule:thehill");
+        assert_eq!(
+            e.markdown,
+            "First [link](https://thehill.com/x).\n\nSecond."
+        );
+        assert_eq!(e.text, "First link.\n\nSecond.");
+    }
+
+    #[test]
+    fn falls_back_to_generic_when_rule_misses() {
+        let rules = Rules::new(&[]).unwrap();
+        let url = Url::parse("https://thehill.com/redesigned/").unwrap();
+        let para = "This is a long enough paragraph of real article text, with commas, and more words to count. ".repeat(6);
+        let page = format!(
+            "<html><body><nav><a href='/'>Home</a></nav><article><h1>T</h1><p>{para}</p><p>{para}</p></article></body></html>"
+        );
+        let e = extract_page(&page, &url, &rules).unwrap();
+        assert_eq!(e.method, "generic");
+        assert!(e.text.contains("long enough paragraph"));
+    }
+
+    #[test]
+    fn feed_fallback() {
+        assert_eq!(
+            from_feed(Some("<p>Hi &amp; bye</p>"), None).unwrap().text,
+            "Hi & bye"
+        );
+        assert!(from_feed(Some("  "), None).is_none());
+        assert!(from_feed(None, None).is_none());
+    }
+}

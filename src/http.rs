@@ -1,0 +1,293 @@
+//! Downloads feeds and pages: timeouts, size cap, redirects followed by hand, private-address guard.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::header::{self, HeaderMap};
+use reqwest::{StatusCode, Url};
+use tokio::sync::Semaphore;
+
+use crate::config::HttpConfig;
+use crate::error::{Error, Result};
+use crate::netguard;
+
+/// The User-Agent sent unless the config sets another: names the software and its version.
+pub const DEFAULT_USER_AGENT: &str = concat!(
+    "feedmark/",
+    env!("CARGO_PKG_VERSION"),
+    " (self-hosted feed aggregator)"
+);
+
+/// Validators from an earlier response, sent back for a conditional GET.
+#[derive(Debug, Default, Clone)]
+pub struct Validators {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+/// One redirect hop that was followed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hop {
+    pub from: String,
+    pub to: String,
+    pub status: u16,
+}
+
+/// A finished download.
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    /// The URL that finally answered (after redirects).
+    pub url: Url,
+    /// Redirects followed, in order.
+    pub redirects: Vec<Hop>,
+    /// True on 304 Not Modified: `body` is empty and the old content still holds.
+    pub not_modified: bool,
+    pub validators: Validators,
+    pub content_type: Option<String>,
+    /// Seconds from Cache-Control max-age, when present.
+    pub max_age: Option<u64>,
+    pub body: Vec<u8>,
+}
+
+/// The shared HTTP client for feeds and article pages.
+#[derive(Clone)]
+pub struct HttpClient {
+    client: reqwest::Client,
+    config: Arc<HttpConfig>,
+    slots: Arc<Semaphore>,
+}
+
+impl HttpClient {
+    /// Builds a client from the `[http]` settings.
+    pub fn new(config: &HttpConfig) -> Result<HttpClient> {
+        let mut builder = reqwest::Client::builder()
+            .user_agent(config.user_agent.clone())
+            .connect_timeout(Duration::from_secs(config.connect_timeout_secs))
+            .timeout(Duration::from_secs(config.timeout_secs))
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy();
+        if !config.allow_private_networks {
+            builder = builder.dns_resolver(Arc::new(netguard::PublicOnlyResolver));
+        }
+        let client = builder.build().map_err(|e| Error::Network {
+            url: String::new(),
+            message: format!("cannot build HTTP client: {e}"),
+            timeout: false,
+        })?;
+        Ok(HttpClient {
+            client,
+            config: Arc::new(config.clone()),
+            slots: Arc::new(Semaphore::new(config.concurrency)),
+        })
+    }
+
+    /// GETs `url`, following redirects and sending `validators` for a conditional request.
+    pub async fn get(&self, url: &str, validators: Option<&Validators>) -> Result<Fetched> {
+        let _slot = self.slots.acquire().await.map_err(|_| Error::Network {
+            url: url.to_string(),
+            message: "client is shutting down".into(),
+            timeout: false,
+        })?;
+        let mut current = self.check_url(url)?;
+        let mut redirects = Vec::new();
+        loop {
+            let response = self.send(&current, validators).await?;
+            let status = response.status();
+            if status.is_redirection() && status != StatusCode::NOT_MODIFIED {
+                let next = self.redirect_target(&current, &response, redirects.len())?;
+                redirects.push(Hop {
+                    from: current.to_string(),
+                    to: next.to_string(),
+                    status: status.as_u16(),
+                });
+                current = next;
+                continue;
+            }
+            return self.finish(current, redirects, response).await;
+        }
+    }
+
+    fn check_url(&self, url: &str) -> Result<Url> {
+        let parsed = Url::parse(url).map_err(|e| Error::Refused {
+            url: url.to_string(),
+            reason: format!("invalid URL: {e}"),
+        })?;
+        netguard::check_url(&parsed, self.config.allow_private_networks)?;
+        Ok(parsed)
+    }
+
+    async fn send(&self, url: &Url, validators: Option<&Validators>) -> Result<reqwest::Response> {
+        let mut request = self
+            .client
+            .get(url.clone())
+            .header(header::ACCEPT_ENCODING, "br, gzip, deflate");
+        if let Some(v) = validators {
+            if let Some(etag) = &v.etag {
+                request = request.header(header::IF_NONE_MATCH, etag);
+            }
+            if let Some(lm) = &v.last_modified {
+                request = request.header(header::IF_MODIFIED_SINCE, lm);
+            }
+        }
+        request
+            .send()
+            .await
+            .map_err(|e| network_error(url.as_str(), &e))
+    }
+
+    fn redirect_target(
+        &self,
+        from: &Url,
+        response: &reqwest::Response,
+        hops: usize,
+    ) -> Result<Url> {
+        if hops >= self.config.max_redirects {
+            return Err(Error::Redirect {
+                url: from.to_string(),
+                message: format!("more than {} redirects", self.config.max_redirects),
+            });
+        }
+        let location = response
+            .headers()
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(|| Error::Redirect {
+                url: from.to_string(),
+                message: format!("HTTP {} without a Location header", response.status()),
+            })?;
+        let next = from.join(location).map_err(|e| Error::Redirect {
+            url: from.to_string(),
+            message: format!("bad Location `{location}`: {e}"),
+        })?;
+        self.check_url(next.as_str())
+    }
+
+    async fn finish(
+        &self,
+        url: Url,
+        redirects: Vec<Hop>,
+        mut response: reqwest::Response,
+    ) -> Result<Fetched> {
+        let status = response.status();
+        let headers = response.headers().clone();
+        if status == StatusCode::NOT_MODIFIED {
+            return Ok(fetched(url, redirects, &headers, true, Vec::new()));
+        }
+        if !status.is_success() {
+            return Err(Error::Status {
+                url: url.to_string(),
+                status: status.as_u16(),
+                retry_after: retry_after(&headers),
+            });
+        }
+        let limit = self.config.max_body_bytes;
+        let too_large = || Error::TooLarge {
+            url: url.to_string(),
+            limit,
+        };
+        if response.content_length().is_some_and(|n| n > limit) {
+            return Err(too_large());
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| network_error(url.as_str(), &e))?
+        {
+            if body.len() as u64 + chunk.len() as u64 > limit {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(fetched(url, redirects, &headers, false, body))
+    }
+}
+
+fn fetched(
+    url: Url,
+    redirects: Vec<Hop>,
+    headers: &HeaderMap,
+    not_modified: bool,
+    body: Vec<u8>,
+) -> Fetched {
+    let text = |name: header::HeaderName| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    Fetched {
+        url,
+        redirects,
+        not_modified,
+        validators: Validators {
+            etag: text(header::ETAG),
+            last_modified: text(header::LAST_MODIFIED),
+        },
+        content_type: text(header::CONTENT_TYPE),
+        max_age: text(header::CACHE_CONTROL).and_then(|v| max_age(&v)),
+        body,
+    }
+}
+
+/// Seconds in `max-age=N` of a Cache-Control value.
+fn max_age(value: &str) -> Option<u64> {
+    value
+        .split(',')
+        .filter_map(|d| d.trim().strip_prefix("max-age="))
+        .find_map(|n| n.trim_matches('"').parse().ok())
+}
+
+/// Retry-After as seconds: either a number or an HTTP date.
+fn retry_after(headers: &HeaderMap) -> Option<u64> {
+    let value = headers.get(header::RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(secs);
+    }
+    let when = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    let delta = when.timestamp() - chrono::Utc::now().timestamp();
+    Some(delta.max(0) as u64)
+}
+
+/// One readable line for a reqwest failure, with the guard's refusal surfaced as such.
+fn network_error(url: &str, e: &reqwest::Error) -> Error {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    let mut deepest = e.to_string();
+    while let Some(err) = source {
+        if let Some(refusal) = err.downcast_ref::<netguard::PrivateAddress>() {
+            return Error::Refused {
+                url: url.to_string(),
+                reason: refusal.to_string(),
+            };
+        }
+        deepest = err.to_string();
+        source = err.source();
+    }
+    let timeout = e.is_timeout();
+    let message = if timeout {
+        "timed out".to_string()
+    } else if e.is_connect() {
+        format!("cannot connect: {deepest}")
+    } else {
+        deepest
+    };
+    Error::Network {
+        url: url.to_string(),
+        message,
+        timeout,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_cache_headers() {
+        assert_eq!(max_age("public, max-age=300"), Some(300));
+        assert_eq!(max_age("no-cache"), None);
+        let mut h = HeaderMap::new();
+        h.insert(header::RETRY_AFTER, "120".parse().unwrap());
+        assert_eq!(retry_after(&h), Some(120));
+    }
+}

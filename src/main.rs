@@ -1,0 +1,150 @@
+//! The feedmark command line: parses arguments, sets up logging, calls the library.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use feedmark::extract::{self, Rules};
+use feedmark::{Config, Pipeline, Store};
+
+#[derive(Parser)]
+#[command(
+    name = "feedmark",
+    version,
+    about = "Feeds to full-text Hugo Markdown, deduplicated in SQLite"
+)]
+struct Cli {
+    /// Configuration file.
+    #[arg(
+        long,
+        global = true,
+        env = "FEEDMARK_CONFIG",
+        default_value = "config/feedmark.toml"
+    )]
+    config: PathBuf,
+    /// Log format on stderr.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq)]
+enum BodyFormat {
+    Markdown,
+    Text,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Poll every feed (or one) once, store new articles, write their files, exit.
+    Fetch {
+        /// Only this feed (its `name` in the config).
+        #[arg(long)]
+        feed: Option<String>,
+    },
+    /// Extract the article body of one saved page; never touches the network.
+    Extract {
+        /// The URL the page was downloaded from (for site rules and absolute links).
+        #[arg(long)]
+        url: String,
+        /// The saved page; standard input when absent.
+        #[arg(long)]
+        html: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = BodyFormat::Markdown)]
+        format: BodyFormat,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.log_format);
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("FEEDMARK_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Fetch { feed } => fetch(&cli.config, feed.as_deref()),
+        Command::Extract { url, html, format } => {
+            extract_one(&cli.config, &url, html.as_deref(), format)
+        }
+    }
+}
+
+fn fetch(config_path: &Path, feed: Option<&str>) -> Result<ExitCode> {
+    let config = Config::load(config_path)?;
+    let mut store = Store::open(&config.database)
+        .with_context(|| format!("opening database {}", config.database.display()))?;
+    let pipeline = Pipeline::new(config)?;
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    let summary = runtime.block_on(pipeline.fetch(&mut store, feed))?;
+    println!("{summary}");
+    Ok(if summary.feeds_failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn extract_one(
+    config_path: &Path,
+    url: &str,
+    html: Option<&Path>,
+    format: BodyFormat,
+) -> Result<ExitCode> {
+    let page_url = url::Url::parse(url).with_context(|| format!("--url {url}"))?;
+    let bytes = match html {
+        Some(path) => std::fs::read(path).with_context(|| format!("reading {}", path.display()))?,
+        None => {
+            let mut buf = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut buf)
+                .context("reading standard input")?;
+            buf
+        }
+    };
+    // The config's own rules apply when there is a config; without one, the built-in rules.
+    let user_rules = if config_path.exists() {
+        Config::load(config_path)?.rules
+    } else {
+        Vec::new()
+    };
+    let rules = Rules::new(&user_rules).map_err(anyhow::Error::msg)?;
+    let html = feedmark::charset::decode_html(&bytes, None);
+    if let Some(found) = extract::extract_page(&html, &page_url, &rules) {
+        let body = if format == BodyFormat::Text {
+            found.text
+        } else {
+            found.markdown
+        };
+        println!("{body}");
+    }
+    Ok(ExitCode::SUCCESS)
+}

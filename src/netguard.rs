@@ -1,0 +1,204 @@
+//! Decides which addresses feedmark may connect to: no private networks unless allowed.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use reqwest::Url;
+use reqwest::dns::{Addrs, Name, Resolve, Resolving};
+
+use crate::error::{Error, Result};
+
+/// Refusal raised inside the resolver; the HTTP layer turns it into [`Error::Refused`].
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{host} resolves to a non-public address ({ip}); set http.allow_private_networks = true to allow it"
+)]
+pub struct PrivateAddress {
+    pub host: String,
+    pub ip: IpAddr,
+}
+
+/// Checks a URL before any request: scheme, and hosts that are IP literals.
+///
+/// Host names are checked after resolution by [`PublicOnlyResolver`], which also covers
+/// names that point at private addresses and DNS answers that change between checks.
+pub fn check_url(url: &Url, allow_private: bool) -> Result<()> {
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(Error::Refused {
+            url: url.to_string(),
+            reason: format!(
+                "scheme `{}` is not allowed (only http and https)",
+                url.scheme()
+            ),
+        });
+    }
+    let ip = match url.host() {
+        None => {
+            return Err(Error::Refused {
+                url: url.to_string(),
+                reason: "no host".into(),
+            });
+        }
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip),
+        Some(url::Host::Domain(_)) => return Ok(()),
+    };
+    if !allow_private && !is_public(ip) {
+        return Err(Error::Refused {
+            url: url.to_string(),
+            reason: format!(
+                "{ip} is not a public address; set http.allow_private_networks = true to allow it"
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// True for addresses on the public internet; false for loopback, private, link-local,
+/// unspecified, shared (CGNAT), multicast, broadcast and documentation ranges.
+pub fn is_public(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => is_public_v4(v4),
+        IpAddr::V6(v6) => is_public_v6(v6),
+    }
+}
+
+fn is_public_v4(ip: Ipv4Addr) -> bool {
+    let [a, b, c, _] = ip.octets();
+    let shared = a == 100 && (64..128).contains(&b);
+    let benchmarking = a == 198 && (b == 18 || b == 19);
+    let reserved = a >= 240;
+    let ietf = a == 192 && b == 0 && c == 0;
+    !(ip.is_loopback()
+        || ip.is_private()
+        || ip.is_link_local()
+        || ip.is_unspecified()
+        || ip.is_broadcast()
+        || ip.is_multicast()
+        || ip.is_documentation()
+        || a == 0
+        || shared
+        || benchmarking
+        || reserved
+        || ietf)
+}
+
+fn is_public_v6(ip: Ipv6Addr) -> bool {
+    if let Some(v4) = ip.to_ipv4_mapped() {
+        return is_public_v4(v4);
+    }
+    let seg = ip.segments();
+    // IPv4-compatible (::a.b.c.d, deprecated) and NAT64 (64:ff9b::/96) embed an IPv4 address.
+    if seg[..6] == [0, 0, 0, 0, 0, 0] || seg[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+        let v4 = Ipv4Addr::new(
+            (seg[6] >> 8) as u8,
+            seg[6] as u8,
+            (seg[7] >> 8) as u8,
+            seg[7] as u8,
+        );
+        return !ip.is_unspecified() && !ip.is_loopback() && is_public_v4(v4);
+    }
+    let unique_local = (seg[0] & 0xfe00) == 0xfc00;
+    let link_local = (seg[0] & 0xffc0) == 0xfe80;
+    let site_local = (seg[0] & 0xffc0) == 0xfec0;
+    let documentation = seg[0] == 0x2001 && seg[1] == 0x0db8;
+    !(ip.is_loopback()
+        || ip.is_unspecified()
+        || ip.is_multicast()
+        || unique_local
+        || link_local
+        || site_local
+        || documentation)
+}
+
+/// A DNS resolver that drops non-public answers and refuses names that have only those.
+#[derive(Debug, Default)]
+pub struct PublicOnlyResolver;
+
+impl Resolve for PublicOnlyResolver {
+    fn resolve(&self, name: Name) -> Resolving {
+        let host = name.as_str().to_string();
+        Box::pin(async move {
+            let addrs: Vec<_> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let public: Vec<_> = addrs
+                .iter()
+                .copied()
+                .filter(|a| is_public(a.ip()))
+                .collect();
+            if public.is_empty() {
+                if let Some(first) = addrs.first() {
+                    let refusal = PrivateAddress {
+                        host,
+                        ip: first.ip(),
+                    };
+                    return Err(Box::new(refusal) as Box<dyn std::error::Error + Send + Sync>);
+                }
+            }
+            let iter: Addrs = Box::new(public.into_iter());
+            Ok(iter)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn public(s: &str) -> bool {
+        is_public(s.parse().unwrap())
+    }
+
+    #[test]
+    fn classifies_addresses() {
+        for private in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "0.0.0.0",
+            "100.64.0.1",
+            "::1",
+            "::",
+            "fe80::1",
+            "fd00::1",
+            "::ffff:127.0.0.1",
+            "::ffff:10.0.0.1",
+            "::127.0.0.1",
+            "64:ff9b::a9fe:a9fe",
+        ] {
+            assert!(!public(private), "{private} should be private");
+        }
+        for ok in [
+            "93.184.216.34",
+            "1.1.1.1",
+            "2606:4700::1111",
+            "::ffff:8.8.8.8",
+        ] {
+            assert!(public(ok), "{ok} should be public");
+        }
+    }
+
+    #[test]
+    fn refuses_literal_and_odd_ip_spellings() {
+        for url in [
+            "http://127.0.0.1/",
+            "http://2130706433/",
+            "http://0x7f.1/",
+            "http://0177.0.0.1/",
+            "http://[::ffff:127.0.0.1]/",
+            "http://[::1]:8080/feed",
+            "http://169.254.169.254/latest/meta-data/",
+        ] {
+            let u = Url::parse(url).unwrap();
+            assert!(check_url(&u, false).is_err(), "{url} should be refused");
+            assert!(
+                check_url(&u, true).is_ok(),
+                "{url} allowed when private networks are"
+            );
+        }
+        let ftp = Url::parse("ftp://example.com/").unwrap();
+        assert!(check_url(&ftp, true).is_err());
+        let file = Url::parse("file:///etc/passwd").unwrap();
+        assert!(check_url(&file, true).is_err());
+    }
+}

@@ -1,0 +1,213 @@
+//! Writes article files: Hugo/Mainroad front matter, body and source link, atomically.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+
+use crate::config::HugoConfig;
+use crate::error::{Error, Result};
+use crate::text::slugify;
+
+/// Everything one Markdown file shows.
+#[derive(Debug, Clone)]
+pub struct Page<'a> {
+    pub title: &'a str,
+    pub date: DateTime<Utc>,
+    /// Plain text of the body (for the summary).
+    pub text: &'a str,
+    pub markdown: &'a str,
+    pub feed_name: &'a str,
+    pub lang: &'a str,
+    pub thumbnail: &'a str,
+    pub url: &'a str,
+    pub hugo: &'a HugoConfig,
+}
+
+/// Words of article text in `summary` before the `...`.
+pub const SUMMARY_WORDS: usize = 50;
+
+/// Renders the whole file: front matter in the reference's field order, body, source link.
+pub fn render(page: &Page<'_>) -> String {
+    let h = page.hugo;
+    let mut out = String::with_capacity(page.markdown.len() + 1024);
+    out.push_str("---\n");
+    field(&mut out, "title", page.title);
+    field(
+        &mut out,
+        "date",
+        &page.date.format("%Y-%m-%d %H:%M:%S").to_string(),
+    );
+    field(
+        &mut out,
+        "summary",
+        &crate::markdown::summary(page.text, SUMMARY_WORDS),
+    );
+    list(&mut out, "categories", &[page.feed_name]);
+    list(&mut out, "lang", &[page.lang]);
+    list(&mut out, "translations", &[page.lang]);
+    list(&mut out, "tags", &[page.feed_name]);
+    field(&mut out, "menu", &h.menu);
+    field(&mut out, "thumbnail", page.thumbnail);
+    field(&mut out, "lead", &h.lead);
+    flag(&mut out, "comments", h.comments);
+    flag(&mut out, "authorbox", h.authorbox);
+    flag(&mut out, "pager", h.pager);
+    flag(&mut out, "toc", h.toc);
+    flag(&mut out, "mathjax", h.mathjax);
+    field(&mut out, "sidebar", &h.sidebar);
+    let widgets: Vec<&str> = h.widgets.iter().map(String::as_str).collect();
+    list(&mut out, "widgets", &widgets);
+    out.push_str("---\n\n");
+    if !page.markdown.trim().is_empty() {
+        out.push_str(page.markdown.trim_end());
+        out.push_str("\n\n");
+    }
+    let link = page
+        .url
+        .replace('(', "%28")
+        .replace(')', "%29")
+        .replace(' ', "%20");
+    out.push_str(&format!("[{}]({link})\n", page.feed_name));
+    out
+}
+
+fn field(out: &mut String, key: &str, value: &str) {
+    out.push_str(&format!("{key}: {}\n", yaml_quote(value)));
+}
+
+fn flag(out: &mut String, key: &str, value: bool) {
+    out.push_str(&format!("{key}: {value}\n"));
+}
+
+fn list(out: &mut String, key: &str, values: &[&str]) {
+    out.push_str(&format!("{key}:\n"));
+    for v in values {
+        out.push_str(&format!("  - {}\n", yaml_quote(v)));
+    }
+}
+
+/// A YAML double-quoted scalar that every YAML reader (Hugo's included) reads back as `s`,
+/// except that line breaks, tabs and other non-printable characters become spaces.
+pub fn yaml_quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            c if !yaml_printable(c) => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// YAML's printable set, less TAB and line breaks (which some Hugo versions mishandle).
+fn yaml_printable(c: char) -> bool {
+    matches!(c, '\u{20}'..='\u{7e}' | '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..)
+        && !matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}')
+}
+
+/// A stable, unique, safe file name: `YYYY-MM-DD-<slug>-<hash>.md`, only `[a-z0-9-]`.
+pub fn file_name(date: DateTime<Utc>, title: &str, key_hash: &str) -> String {
+    let slug = slugify(title, 60);
+    let hash: String = key_hash
+        .chars()
+        .filter(|c| c.is_ascii_hexdigit())
+        .take(10)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let day = date.format("%Y-%m-%d");
+    if slug.is_empty() {
+        format!("{day}-{hash}.md")
+    } else {
+        format!("{day}-{slug}-{hash}.md")
+    }
+}
+
+/// Prefix of temporary files; anything with it in the output folder is a leftover.
+const TEMP_PREFIX: &str = ".feedmark-";
+
+/// Writes `contents` to `dir/name` through a temporary file and a rename, so a crash never
+/// leaves a half-written file. Returns false (and writes nothing) when the file already holds
+/// exactly these bytes.
+pub fn write_atomic(dir: &Path, name: &str, contents: &str) -> Result<bool> {
+    let path = dir.join(name);
+    if std::fs::read(&path).is_ok_and(|old| old == contents.as_bytes()) {
+        return Ok(false);
+    }
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(TEMP_PREFIX)
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(|e| Error::io(dir, e))?;
+    tmp.write_all(contents.as_bytes())
+        .and_then(|_| tmp.as_file().sync_all())
+        .map_err(|e| Error::io(tmp.path(), e))?;
+    tmp.persist(&path).map_err(|e| Error::io(&path, e.error))?;
+    Ok(true)
+}
+
+/// Removes temporary files a killed process left in `dir`; returns how many.
+pub fn remove_leftovers(dir: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    let leftovers: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(TEMP_PREFIX) && n.ends_with(".tmp"))
+        })
+        .collect();
+    leftovers
+        .iter()
+        .filter(|p| std::fs::remove_file(p).is_ok())
+        .count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn quoting() {
+        assert_eq!(yaml_quote("a \"b\" \\ c"), "\"a \\\"b\\\" \\\\ c\"");
+        assert_eq!(
+            yaml_quote("x\n---\ny\tz\u{7}"),
+            "\"x ---".to_string() + " y z \""
+        );
+    }
+
+    #[test]
+    fn file_names_are_safe_and_stable() {
+        let d = Utc.with_ymd_and_hms(2025, 2, 14, 0, 31, 2).unwrap();
+        let n = file_name(d, "Hegseth: ‘No betrayal’", "ABCDEF0123456789");
+        assert_eq!(n, "2025-02-14-hegseth-no-betrayal-abcdef0123.md");
+        assert_eq!(
+            file_name(d, "../../", "0123456789ab"),
+            "2025-02-14-0123456789.md"
+        );
+    }
+
+    #[test]
+    fn atomic_write_is_idempotent_and_cleans_up() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(write_atomic(dir.path(), "a.md", "x").unwrap());
+        assert!(!write_atomic(dir.path(), "a.md", "x").unwrap());
+        assert!(write_atomic(dir.path(), "a.md", "y").unwrap());
+        std::fs::write(dir.path().join(".feedmark-zz.tmp"), "partial").unwrap();
+        assert_eq!(remove_leftovers(dir.path()), 1);
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec!["a.md"]);
+    }
+}

@@ -1,0 +1,370 @@
+//! Runs one poll of the feeds: fetch → parse → dedup → download and extract → write → store.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeZone, Utc};
+use futures_util::StreamExt;
+use url::Url;
+
+use crate::config::{Config, FeedConfig};
+use crate::error::{Error, Result};
+use crate::extract::{self, Extracted, Rules};
+use crate::feed::{self, Item, ParsedFeed};
+use crate::http::{Fetched, HttpClient};
+use crate::identity::{canonical_url, item_key};
+use crate::output::{self, Page};
+use crate::store::{NewArticle, Store};
+
+/// What one poll did, for the closing summary line and the exit code.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Summary {
+    pub feeds_ok: usize,
+    pub feeds_failed: usize,
+    pub new_articles: usize,
+    pub files_written: usize,
+    /// `(feed name, message)` for every failed feed.
+    pub failures: Vec<(String, String)>,
+}
+
+impl std::fmt::Display for Summary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "feeds: {} ok, {} failed; new articles: {}; files written: {}",
+            self.feeds_ok, self.feeds_failed, self.new_articles, self.files_written
+        )
+    }
+}
+
+/// Everything a poll needs, built once from the config.
+pub struct Pipeline {
+    config: Config,
+    client: HttpClient,
+    rules: Arc<Rules>,
+}
+
+/// A feed that answered, with its items, waiting for them to be stored.
+struct Polled {
+    feed: FeedConfig,
+    feed_id: i64,
+    fetched: Fetched,
+    parsed: ParsedFeed,
+}
+
+/// A new item whose page is to be downloaded.
+struct Candidate {
+    feed: usize,
+    item: Item,
+    keys: Vec<String>,
+    urls: Vec<String>,
+    /// Other feeds (indexes into the polled list) that carried the same item in this poll.
+    also_in: Vec<usize>,
+}
+
+impl Pipeline {
+    /// Prepares the HTTP client and extraction rules for `config`.
+    pub fn new(config: Config) -> Result<Pipeline> {
+        let client = HttpClient::new(&config.http)?;
+        let rules = Rules::new(&config.rules).map_err(|message| Error::Config {
+            path: config.base_dir.clone(),
+            message,
+        })?;
+        Ok(Pipeline {
+            config,
+            client,
+            rules: Arc::new(rules),
+        })
+    }
+
+    /// Polls every configured feed (or only `only`) once and stores what is new.
+    pub async fn fetch(&self, store: &mut Store, only: Option<&str>) -> Result<Summary> {
+        let feeds: Vec<FeedConfig> = match only {
+            Some(name) => vec![
+                self.config
+                    .feed(name)
+                    .cloned()
+                    .ok_or_else(|| Error::Config {
+                        path: self.config.base_dir.clone(),
+                        message: format!("no feed named `{name}` in the config"),
+                    })?,
+            ],
+            None => self.config.feeds.clone(),
+        };
+        let removed = output::remove_leftovers(&self.config.output_dir);
+        if removed > 0 {
+            tracing::warn!("removed {removed} temporary files left by an interrupted run");
+        }
+        let mut summary = Summary::default();
+        let polled = self.poll_all(store, &feeds, &mut summary).await?;
+        let (candidates, failed_feeds) = self.dedup(store, &polled)?;
+        let mut feed_failed = failed_feeds;
+        self.download_and_store(store, &polled, candidates, &mut summary, &mut feed_failed)
+            .await;
+        for (i, p) in polled.iter().enumerate() {
+            if feed_failed[i] {
+                summary.feeds_failed += 1;
+                continue;
+            }
+            store.record_success(p.feed_id, &p.fetched.validators, p.parsed.title.as_deref())?;
+            summary.feeds_ok += 1;
+        }
+        Ok(summary)
+    }
+
+    /// Downloads and parses the feeds concurrently; failures are recorded and reported.
+    async fn poll_all(
+        &self,
+        store: &mut Store,
+        feeds: &[FeedConfig],
+        summary: &mut Summary,
+    ) -> Result<Vec<Polled>> {
+        let mut rows = Vec::new();
+        for f in feeds {
+            rows.push(store.upsert_feed(&f.name, &f.url)?);
+        }
+        let results: Vec<_> = futures_util::stream::iter(feeds.iter().zip(&rows))
+            .map(|(f, row)| async move {
+                let result = self.poll_one(&f.url, &row.validators).await;
+                (f.clone(), row.id, result)
+            })
+            .buffered(self.config.http.concurrency)
+            .collect()
+            .await;
+        let mut polled = Vec::new();
+        for (feed, feed_id, result) in results {
+            match result {
+                Ok((fetched, parsed)) => {
+                    tracing::info!(feed = %feed.name, items = parsed.items.len(), not_modified = fetched.not_modified, "polled");
+                    polled.push(Polled {
+                        feed,
+                        feed_id,
+                        fetched,
+                        parsed,
+                    });
+                }
+                Err(e) => {
+                    let message = e.to_string();
+                    tracing::error!(feed = %feed.name, "feed {}: {message}", feed.name);
+                    store.record_error(feed_id, &message)?;
+                    summary.feeds_failed += 1;
+                    summary.failures.push((feed.name.clone(), message));
+                }
+            }
+        }
+        Ok(polled)
+    }
+
+    async fn poll_one(
+        &self,
+        url: &str,
+        validators: &crate::http::Validators,
+    ) -> Result<(Fetched, ParsedFeed)> {
+        let fetched = self.client.get(url, Some(validators)).await?;
+        if fetched.not_modified {
+            return Ok((fetched, ParsedFeed::default()));
+        }
+        let parsed = feed::parse(
+            &fetched.body,
+            fetched.content_type.as_deref(),
+            Some(fetched.url.as_str()),
+        )
+        .map_err(|e| match e {
+            Error::Parse(m) => Error::Parse(format!("{}: {m}", fetched.url)),
+            other => other,
+        })?;
+        Ok((fetched, parsed))
+    }
+
+    /// Splits items into known (linked now, no download) and new candidates, merging items
+    /// that several feeds carry in this same poll.
+    fn dedup(&self, store: &mut Store, polled: &[Polled]) -> Result<(Vec<Candidate>, Vec<bool>)> {
+        let mut candidates: Vec<Candidate> = Vec::new();
+        let mut claimed: HashMap<String, usize> = HashMap::new();
+        for (fi, p) in polled.iter().enumerate() {
+            for item in &p.parsed.items {
+                let key = item_key(item, p.fetched.url.as_str());
+                let urls: Vec<String> = item
+                    .link
+                    .as_deref()
+                    .and_then(canonical_url)
+                    .into_iter()
+                    .collect();
+                let key_refs = [key.as_str()];
+                let url_refs: Vec<&str> = urls.iter().map(String::as_str).collect();
+                if let Some(id) = store.find_article(&key_refs, &url_refs)? {
+                    store.link(p.feed_id, id, &key_refs, &url_refs)?;
+                    continue;
+                }
+                let seen = std::iter::once(&key)
+                    .chain(&urls)
+                    .find_map(|k| claimed.get(k).copied());
+                if let Some(ci) = seen {
+                    let c = &mut candidates[ci];
+                    if c.feed != fi && !c.also_in.contains(&fi) {
+                        c.also_in.push(fi);
+                    }
+                    c.keys.push(key.clone());
+                    c.keys.dedup();
+                    continue;
+                }
+                for k in std::iter::once(&key).chain(&urls) {
+                    claimed.insert(k.clone(), candidates.len());
+                }
+                candidates.push(Candidate {
+                    feed: fi,
+                    item: item.clone(),
+                    keys: vec![key],
+                    urls,
+                    also_in: vec![],
+                });
+            }
+        }
+        Ok((candidates, vec![false; polled.len()]))
+    }
+
+    async fn download_and_store(
+        &self,
+        store: &mut Store,
+        polled: &[Polled],
+        candidates: Vec<Candidate>,
+        summary: &mut Summary,
+        feed_failed: &mut [bool],
+    ) {
+        let mut stream = futures_util::stream::iter(candidates)
+            .map(|c| async move {
+                let name = &polled[c.feed].feed.name;
+                let (body, final_url) = self.article_body(name, &c.item).await;
+                (c, body, final_url)
+            })
+            .buffer_unordered(self.config.http.concurrency);
+        while let Some((mut c, body, final_url)) = stream.next().await {
+            if let Some(u) = final_url.as_deref().and_then(canonical_url) {
+                if !c.urls.contains(&u) {
+                    c.urls.push(u);
+                }
+            }
+            match self.store_article(store, polled, &c, body) {
+                Ok(Some(written)) => {
+                    summary.new_articles += 1;
+                    summary.files_written += usize::from(written);
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    let name = &polled[c.feed].feed.name;
+                    tracing::error!(feed = %name, "feed {name}: cannot store {}: {e}", c.item.link.as_deref().unwrap_or(&c.item.title));
+                    feed_failed[c.feed] = true;
+                    summary.failures.push((name.clone(), e.to_string()));
+                }
+            }
+        }
+    }
+
+    /// Downloads and extracts the item's page; falls back to the feed's own content.
+    async fn article_body(&self, feed_name: &str, item: &Item) -> (Extracted, Option<String>) {
+        let base = item.link.as_deref().and_then(|l| Url::parse(l).ok());
+        if let Some(link) = &item.link {
+            match self.client.get(link, None).await {
+                Ok(page) => {
+                    let final_url = page.url.to_string();
+                    let rules = Arc::clone(&self.rules);
+                    let extracted = tokio::task::spawn_blocking(move || {
+                        let html =
+                            crate::charset::decode_html(&page.body, page.content_type.as_deref());
+                        extract::extract_page(&html, &page.url, &rules)
+                    })
+                    .await
+                    .ok()
+                    .flatten();
+                    if let Some(found) = extracted {
+                        return (found, Some(final_url));
+                    }
+                    tracing::warn!(feed = %feed_name, "feed {feed_name}: article {link}: no article text found in the page; using the feed's content");
+                }
+                Err(e) => {
+                    tracing::warn!(feed = %feed_name, "feed {feed_name}: article {e}; using the feed's content")
+                }
+            }
+        }
+        let body = extract::from_feed(item.content_html.as_deref(), base.as_ref())
+            .unwrap_or_else(Extracted::none);
+        (body, None)
+    }
+
+    /// Writes the file, then stores the article. `Ok(None)` when the page turned out to be an
+    /// article already stored (reached through a redirect).
+    fn store_article(
+        &self,
+        store: &mut Store,
+        polled: &[Polled],
+        c: &Candidate,
+        body: Extracted,
+    ) -> Result<Option<bool>> {
+        let p = &polled[c.feed];
+        let key_refs: Vec<&str> = c.keys.iter().map(String::as_str).collect();
+        let url_refs: Vec<&str> = c.urls.iter().map(String::as_str).collect();
+        if let Some(id) = store.find_article(&key_refs, &url_refs)? {
+            for fi in std::iter::once(c.feed).chain(c.also_in.iter().copied()) {
+                store.link(polled[fi].feed_id, id, &key_refs, &url_refs)?;
+            }
+            return Ok(None);
+        }
+        let date = item_date(&c.item);
+        let lang = p
+            .feed
+            .lang
+            .clone()
+            .or_else(|| p.parsed.language.clone())
+            .unwrap_or_else(|| self.config.hugo.lang.clone());
+        let url = c.item.link.clone().unwrap_or_default();
+        let title = if c.item.title.is_empty() {
+            "(untitled)".to_string()
+        } else {
+            c.item.title.clone()
+        };
+        let file_name = output::file_name(date, &title, &c.keys[0]);
+        let page = Page {
+            title: &title,
+            date,
+            text: &body.text,
+            markdown: &body.markdown,
+            feed_name: &p.feed.name,
+            lang: &lang,
+            thumbnail: "",
+            url: &url,
+            hugo: &self.config.hugo,
+        };
+        let written =
+            output::write_atomic(&self.config.output_dir, &file_name, &output::render(&page))?;
+        let article = NewArticle {
+            url,
+            title,
+            author: (!c.item.authors.is_empty()).then(|| c.item.authors.join(", ")),
+            published_at: date.timestamp(),
+            updated_at: c.item.updated.map(|d| d.timestamp()),
+            lang,
+            feed_content: c.item.content_html.clone(),
+            content_hash: crate::text::sha256_hex(&body.markdown),
+            text: body.text,
+            markdown: body.markdown,
+            extraction_method: body.method,
+            file_name,
+            feed_id: p.feed_id,
+        };
+        let id = store.insert_article(&article, &key_refs, &url_refs)?;
+        for fi in &c.also_in {
+            store.link(polled[*fi].feed_id, id, &key_refs, &url_refs)?;
+        }
+        tracing::info!(feed = %p.feed.name, method = %article.extraction_method, "new article {}", article.file_name);
+        Ok(Some(written))
+    }
+}
+
+/// The item's publication time; else its update time; else now (first seen).
+fn item_date(item: &Item) -> DateTime<Utc> {
+    item.published.or(item.updated).unwrap_or_else(|| {
+        Utc.timestamp_opt(Utc::now().timestamp(), 0)
+            .single()
+            .unwrap_or_default()
+    })
+}

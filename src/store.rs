@@ -1,0 +1,402 @@
+//! Keeps feeds and articles in SQLite: migrations, dedup look-ups, atomic inserts.
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::error::{Error, Result};
+use crate::http::Validators;
+
+/// The schema migrations, applied in order; each is recorded in `schema_migrations`.
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "0001_initial",
+    include_str!("../migrations/0001_initial.sql"),
+)];
+
+/// An open feedmark database.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+/// The stored state of a feed.
+#[derive(Debug, Clone, Default)]
+pub struct FeedRow {
+    pub id: i64,
+    pub name: String,
+    pub url: String,
+    pub validators: Validators,
+    pub error_count: i64,
+    pub last_error: Option<String>,
+    pub last_success_at: Option<i64>,
+}
+
+/// An article ready to be stored (its file has already been written).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NewArticle {
+    pub url: String,
+    pub title: String,
+    pub author: Option<String>,
+    pub published_at: i64,
+    pub updated_at: Option<i64>,
+    pub lang: String,
+    pub feed_content: Option<String>,
+    pub text: String,
+    pub markdown: String,
+    pub extraction_method: String,
+    pub content_hash: String,
+    pub file_name: String,
+    pub feed_id: i64,
+}
+
+/// A stored article with the feed it was first stored for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredArticle {
+    pub id: i64,
+    pub feed_name: String,
+    pub article: NewArticle,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Store> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        }
+        let conn = Connection::open(path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        let mut store = Store {
+            conn,
+            path: path.to_path_buf(),
+        };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    fn migrate(&mut self) -> Result<()> {
+        self.conn.execute_batch(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (
+                version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
+        )?;
+        let current: i64 = self.conn.query_row(
+            "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+            [],
+            |r| r.get(0),
+        )?;
+        let newest = MIGRATIONS.last().map_or(0, |m| m.0);
+        if current > newest {
+            return Err(Error::Schema {
+                path: self.path.clone(),
+                message: format!(
+                    "schema version {current} is newer than this feedmark knows ({newest}); upgrade feedmark"
+                ),
+            });
+        }
+        for (version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
+            let tx = self.conn.transaction()?;
+            tx.execute_batch(sql).map_err(|e| Error::Schema {
+                path: self.path.clone(),
+                message: format!("migration {name} failed: {e}"),
+            })?;
+            tx.execute(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
+                params![version, name, now()],
+            )?;
+            tx.pragma_update(None, "user_version", version)?;
+            tx.commit()?;
+        }
+        Ok(())
+    }
+
+    /// The feed row for `name`, created if new; its URL follows the config.
+    pub fn upsert_feed(&self, name: &str, url: &str) -> Result<FeedRow> {
+        self.conn.execute(
+            "INSERT INTO feeds (name, url, created_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT(name) DO UPDATE SET url = excluded.url
+             WHERE feeds.url <> excluded.url",
+            params![name, url, now()],
+        )?;
+        self.feed(name)?
+            .ok_or_else(|| Error::Store(rusqlite::Error::QueryReturnedNoRows))
+    }
+
+    /// The stored state of feed `name`.
+    pub fn feed(&self, name: &str) -> Result<Option<FeedRow>> {
+        let row = self
+            .conn
+            .query_row(
+                "SELECT id, name, url, etag, last_modified, error_count, last_error, last_success_at
+                 FROM feeds WHERE name = ?1",
+                [name],
+                |r| {
+                    Ok(FeedRow {
+                        id: r.get(0)?,
+                        name: r.get(1)?,
+                        url: r.get(2)?,
+                        validators: Validators {
+                            etag: r.get(3)?,
+                            last_modified: r.get(4)?,
+                        },
+                        error_count: r.get(5)?,
+                        last_error: r.get(6)?,
+                        last_success_at: r.get(7)?,
+                    })
+                },
+            )
+            .optional()?;
+        Ok(row)
+    }
+
+    /// Records a successful poll: validators for the next conditional GET, errors cleared.
+    pub fn record_success(
+        &self,
+        feed_id: i64,
+        validators: &Validators,
+        title: Option<&str>,
+    ) -> Result<()> {
+        let t = now();
+        self.conn.execute(
+            "UPDATE feeds SET etag = ?2, last_modified = ?3, title = COALESCE(?4, title),
+                 last_checked_at = ?5, last_success_at = ?5, error_count = 0, last_error = NULL
+             WHERE id = ?1",
+            params![feed_id, validators.etag, validators.last_modified, title, t],
+        )?;
+        Ok(())
+    }
+
+    /// Records a failed poll; the error count grows until the next success.
+    pub fn record_error(&self, feed_id: i64, message: &str) -> Result<()> {
+        let t = now();
+        self.conn.execute(
+            "UPDATE feeds SET last_checked_at = ?2, last_error = ?3, last_error_at = ?2,
+                 error_count = error_count + 1 WHERE id = ?1",
+            params![feed_id, t, message],
+        )?;
+        Ok(())
+    }
+
+    /// The article known under any of `keys` or `urls`, if one is.
+    pub fn find_article(&self, keys: &[&str], urls: &[&str]) -> Result<Option<i64>> {
+        for key in keys {
+            let id = self
+                .conn
+                .query_row(
+                    "SELECT article_id FROM article_keys WHERE key = ?1",
+                    [key],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if id.is_some() {
+                return Ok(id);
+            }
+        }
+        for url in urls {
+            let id = self
+                .conn
+                .query_row(
+                    "SELECT article_id FROM article_urls WHERE url = ?1",
+                    [url],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if id.is_some() {
+                return Ok(id);
+            }
+        }
+        Ok(None)
+    }
+
+    /// Notes that `feed_id` carried article `article_id` under `keys` and `urls`, so later polls
+    /// find it without a download. Returns true when this feed had not carried it before.
+    pub fn link(
+        &mut self,
+        feed_id: i64,
+        article_id: i64,
+        keys: &[&str],
+        urls: &[&str],
+    ) -> Result<bool> {
+        let tx = self.conn.transaction()?;
+        let added = link_in(&tx, feed_id, article_id, keys, urls)?;
+        tx.commit()?;
+        Ok(added)
+    }
+
+    /// Stores a new article with its keys, URLs and feed link in one transaction.
+    pub fn insert_article(&mut self, a: &NewArticle, keys: &[&str], urls: &[&str]) -> Result<i64> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT INTO articles (url, title, author, published_at, updated_at, lang, feed_content,
+                 text, markdown, extraction_method, content_hash, file_name, feed_id, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+            params![
+                a.url, a.title, a.author, a.published_at, a.updated_at, a.lang, a.feed_content,
+                a.text, a.markdown, a.extraction_method, a.content_hash, a.file_name, a.feed_id, now()
+            ],
+        )?;
+        let id = tx.last_insert_rowid();
+        link_in(&tx, a.feed_id, id, keys, urls)?;
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// Every stored article, oldest first (then by id), with its feed's name.
+    pub fn articles(&self) -> Result<Vec<StoredArticle>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT a.id, f.name, a.url, a.title, a.author, a.published_at, a.updated_at, a.lang,
+                    a.feed_content, a.text, a.markdown, a.extraction_method, a.content_hash,
+                    a.file_name, a.feed_id
+             FROM articles a JOIN feeds f ON f.id = a.feed_id
+             ORDER BY a.published_at, a.id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(StoredArticle {
+                id: r.get(0)?,
+                feed_name: r.get(1)?,
+                article: NewArticle {
+                    url: r.get(2)?,
+                    title: r.get(3)?,
+                    author: r.get(4)?,
+                    published_at: r.get(5)?,
+                    updated_at: r.get(6)?,
+                    lang: r.get(7)?,
+                    feed_content: r.get(8)?,
+                    text: r.get(9)?,
+                    markdown: r.get(10)?,
+                    extraction_method: r.get(11)?,
+                    content_hash: r.get(12)?,
+                    file_name: r.get(13)?,
+                    feed_id: r.get(14)?,
+                },
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    /// Number of stored articles.
+    pub fn article_count(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("SELECT COUNT(*) FROM articles", [], |r| r.get(0))?)
+    }
+
+    /// The underlying connection, for tests and read-only reports.
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+fn link_in(
+    tx: &rusqlite::Transaction<'_>,
+    feed_id: i64,
+    article_id: i64,
+    keys: &[&str],
+    urls: &[&str],
+) -> Result<bool> {
+    for key in keys {
+        tx.execute(
+            "INSERT OR IGNORE INTO article_keys (key, article_id) VALUES (?1, ?2)",
+            params![key, article_id],
+        )?;
+    }
+    for url in urls {
+        tx.execute(
+            "INSERT OR IGNORE INTO article_urls (url, article_id) VALUES (?1, ?2)",
+            params![url, article_id],
+        )?;
+    }
+    let added = tx.execute(
+        "INSERT OR IGNORE INTO feed_articles (feed_id, article_id, first_seen_at) VALUES (?1, ?2, ?3)",
+        params![feed_id, article_id, now()],
+    )?;
+    Ok(added > 0)
+}
+
+/// Current Unix time in seconds.
+pub fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn article(feed_id: i64, file: &str) -> NewArticle {
+        NewArticle {
+            url: "https://a/1".into(),
+            title: "t".into(),
+            published_at: 1,
+            lang: "en".into(),
+            text: "x".into(),
+            markdown: "x".into(),
+            extraction_method: "feed".into(),
+            content_hash: "h".into(),
+            file_name: file.into(),
+            feed_id,
+            ..NewArticle::default()
+        }
+    }
+
+    #[test]
+    fn migrates_once_and_dedups() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/f.db");
+        let mut s = Store::open(&path).unwrap();
+        let f1 = s.upsert_feed("a", "https://a/feed").unwrap();
+        let f2 = s.upsert_feed("b", "https://a/feed2").unwrap();
+        let id = s
+            .insert_article(&article(f1.id, "x.md"), &["k1"], &["https://a/1"])
+            .unwrap();
+        assert_eq!(s.find_article(&["k1"], &[]).unwrap(), Some(id));
+        assert_eq!(s.find_article(&["zz"], &["https://a/1"]).unwrap(), Some(id));
+        assert!(s.link(f2.id, id, &["k2"], &[]).unwrap());
+        assert!(!s.link(f2.id, id, &["k2"], &[]).unwrap());
+        assert_eq!(s.find_article(&["k2"], &[]).unwrap(), Some(id));
+        drop(s);
+        let s = Store::open(&path).unwrap();
+        assert_eq!(s.article_count().unwrap(), 1);
+        let v: i64 = s
+            .connection()
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, 1);
+        let mode: String = s
+            .connection()
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+    }
+
+    #[test]
+    fn migrations_match_the_folder() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+        let mut files: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| {
+                e.unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .trim_end_matches(".sql")
+                    .to_string()
+            })
+            .collect();
+        files.sort();
+        let names: Vec<String> = MIGRATIONS.iter().map(|m| m.1.to_string()).collect();
+        assert_eq!(files, names);
+    }
+
+    #[test]
+    fn refuses_a_newer_schema() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.db");
+        let s = Store::open(&path).unwrap();
+        s.connection()
+            .execute("INSERT INTO schema_migrations VALUES (99, 'future', 0)", [])
+            .unwrap();
+        drop(s);
+        assert!(matches!(Store::open(&path), Err(Error::Schema { .. })));
+    }
+}
