@@ -239,7 +239,7 @@ impl Pipeline {
             })
             .buffer_unordered(self.config.http.concurrency);
         while let Some((mut c, body, final_url)) = stream.next().await {
-            if let Some(u) = final_url.as_deref().and_then(canonical_url) {
+            for u in page_urls(final_url.as_deref(), body.canonical.as_deref()) {
                 if !c.urls.contains(&u) {
                     c.urls.push(u);
                 }
@@ -358,6 +358,23 @@ impl Pipeline {
         tracing::info!(feed = %p.feed.name, method = %article.extraction_method, "new article {}", article.file_name);
         Ok(Some(written))
     }
+}
+
+/// Canonical forms of the URL a page was finally served from and of the URL it declares as
+/// its own. The declared one counts only on the same host and off the site root: some sites
+/// declare their home page as every page's canonical, which would merge every article.
+fn page_urls(final_url: Option<&str>, declared: Option<&str>) -> Vec<String> {
+    let Some(final_url) = final_url.and_then(|u| Url::parse(u).ok()) else {
+        return Vec::new();
+    };
+    let mut urls: Vec<String> = canonical_url(final_url.as_str()).into_iter().collect();
+    let bare = |u: &Url| u.host_str().map(|h| h.trim_start_matches("www.").to_ascii_lowercase());
+    if let Some(d) = declared.and_then(|d| Url::parse(d).ok()) {
+        if bare(&d) == bare(&final_url) && d.path().trim_matches('/') != "" {
+            urls.extend(canonical_url(d.as_str()));
+        }
+    }
+    urls
 }
 
 /// The item's publication time; else its update time; else now (first seen).

@@ -17,6 +17,8 @@ pub struct Extracted {
     pub text: String,
     /// What produced it: `rule:<name>`, `generic`, `feed` or `none`.
     pub method: String,
+    /// The URL the page declares as its own (`<link rel="canonical">`, else `og:url`).
+    pub canonical: Option<String>,
 }
 
 impl Extracted {
@@ -25,6 +27,7 @@ impl Extracted {
             markdown,
             text,
             method: method.into(),
+            canonical: None,
         })
     }
 
@@ -34,19 +37,52 @@ impl Extracted {
             markdown: String::new(),
             text: String::new(),
             method: "none".into(),
+            canonical: None,
         }
     }
 }
 
 /// Extracts the body of `html`, downloaded from `url`. `None` when nothing usable was found.
+///
+/// A site rule is chosen by the page's host, or else by the host of the URL the page declares
+/// as canonical: a page served through a mirror or proxy still gets its site's rule.
 pub fn extract_page(html: &str, url: &Url, rules: &Rules) -> Option<Extracted> {
-    if let Some(rule) = url.host_str().and_then(|h| rules.for_host(h)) {
-        if let Some(found) = apply_rule(html, url, rule) {
-            return Some(found);
-        }
-        tracing::warn!(rule = %rule.name, %url, "site rule matched no content; using the generic extractor");
-    }
-    generic::extract(html, url)
+    let mut doc = Html::parse_document(html);
+    let canonical = declared_url(&doc, url);
+    let rule = url.host_str().and_then(|h| rules.for_host(h)).or_else(|| {
+        let host = canonical.as_ref()?.host_str()?.to_string();
+        rules.for_host(&host)
+    });
+    let found = match rule {
+        Some(rule) => apply_rule(&mut doc, url, rule).or_else(|| {
+            tracing::warn!(rule = %rule.name, %url, "site rule matched no content; using the generic extractor");
+            generic::extract(html, url)
+        }),
+        None => generic::extract(html, url),
+    };
+    found.map(|mut e| {
+        e.canonical = canonical.map(String::from);
+        e
+    })
+}
+
+/// The page's own idea of its URL, resolved against where it was downloaded from.
+fn declared_url(doc: &Html, url: &Url) -> Option<Url> {
+    static SELECTORS: std::sync::OnceLock<Option<(scraper::Selector, scraper::Selector)>> =
+        std::sync::OnceLock::new();
+    let (canonical, og) = SELECTORS
+        .get_or_init(|| {
+            let canonical = scraper::Selector::parse("link[rel~='canonical'][href]").ok()?;
+            let og = scraper::Selector::parse("meta[property='og:url'][content]").ok()?;
+            Some((canonical, og))
+        })
+        .as_ref()?;
+    let href = doc
+        .select(canonical)
+        .find_map(|e| e.value().attr("href"))
+        .or_else(|| doc.select(og).find_map(|e| e.value().attr("content")))?;
+    let resolved = url.join(href.trim()).ok()?;
+    matches!(resolved.scheme(), "http" | "https").then_some(resolved)
 }
 
 /// The body from the feed's own content or description (the fallback when the page fails).
@@ -57,15 +93,14 @@ pub fn from_feed(content_html: Option<&str>, base: Option<&Url>) -> Option<Extra
     Extracted::new(md, text, "feed")
 }
 
-fn apply_rule(html: &str, url: &Url, rule: &rules::SiteRule) -> Option<Extracted> {
-    let mut doc = Html::parse_document(html);
+fn apply_rule(doc: &mut Html, url: &Url, rule: &rules::SiteRule) -> Option<Extracted> {
     let bodies = rule.body.iter().find_map(|sel| {
         let ids: Vec<_> = doc.select(sel).map(|e| e.id()).collect();
         (!ids.is_empty()).then_some(ids)
     })?;
-    let bodies = clean::outermost(&doc, bodies);
-    clean::remove_matching(&mut doc, &bodies, &rule.strip);
-    clean::remove_boilerplate(&mut doc, &bodies);
+    let bodies = clean::outermost(doc, bodies);
+    clean::remove_matching(doc, &bodies, &rule.strip);
+    clean::remove_boilerplate(doc, &bodies);
     let render = |mode| {
         bodies
             .iter()
@@ -102,6 +137,16 @@ mod tests {
             "First [link](https://thehill.com/x).\n\nSecond."
         );
         assert_eq!(e.text, "First link.\n\nSecond.");
+    }
+
+    #[test]
+    fn rule_follows_the_declared_canonical_host() {
+        let rules = Rules::new(&[]).unwrap();
+        let page = PAGE.replace("<html>", "<html><head><link rel=\"canonical\" href=\"https://thehill.com/a/\"></head>");
+        let mirror = Url::parse("http://127.0.0.1:8080/a/").unwrap();
+        let e = extract_page(&page, &mirror, &rules).unwrap();
+        assert_eq!(e.method, "rule:thehill");
+        assert_eq!(e.canonical.as_deref(), Some("https://thehill.com/a/"));
     }
 
     #[test]
