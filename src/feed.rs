@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use feed_rs::model;
 
 use crate::error::{Error, Result};
+use crate::feed_repair::{self, repair};
 use crate::text::{decode_entities, squash_whitespace};
 
 /// A parsed feed: its own metadata and its items, in document order.
@@ -45,16 +46,36 @@ pub fn parse(
 ) -> Result<ParsedFeed> {
     let text = crate::charset::decode_xml(bytes, content_type);
     let repaired = repair(&text);
+    let first_error = match guarded_parse(base_url, &repaired) {
+        Ok(feed) => return Ok(convert(feed, base_url)),
+        Err(e) => e,
+    };
+    // Deeper repairs only for documents that failed as they were: a valid feed is never altered.
+    for candidate in feed_repair::second_chances(&text) {
+        if let Ok(feed) = guarded_parse(base_url, &repair(&candidate)) {
+            return Ok(convert(feed, base_url));
+        }
+    }
+    Err(Error::Parse(first_error))
+}
+
+/// feed-rs asserts on some malformed input; a crash in the parser must fail this one feed,
+/// not the process (the daemon polls other feeds in the same process).
+///
+/// A fresh parser each time: feed-rs keeps per-parse state that a failed parse leaves behind.
+fn guarded_parse(base_url: Option<&str>, text: &str) -> std::result::Result<model::Feed, String> {
     let parser = feed_rs::parser::Builder::new()
         .base_uri(base_url)
         // An empty id marks "no id of its own": feedmark derives a stable key instead of the
         // random UUID feed-rs would invent (which would duplicate the item on every poll).
         .id_generator(|_, _, _| String::new())
         .build();
-    let feed = parser
-        .parse(repaired.as_bytes())
-        .map_err(|e| Error::Parse(describe(&e, &repaired)))?;
-    Ok(convert(feed, base_url))
+    let run = std::panic::AssertUnwindSafe(|| parser.parse(text.as_bytes()));
+    match std::panic::catch_unwind(run) {
+        Ok(Ok(feed)) => Ok(feed),
+        Ok(Err(e)) => Err(describe(&e, text)),
+        Err(_) => Err("the feed parser crashed on this document".into()),
+    }
 }
 
 fn describe(e: &feed_rs::parser::ParseFeedError, text: &str) -> String {
@@ -70,114 +91,6 @@ fn describe(e: &feed_rs::parser::ParseFeedError, text: &str) -> String {
         return "empty document".into();
     }
     e.to_string()
-}
-
-/// Repairs what feed-rs rejects but a person can read: leading junk before the root,
-/// an `<rss>` with no or an unknown `version`, and HTML entities XML does not define.
-pub fn repair(text: &str) -> String {
-    let start = text.find(['<', '{']).unwrap_or(0);
-    let body = &text[start..];
-    if body.starts_with('{') {
-        return body.to_string();
-    }
-    let body = strip_xml_declaration(body);
-    let body = fix_rss_version(body);
-    html_entities_to_numeric(&body)
-}
-
-/// The text was transcoded to UTF-8 already, so a declared encoding would now be wrong.
-fn strip_xml_declaration(text: &str) -> &str {
-    if text.starts_with("<?xml") {
-        if let Some(end) = text.find("?>") {
-            return text[end + 2..].trim_start();
-        }
-    }
-    text
-}
-
-fn fix_rss_version(text: &str) -> String {
-    let Some(pos) = find_root_tag(text, "rss") else {
-        return text.to_string();
-    };
-    let Some(close) = text[pos..].find('>') else {
-        return text.to_string();
-    };
-    let tag = &text[pos..pos + close];
-    let fixed = match attribute_value(tag, "version") {
-        Some("2.0" | "0.91" | "0.92" | "") => return text.to_string(),
-        Some(v) => {
-            tag.replacen(&format!("\"{v}\""), "\"2.0\"", 1)
-                .replacen(&format!("'{v}'"), "'2.0'", 1)
-        }
-        None => format!("<rss version=\"2.0\"{}", &tag[4..]),
-    };
-    format!("{}{}{}", &text[..pos], fixed, &text[pos + close..])
-}
-
-/// Position of the first `<name` start tag (followed by whitespace, `>` or `/`).
-fn find_root_tag(text: &str, name: &str) -> Option<usize> {
-    let needle = format!("<{name}");
-    let mut from = 0;
-    while let Some(i) = text[from..].find(&needle) {
-        let at = from + i;
-        let next = text[at + needle.len()..].chars().next();
-        if matches!(next, Some(c) if c.is_whitespace() || c == '>' || c == '/') {
-            return Some(at);
-        }
-        from = at + needle.len();
-    }
-    None
-}
-
-fn attribute_value<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
-    let mut rest = tag;
-    while let Some(i) = rest.find(name) {
-        let before = rest[..i].chars().last();
-        let after = rest[i + name.len()..].trim_start();
-        if matches!(before, Some(c) if c.is_whitespace()) {
-            if let Some(value) = after.strip_prefix('=') {
-                let value = value.trim_start();
-                let quote = value.chars().next()?;
-                if quote == '"' || quote == '\'' {
-                    let inner = &value[1..];
-                    return inner.find(quote).map(|end| &inner[..end]);
-                }
-            }
-        }
-        rest = &rest[i + name.len()..];
-    }
-    None
-}
-
-/// `&nbsp;` and friends are undefined in XML and make the whole feed invalid: turn every
-/// HTML named entity (other than XML's five) into a numeric reference.
-fn html_entities_to_numeric(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(amp) = rest.find('&') {
-        out.push_str(&rest[..amp]);
-        let tail = &rest[amp..];
-        let name_len = tail[1..]
-            .find(|c: char| !c.is_ascii_alphanumeric())
-            .unwrap_or(tail.len() - 1);
-        let is_named = name_len > 0 && tail[1 + name_len..].starts_with(';');
-        let name = &tail[1..1 + name_len];
-        if is_named && !matches!(name, "amp" | "lt" | "gt" | "quot" | "apos") {
-            let entity = &tail[..name_len + 2];
-            let decoded = html_escape::decode_html_entities(entity);
-            if decoded != entity {
-                for c in decoded.chars() {
-                    out.push_str(&format!("&#{};", c as u32));
-                }
-                rest = &tail[name_len + 2..];
-                continue;
-            }
-        }
-        out.push('&');
-        rest = &tail[1..];
-    }
-    out.push_str(rest);
-    out
 }
 
 fn convert(feed: model::Feed, base_url: Option<&str>) -> ParsedFeed {

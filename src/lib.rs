@@ -6,6 +6,7 @@ pub mod config;
 pub mod error;
 pub mod extract;
 pub mod feed;
+pub mod feed_repair;
 pub mod http;
 pub mod identity;
 pub mod markdown;

@@ -1,0 +1,76 @@
+//! `feedmark extract`: one saved page in, only its body out, no network.
+
+mod common;
+
+use assert_cmd::Command;
+use common::{fixture, shared};
+
+fn extract(url: &str, file: &str, format: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::cargo_bin("feedmark")
+        .unwrap()
+        .current_dir(dir.path())
+        .env_remove("FEEDMARK_CONFIG")
+        .args(["extract", "--url", url, "--html"])
+        .arg(fixture(file))
+        .args(["--format", format])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn thehill_rule_gives_the_reference_body() {
+    let reference = std::fs::read_to_string(shared("reference/thehill-hegseth.md")).unwrap();
+    let body = reference
+        .split("---\n")
+        .nth(2)
+        .unwrap()
+        .trim_start_matches('\n');
+    let body = &body[..body.rfind("\n\n[thehill]").unwrap()];
+    let got = extract(
+        "https://thehill.com/policy/defense/5143068-hegseth-us-ukraine-russia/",
+        "thehill/hegseth.html",
+        "markdown",
+    );
+    assert_eq!(got, format!("{body}\n"));
+}
+
+#[test]
+fn text_format_has_no_markdown() {
+    let got = extract(
+        "https://thehill.com/policy/defense/5143068-hegseth-us-ukraine-russia/",
+        "thehill/hegseth.html",
+        "text",
+    );
+    assert!(got.starts_with("Defense Secretary Pete Hegseth said there’s “no betrayal”"));
+    assert!(got.contains("Hegseth defended his comments from a day earlier"));
+    assert!(!got.contains("]("));
+    assert!(!got.contains("Sign up"), "newsletter box stripped");
+    assert!(!got.contains("Advertisement"));
+}
+
+#[test]
+fn reads_the_page_from_stdin() {
+    let html = std::fs::read(fixture("thehill/senate.html")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::cargo_bin("feedmark")
+        .unwrap()
+        .current_dir(dir.path())
+        .env_remove("FEEDMARK_CONFIG")
+        .args([
+            "extract",
+            "--url",
+            "https://thehill.com/homenews/senate/5142999-x/",
+        ])
+        .write_stdin(html)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    insta::assert_snapshot!(text);
+}
