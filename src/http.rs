@@ -103,6 +103,9 @@ impl HttpClient {
                 current = next;
                 continue;
             }
+            if !redirects.is_empty() {
+                tracing::debug!("{url} redirected to {current} ({} hops)", redirects.len());
+            }
             return self.finish(current, redirects, response).await;
         }
     }

@@ -135,6 +135,14 @@ impl Pipeline {
         for (feed, feed_id, result) in results {
             match result {
                 Ok((fetched, parsed)) => {
+                    if let Some(hop) = fetched.redirects.last() {
+                        let permanent = fetched
+                            .redirects
+                            .iter()
+                            .all(|h| matches!(h.status, 301 | 308));
+                        let kind = if permanent { "permanently " } else { "" };
+                        tracing::info!(feed = %feed.name, "feed {}: {kind}redirected to {}", feed.name, hop.to);
+                    }
                     tracing::info!(feed = %feed.name, items = parsed.items.len(), not_modified = fetched.not_modified, "polled");
                     polled.push(Polled {
                         feed,

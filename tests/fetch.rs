@@ -349,3 +349,86 @@ fn rusqlite_count(db: &std::path::Path, sql: &str) -> i64 {
         .query_row(sql, [], |r| r.get(0))
         .unwrap()
 }
+
+#[test]
+fn redirects_are_followed_and_gzip_is_decoded() {
+    use std::io::Write;
+    let server = thehill();
+    let feed = std::fs::read_to_string(fixture("thehill/defense-feed.xml"))
+        .unwrap()
+        .replace("{BASE}", &server.base);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(feed.as_bytes()).unwrap();
+    let mut route = Route::ok("application/rss+xml", gz.finish().unwrap());
+    route
+        .headers
+        .push(("Content-Encoding".into(), "gzip".into()));
+    server.route("/gz/feed/", route);
+    server.route(
+        "/old/feed/",
+        Route::status(301).header("Location", "/moved/feed/"),
+    );
+    server.route(
+        "/moved/feed/",
+        Route::status(302).header("Location", &server.url("/gz/feed/")),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &[("thehill", server.url("/old/feed/"))], "");
+    let (ok, out, err) = stdout_of(feedmark(&config).arg("fetch"));
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("new articles: 2"), "{out}");
+    let accept = server
+        .requests()
+        .iter()
+        .find(|r| r.path == "/gz/feed/")
+        .unwrap()
+        .headers
+        .get("accept-encoding")
+        .cloned();
+    assert!(accept.unwrap_or_default().contains("gzip"));
+    assert!(err.contains("redirected"), "redirects are logged: {err}");
+}
+
+#[test]
+fn bodies_over_the_cap_are_refused() {
+    let server = thehill();
+    let big = format!(
+        "<html><body><div class=\"article__text\"><p>{}</p></div></body></html>",
+        "word ".repeat(40_000)
+    );
+    server.route(HEGSETH, Route::ok("text/html", big));
+    server.route(
+        "/huge/feed/",
+        Route::ok(
+            "application/rss+xml",
+            format!(
+                "<rss version=\"2.0\"><channel><title>{}</title></channel></rss>",
+                "x".repeat(300_000)
+            ),
+        ),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let feeds = [
+        ("thehill", server.url("/policy/defense/feed/")),
+        ("huge", server.url("/huge/feed/")),
+    ];
+    let config = write_config(dir.path(), &feeds, "");
+    let text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("[http]\n", "[http]\nmax_body_bytes = 100000\n");
+    std::fs::write(&config, text).unwrap();
+    let (ok, out, err) = stdout_of(feedmark(&config).arg("fetch"));
+    assert!(!ok);
+    assert!(
+        out.contains("feeds: 1 ok, 1 failed; new articles: 2"),
+        "{out}"
+    );
+    assert!(
+        err.contains("feed huge:") && err.contains("100000-byte limit"),
+        "{err}"
+    );
+    assert!(
+        err.contains("feed thehill: article") && err.contains("limit"),
+        "the big page falls back to the feed text: {err}"
+    );
+}
