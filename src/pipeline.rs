@@ -7,6 +7,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use futures_util::StreamExt;
 use url::Url;
 
+use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, FeedConfig};
 use crate::error::{Error, Result};
 use crate::extract::{self, Extracted, Rules};
@@ -15,6 +16,10 @@ use crate::http::{Fetched, HttpClient};
 use crate::identity::{canonical_url, item_key};
 use crate::output::{self, Page};
 use crate::store::{NewArticle, Store};
+
+mod outcome;
+pub use outcome::FeedOutcome;
+use outcome::{Tally, permanent_target};
 
 /// What one poll did, for the closing summary line and the exit code.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -25,6 +30,8 @@ pub struct Summary {
     pub files_written: usize,
     /// `(feed name, message)` for every failed feed.
     pub failures: Vec<(String, String)>,
+    /// How each polled feed's poll ended, in the order the feeds were given.
+    pub outcomes: Vec<FeedOutcome>,
 }
 
 impl std::fmt::Display for Summary {
@@ -42,6 +49,7 @@ pub struct Pipeline {
     config: Config,
     client: HttpClient,
     rules: Arc<Rules>,
+    clock: Arc<dyn Clock>,
 }
 
 /// A feed that answered, with its items, waiting for them to be stored.
@@ -50,6 +58,8 @@ struct Polled {
     feed_id: i64,
     fetched: Fetched,
     parsed: ParsedFeed,
+    /// Index of the feed in the list given to `fetch_feeds`.
+    index: usize,
 }
 
 /// A new item whose page is to be downloaded.
@@ -74,7 +84,19 @@ impl Pipeline {
             config,
             client,
             rules: Arc::new(rules),
+            clock: Arc::new(SystemClock),
         })
+    }
+
+    /// Uses `clock` for the times recorded on feeds (the daemon's, possibly scaled, clock).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Pipeline {
+        self.clock = clock;
+        self
+    }
+
+    /// The configuration this pipeline was built from.
+    pub fn config(&self) -> &Config {
+        &self.config
     }
 
     /// Polls every configured feed (or only `only`) once and stores what is new.
@@ -91,25 +113,53 @@ impl Pipeline {
             ],
             None => self.config.feeds.clone(),
         };
+        self.fetch_feeds(store, &feeds).await
+    }
+
+    /// Polls exactly `feeds` once (the daemon's due feeds) and stores what is new; the
+    /// summary's `outcomes` say how each feed's poll ended.
+    pub async fn fetch_feeds(&self, store: &mut Store, feeds: &[FeedConfig]) -> Result<Summary> {
         let removed = output::remove_leftovers(&self.config.output_dir);
         if removed > 0 {
             tracing::warn!("removed {removed} temporary files left by an interrupted run");
         }
         let mut summary = Summary::default();
-        let polled = self.poll_all(store, &feeds, &mut summary).await?;
-        let (candidates, failed_feeds) = self.dedup(store, &polled)?;
-        let mut feed_failed = failed_feeds;
-        self.download_and_store(store, &polled, candidates, &mut summary, &mut feed_failed)
+        let mut tally = Tally::new(feeds);
+        let polled = self
+            .poll_all(store, feeds, &mut summary, &mut tally)
+            .await?;
+        let candidates = self.dedup(store, &polled)?;
+        self.download_and_store(store, &polled, candidates, &mut summary, &mut tally)
             .await;
-        for (i, p) in polled.iter().enumerate() {
-            if feed_failed[i] {
+        let now = self.clock.now().timestamp();
+        for p in &polled {
+            if let Some(message) = tally.outcomes[p.index].error.clone() {
+                store.record_error(p.feed_id, &message, now)?;
                 summary.feeds_failed += 1;
                 continue;
             }
-            store.record_success(p.feed_id, &p.fetched.validators, p.parsed.title.as_deref())?;
+            store.record_success(
+                p.feed_id,
+                &p.fetched.validators,
+                p.parsed.title.as_deref(),
+                now,
+            )?;
+            self.follow_redirects(store, p)?;
             summary.feeds_ok += 1;
         }
+        summary.outcomes = tally.outcomes;
         Ok(summary)
+    }
+
+    /// Counts a permanent redirect towards moving the stored URL, and says so when it moves.
+    fn follow_redirects(&self, store: &Store, p: &Polled) -> Result<()> {
+        let target = permanent_target(&p.fetched.redirects);
+        let polls = self.config.daemon.redirect_polls;
+        if let Some(url) = store.note_redirect(p.feed_id, target, polls)? {
+            let name = &p.feed.name;
+            tracing::warn!(feed = %name, "feed {name}: moved permanently to {url} ({polls} polls in a row); the stored URL is updated; update the config too");
+        }
+        Ok(())
     }
 
     /// Downloads and parses the feeds concurrently; failures are recorded and reported.
@@ -118,35 +168,61 @@ impl Pipeline {
         store: &mut Store,
         feeds: &[FeedConfig],
         summary: &mut Summary,
+        tally: &mut Tally,
     ) -> Result<Vec<Polled>> {
         let mut rows = Vec::new();
-        for f in feeds {
-            rows.push(store.upsert_feed(&f.name, &f.url)?);
+        for (i, f) in feeds.iter().enumerate() {
+            let row = store.upsert_feed(&f.name, &f.url)?;
+            tally.outcomes[i].feed_id = row.id;
+            rows.push(row);
         }
+        // The stored URL: it follows a permanent redirect seen on several polls.
         let results: Vec<_> = futures_util::stream::iter(feeds.iter().zip(&rows))
             .map(|(f, row)| async move {
-                let result = self.poll_one(&f.url, &row.validators).await;
-                (f.clone(), row.id, result)
+                let result = self.poll_one(&row.url, &row.validators).await;
+                (f.clone(), row, result)
             })
             .buffered(self.config.http.concurrency)
             .collect()
             .await;
         let mut polled = Vec::new();
-        for (feed, feed_id, result) in results {
+        for (index, (feed, row, result)) in results.into_iter().enumerate() {
             match result {
-                Ok((fetched, parsed)) => {
+                Ok((mut fetched, parsed)) => {
                     tracing::info!(feed = %feed.name, items = parsed.items.len(), not_modified = fetched.not_modified, "polled");
+                    if fetched.not_modified {
+                        // A 304 need not repeat the validators: keep the ones that earned it.
+                        let old = &row.validators;
+                        let v = &mut fetched.validators;
+                        v.etag = v.etag.take().or_else(|| old.etag.clone());
+                        v.last_modified =
+                            v.last_modified.take().or_else(|| old.last_modified.clone());
+                    }
+                    tally.polled(index, &fetched, &parsed);
                     polled.push(Polled {
                         feed,
-                        feed_id,
+                        feed_id: row.id,
                         fetched,
                         parsed,
+                        index,
                     });
                 }
                 Err(e) => {
-                    let message = e.to_string();
+                    let gone = matches!(e, Error::Status { status: 410, .. });
+                    let message = if gone {
+                        format!(
+                            "{e} Gone: the feed is dead; it is not polled again until its url changes in the config"
+                        )
+                    } else {
+                        e.to_string()
+                    };
                     tracing::error!(feed = %feed.name, "feed {}: {message}", feed.name);
-                    store.record_error(feed_id, &message)?;
+                    let now = self.clock.now().timestamp();
+                    store.record_error(row.id, &message, now)?;
+                    if gone {
+                        store.mark_dead(row.id, now)?;
+                    }
+                    tally.failed(index, &e, message.clone());
                     summary.feeds_failed += 1;
                     summary.failures.push((feed.name.clone(), message));
                 }
@@ -178,7 +254,7 @@ impl Pipeline {
 
     /// Splits items into known (linked now, no download) and new candidates, merging items
     /// that several feeds carry in this same poll.
-    fn dedup(&self, store: &mut Store, polled: &[Polled]) -> Result<(Vec<Candidate>, Vec<bool>)> {
+    fn dedup(&self, store: &mut Store, polled: &[Polled]) -> Result<Vec<Candidate>> {
         let mut candidates: Vec<Candidate> = Vec::new();
         let mut claimed: HashMap<String, usize> = HashMap::new();
         for (fi, p) in polled.iter().enumerate() {
@@ -220,7 +296,7 @@ impl Pipeline {
                 });
             }
         }
-        Ok((candidates, vec![false; polled.len()]))
+        Ok(candidates)
     }
 
     async fn download_and_store(
@@ -229,7 +305,7 @@ impl Pipeline {
         polled: &[Polled],
         candidates: Vec<Candidate>,
         summary: &mut Summary,
-        feed_failed: &mut [bool],
+        tally: &mut Tally,
     ) {
         let mut stream = futures_util::stream::iter(candidates)
             .map(|c| async move {
@@ -247,13 +323,15 @@ impl Pipeline {
             match self.store_article(store, polled, &c, body) {
                 Ok(Some(written)) => {
                     summary.new_articles += 1;
+                    tally.outcomes[polled[c.feed].index].new_articles += 1;
                     summary.files_written += usize::from(written);
                 }
                 Ok(None) => {}
                 Err(e) => {
                     let name = &polled[c.feed].feed.name;
                     tracing::error!(feed = %name, "feed {name}: cannot store {}: {e}", c.item.link.as_deref().unwrap_or(&c.item.title));
-                    feed_failed[c.feed] = true;
+                    let outcome = &mut tally.outcomes[polled[c.feed].index];
+                    outcome.error.get_or_insert_with(|| e.to_string());
                     summary.failures.push((name.clone(), e.to_string()));
                 }
             }
@@ -368,11 +446,15 @@ fn page_urls(final_url: Option<&str>, declared: Option<&str>) -> Vec<String> {
         return Vec::new();
     };
     let mut urls: Vec<String> = canonical_url(final_url.as_str()).into_iter().collect();
-    let bare = |u: &Url| u.host_str().map(|h| h.trim_start_matches("www.").to_ascii_lowercase());
-    if let Some(d) = declared.and_then(|d| Url::parse(d).ok()) {
-        if bare(&d) == bare(&final_url) && d.path().trim_matches('/') != "" {
-            urls.extend(canonical_url(d.as_str()));
-        }
+    let bare = |u: &Url| {
+        u.host_str()
+            .map(|h| h.trim_start_matches("www.").to_ascii_lowercase())
+    };
+    if let Some(d) = declared.and_then(|d| Url::parse(d).ok())
+        && bare(&d) == bare(&final_url)
+        && !d.path().trim_matches('/').is_empty()
+    {
+        urls.extend(canonical_url(d.as_str()));
     }
     urls
 }
