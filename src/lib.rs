@@ -15,6 +15,7 @@ pub mod markdown;
 pub mod netguard;
 pub mod output;
 pub mod pipeline;
+pub mod politeness;
 pub mod schedule;
 pub mod status;
 pub mod store;

@@ -491,3 +491,40 @@ fn the_lock_refuses_a_second_process() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn requests_to_one_host_are_spaced_and_limited() {
+    let server = Server::start();
+    thehill(&server);
+    let dir = tempfile::tempdir().unwrap();
+    let feeds = [("thehill", server.url("/policy/defense/feed/"), "@hourly")];
+    let path = config(dir.path(), &feeds, "");
+    let text = std::fs::read_to_string(&path).unwrap().replace(
+        "per_host_delay_ms = 0\nper_host_concurrency = 8",
+        "per_host_delay_ms = 300\nper_host_concurrency = 1",
+    );
+    std::fs::write(&path, text).unwrap();
+    let out = Command::new(assert_cmd::cargo::cargo_bin("feedmark"))
+        .arg("--config")
+        .arg(&path)
+        .arg("fetch")
+        .env_remove("FEEDMARK_CONFIG")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let log = server.requests();
+    assert_eq!(log.len(), 3, "the feed and two pages");
+    for pair in log.windows(2) {
+        let gap = pair[1].at - pair[0].at;
+        assert!(
+            gap >= Duration::from_millis(295),
+            "{gap:?} between {} and {}",
+            pair[0].path,
+            pair[1].path
+        );
+    }
+}
