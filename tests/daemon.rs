@@ -528,3 +528,53 @@ fn requests_to_one_host_are_spaced_and_limited() {
         );
     }
 }
+
+#[test]
+fn tells_systemd_ready_watchdog_and_stopping() {
+    use std::os::unix::net::UnixDatagram;
+    let server = Server::start();
+    server.route("/a/", Route::ok(RSS, EMPTY_RSS));
+    let dir = tempfile::tempdir().unwrap();
+    let path = config(dir.path(), &[("a", server.url("/a/"), "@hourly")], "");
+    let socket_path = dir.path().join("notify.sock");
+    let socket = UnixDatagram::bind(&socket_path).unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let log = dir.path().join("daemon.log");
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("feedmark"))
+        .arg("--config")
+        .arg(&path)
+        .arg("run")
+        .env_remove("FEEDMARK_CONFIG")
+        .env("NOTIFY_SOCKET", &socket_path)
+        .env("WATCHDOG_USEC", "200000")
+        .stderr(File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let mut seen = String::new();
+    let mut buf = [0u8; 4096];
+    while !(seen.contains("READY=1") && seen.contains("WATCHDOG=1")) {
+        let n = socket.recv(&mut buf).expect("a notification within 30 s");
+        seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+        seen.push('\n');
+    }
+    let pid = child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-s", "TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    while !seen.contains("STOPPING=1") {
+        let n = socket.recv(&mut buf).expect("STOPPING within 30 s");
+        seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+    assert!(
+        child.wait().unwrap().success(),
+        "{}",
+        std::fs::read_to_string(&log).unwrap()
+    );
+    assert!(seen.contains("STATUS="), "{seen}");
+}
