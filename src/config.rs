@@ -95,6 +95,8 @@ pub struct DaemonConfig {
     pub redirect_polls: u32,
     /// Seconds in-flight work may take to finish after SIGTERM/SIGINT before it is abandoned.
     pub shutdown_grace_secs: u64,
+    /// `HOST:PORT` (or a bare port, on 127.0.0.1) for `/healthz` and `/metrics`; empty: off.
+    pub listen: String,
 }
 
 impl Default for DaemonConfig {
@@ -107,6 +109,7 @@ impl Default for DaemonConfig {
             max_delay_secs: 86_400,
             redirect_polls: 3,
             shutdown_grace_secs: 10,
+            listen: String::new(),
         }
     }
 }

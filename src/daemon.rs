@@ -14,6 +14,7 @@ use crate::lock::DbLock;
 use crate::pipeline::{Pipeline, Summary};
 use crate::store::Store;
 
+mod metrics;
 mod plan;
 mod systemd;
 pub use plan::Plan;
@@ -31,6 +32,7 @@ pub struct Daemon {
     plan: Plan,
     /// Consecutive polls that failed as a whole (database trouble), for backoff.
     batch_errors: i64,
+    metrics: metrics::Shared,
     _lock: DbLock,
 }
 
@@ -82,6 +84,7 @@ impl Daemon {
             clock,
             plan,
             batch_errors: 0,
+            metrics: metrics::Shared::default(),
             _lock: lock,
         })
     }
@@ -92,6 +95,18 @@ impl Daemon {
     pub async fn run(mut self) -> Result<()> {
         let mut signals = Signals::new()?;
         let mut watchdog = systemd::Watchdog::new();
+        let listen = self.pipeline.config().daemon.listen.clone();
+        let _endpoint = if listen.is_empty() {
+            None
+        } else {
+            let listener = metrics::bind(&listen).await?;
+            if let Ok(addr) = listener.local_addr() {
+                tracing::info!("serving /healthz and /metrics on http://{addr}");
+            }
+            let task = tokio::spawn(metrics::serve(listener, Arc::clone(&self.metrics)));
+            Some(AbortOnDrop(task))
+        };
+        self.publish_states();
         self.announce_dead();
         let feeds = self.plan.live().count();
         tracing::info!(feeds, "feedmark run: ready; {feeds} feeds scheduled");
@@ -131,6 +146,7 @@ impl Daemon {
         tracing::debug!("polling {}", names.join(", "));
         let grace = Duration::from_secs(self.pipeline.config().daemon.shutdown_grace_secs);
         let (mut stop, mut reload) = (false, false);
+        let started = std::time::Instant::now();
         let result = {
             let batch = self.pipeline.fetch_feeds(&mut self.store, &due);
             tokio::pin!(batch);
@@ -159,6 +175,9 @@ impl Daemon {
             }
         };
         if let Some(result) = result {
+            if let Ok(mut m) = self.metrics.lock() {
+                m.record_batch(started.elapsed().as_secs_f64());
+            }
             self.reschedule(&due, result)?;
         }
         if reload && !stop {
@@ -193,6 +212,9 @@ impl Daemon {
                 }
             }
         };
+        if let Ok(mut m) = self.metrics.lock() {
+            summary.outcomes.iter().for_each(|o| m.record(o));
+        }
         for outcome in &summary.outcomes {
             let name = &outcome.name;
             let errors = match self.store.feed(name) {
@@ -211,6 +233,7 @@ impl Daemon {
             let when = crate::status::format_time(next.timestamp(), self.plan.timezone());
             tracing::info!(feed = %name, errors, next_in_secs = secs, reason = %reason, new_articles = outcome.new_articles, "feed {name}: next poll at {when}, in {secs}s ({reason})");
         }
+        self.publish_states();
         if summary.outcomes.len() > 1 || summary.new_articles > 0 {
             tracing::info!("{summary}");
         }
@@ -250,11 +273,42 @@ impl Daemon {
         Ok(self.plan.live().count())
     }
 
+    /// Copies every feed's stored state into the metrics gauges.
+    fn publish_states(&self) {
+        let Ok(states) = self.store.feed_states() else {
+            return;
+        };
+        if let Ok(mut m) = self.metrics.lock() {
+            for s in states
+                .iter()
+                .filter(|s| self.pipeline.config().feed(&s.name).is_some())
+            {
+                let next = s.next_poll_at.filter(|_| s.dead_at.is_none());
+                m.set_feed(
+                    &s.name,
+                    s.error_count,
+                    next,
+                    s.last_success_at,
+                    s.dead_at.is_some(),
+                );
+            }
+        }
+    }
+
     fn announce_dead(&self) {
         for (name, since) in self.plan.dead() {
             let when = crate::status::format_time(since, self.plan.timezone());
             tracing::warn!(feed = %name, "feed {name}: dead since {when} (HTTP 410 Gone); not polled until its url changes in the config");
         }
+    }
+}
+
+/// Stops the endpoint task when the daemon stops.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

@@ -127,11 +127,15 @@ fn fetch(config_path: &Path, feed: Option<&str>) -> Result<ExitCode> {
 
 fn run_daemon(config_path: PathBuf) -> Result<ExitCode> {
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-    runtime.block_on(async {
+    let result = runtime.block_on(async {
         let clock = feedmark::clock::from_env();
         let daemon = feedmark::daemon::Daemon::start(config_path, clock)?;
         daemon.run().await
-    })?;
+    });
+    // An extraction still running on a blocking thread must not hold up the exit: its result
+    // would be discarded anyway.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(2));
+    result?;
     Ok(ExitCode::SUCCESS)
 }
 

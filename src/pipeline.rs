@@ -179,14 +179,16 @@ impl Pipeline {
         // The stored URL: it follows a permanent redirect seen on several polls.
         let results: Vec<_> = futures_util::stream::iter(feeds.iter().zip(&rows))
             .map(|(f, row)| async move {
+                let started = std::time::Instant::now();
                 let result = self.poll_one(&row.url, &row.validators).await;
-                (f.clone(), row, result)
+                (f.clone(), row, result, started.elapsed())
             })
             .buffered(self.config.http.concurrency)
             .collect()
             .await;
         let mut polled = Vec::new();
-        for (index, (feed, row, result)) in results.into_iter().enumerate() {
+        for (index, (feed, row, result, took)) in results.into_iter().enumerate() {
+            tally.outcomes[index].fetch_secs = took.as_secs_f64();
             match result {
                 Ok((mut fetched, parsed)) => {
                     tracing::info!(feed = %feed.name, items = parsed.items.len(), not_modified = fetched.not_modified, "polled");
@@ -320,10 +322,13 @@ impl Pipeline {
                     c.urls.push(u);
                 }
             }
+            let method = body.method.clone();
             match self.store_article(store, polled, &c, body) {
                 Ok(Some(written)) => {
                     summary.new_articles += 1;
-                    tally.outcomes[polled[c.feed].index].new_articles += 1;
+                    let outcome = &mut tally.outcomes[polled[c.feed].index];
+                    outcome.new_articles += 1;
+                    outcome.extraction_methods.push(method);
                     summary.files_written += usize::from(written);
                 }
                 Ok(None) => {}

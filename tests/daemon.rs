@@ -578,3 +578,85 @@ fn tells_systemd_ready_watchdog_and_stopping() {
     );
     assert!(seen.contains("STATUS="), "{seen}");
 }
+
+/// GETs `path` from the daemon's endpoint at `addr`: (status line, body).
+fn http_get(addr: &str, path: &str) -> (String, String) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\n\r\n").unwrap();
+    let mut text = String::new();
+    s.read_to_string(&mut text).unwrap();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap();
+    (head.lines().next().unwrap().to_string(), body.to_string())
+}
+
+#[test]
+fn health_and_metrics_endpoint_on_loopback() {
+    let server = Server::start();
+    thehill(&server);
+    let dir = tempfile::tempdir().unwrap();
+    let feeds = [(
+        "thehill",
+        server.url("/policy/defense/feed/"),
+        "*/5 * * * *",
+    )];
+    let path = config(dir.path(), &feeds, "listen = \"127.0.0.1:0\"");
+    let mut daemon = Daemon::start(&path, 1200.0);
+    let log = daemon.wait_log("serving /healthz and /metrics on http://");
+    let addr = log
+        .split("serving /healthz and /metrics on http://")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap()
+        .to_string();
+    assert!(addr.starts_with("127.0.0.1:"), "{addr}");
+    wait_for(
+        "two polls",
+        || server.hits("/policy/defense/feed/") >= 2,
+        || daemon.log(),
+    );
+    wait_for(
+        "metrics of the second poll",
+        || {
+            http_get(&addr, "/metrics")
+                .1
+                .contains("result=\"not_modified\"} 1")
+        },
+        || http_get(&addr, "/metrics").1,
+    );
+    let (status, body) = http_get(&addr, "/healthz");
+    assert_eq!(
+        (status.as_str(), body.as_str()),
+        ("HTTP/1.1 200 OK", "ok\n")
+    );
+    let (_, metrics) = http_get(&addr, "/metrics");
+    assert!(
+        metrics.contains("feedmark_polls_total{feed=\"thehill\",result=\"ok\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("feedmark_new_articles_total{feed=\"thehill\"} 2"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("# TYPE feedmark_extractions_total counter"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("feedmark_feed_consecutive_errors{feed=\"thehill\"} 0"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("feedmark_feed_fetch_seconds_count{feed=\"thehill\"}"),
+        "{metrics}"
+    );
+    let methods: u64 = metrics
+        .lines()
+        .filter(|l| l.starts_with("feedmark_extractions_total{"))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+        .sum();
+    assert_eq!(methods, 2, "{metrics}");
+    assert_eq!(http_get(&addr, "/nope").0, "HTTP/1.1 404 Not Found");
+    assert!(daemon.stop().success());
+}

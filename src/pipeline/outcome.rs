@@ -22,6 +22,10 @@ pub struct FeedOutcome {
     pub retry_after_secs: Option<u64>,
     /// The server answered 410 Gone: the feed is marked dead.
     pub gone: bool,
+    /// How each new article's text was obtained (`rule`, `generic`, `feed`, ...).
+    pub extraction_methods: Vec<String>,
+    /// Seconds the feed document took to download and parse.
+    pub fetch_secs: f64,
 }
 
 /// Outcomes of one poll, indexed like the feeds it was given.
