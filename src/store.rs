@@ -193,7 +193,8 @@ impl Store {
     ) -> Result<()> {
         self.conn.execute(
             "UPDATE feeds SET etag = ?2, last_modified = ?3, title = COALESCE(?4, title),
-                 last_checked_at = ?5, last_success_at = ?5, error_count = 0, last_error = NULL
+                 last_checked_at = ?5, last_success_at = ?5, error_count = 0, last_error = NULL,
+                 dead_at = NULL
              WHERE id = ?1",
             params![feed_id, validators.etag, validators.last_modified, title, t],
         )?;

@@ -15,6 +15,8 @@ pub struct Entry {
     pub next: DateTime<Utc>,
     /// 410 Gone: not polled until the feed's URL changes in the config.
     pub dead_since: Option<i64>,
+    /// The feed's RSS `<ttl>` in seconds, remembered across 304s (which carry no body).
+    pub ttl_secs: Option<u64>,
 }
 
 /// Every configured feed's next poll. Pure: all times come from the caller's clock.
@@ -46,6 +48,7 @@ impl Plan {
                 schedule,
                 next,
                 dead_since: state.and_then(|s| s.dead_at),
+                ttl_secs: None,
             });
         }
         Ok(Plan { entries, timing })
@@ -66,6 +69,7 @@ impl Plan {
                 .iter()
                 .find(|s| s.name == entry.feed.name)
                 .map_or(0, |s| s.error_count);
+            entry.ttl_secs = old.and_then(|o| o.ttl_secs);
             if old.is_some_and(|o| o.schedule != entry.schedule) && errors == 0 {
                 let jitter = fresh.timing.random_jitter();
                 let bounds = Bounds::default();
@@ -123,13 +127,16 @@ impl Plan {
             entry.dead_since = Some(now.timestamp());
             return None;
         }
+        if outcome.error.is_none() && !outcome.not_modified {
+            entry.ttl_secs = outcome.ttl_secs;
+        }
         let bounds = Bounds {
             errors: if outcome.error.is_some() {
                 errors.max(1)
             } else {
                 0
             },
-            fresh_secs: outcome.fresh_secs,
+            fresh_secs: outcome.max_age_secs.max(entry.ttl_secs),
             retry_after_secs: outcome.retry_after_secs,
         };
         let (next, reason) = timing.next_poll(&entry.schedule, now, bounds, jitter);
@@ -205,6 +212,36 @@ mod tests {
             plan.next_wake(),
             Some(b),
             "dead feeds never wake the daemon"
+        );
+    }
+
+    #[test]
+    fn rss_ttl_still_holds_after_a_304() {
+        let now = utc("2026-01-05T10:01:00Z");
+        let mut plan = Plan::new(&config(""), &[], now).unwrap();
+        let fresh = FeedOutcome {
+            ttl_secs: Some(3600),
+            ..outcome("a")
+        };
+        let (t, reason) = plan.after_poll(&fresh, 0, now, 0).unwrap();
+        assert_eq!(
+            (t, reason),
+            (utc("2026-01-05T11:15:00Z"), Reason::Freshness)
+        );
+        let not_modified = FeedOutcome {
+            not_modified: true,
+            ..outcome("a")
+        };
+        let (t2, reason) = plan.after_poll(&not_modified, 0, t, 0).unwrap();
+        assert_eq!(
+            (t2, reason),
+            (utc("2026-01-05T12:15:00Z"), Reason::Freshness)
+        );
+        // A new body without <ttl> drops it.
+        let (t3, reason) = plan.after_poll(&outcome("a"), 0, t2, 0).unwrap();
+        assert_eq!(
+            (t3, reason),
+            (utc("2026-01-05T12:30:00Z"), Reason::Schedule)
         );
     }
 

@@ -14,8 +14,10 @@ pub struct FeedOutcome {
     pub new_articles: usize,
     /// The server answered 304 Not Modified.
     pub not_modified: bool,
-    /// Seconds the content stays fresh: the larger of Cache-Control max-age and RSS ttl.
-    pub fresh_secs: Option<u64>,
+    /// Seconds from Cache-Control max-age.
+    pub max_age_secs: Option<u64>,
+    /// Seconds from the feed's RSS `<ttl>` (only known when a body came: not on a 304).
+    pub ttl_secs: Option<u64>,
     /// The error message, when the poll (or storing one of its articles) failed.
     pub error: Option<String>,
     /// Seconds the server asked to wait (Retry-After on 429/503).
@@ -50,8 +52,8 @@ impl Tally {
     pub fn polled(&mut self, index: usize, fetched: &Fetched, parsed: &ParsedFeed) {
         let o = &mut self.outcomes[index];
         o.not_modified = fetched.not_modified;
-        let ttl = parsed.ttl.map(|minutes| u64::from(minutes) * 60);
-        o.fresh_secs = fetched.max_age.max(ttl);
+        o.max_age_secs = fetched.max_age;
+        o.ttl_secs = parsed.ttl.map(|minutes| u64::from(minutes) * 60);
     }
 
     /// Notes a feed whose download or parse failed.
