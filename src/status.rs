@@ -54,6 +54,8 @@ pub fn states(config: &Config) -> Result<Vec<(FeedState, bool)>> {
 
 fn read_states(path: &Path) -> Result<Vec<FeedState>> {
     let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    // The daemon may be writing (or checkpointing) right now: wait for it rather than fail.
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     let newest = MIGRATIONS.iter().map(|m| m.0).max().unwrap_or(0);
     if version < newest {

@@ -501,7 +501,7 @@ fn requests_to_one_host_are_spaced_and_limited() {
     let path = config(dir.path(), &feeds, "");
     let text = std::fs::read_to_string(&path).unwrap().replace(
         "per_host_delay_ms = 0\nper_host_concurrency = 8",
-        "per_host_delay_ms = 300\nper_host_concurrency = 1",
+        "per_host_delay_ms = 600\nper_host_concurrency = 1",
     );
     std::fs::write(&path, text).unwrap();
     let out = Command::new(assert_cmd::cargo::cargo_bin("feedmark"))
@@ -518,10 +518,12 @@ fn requests_to_one_host_are_spaced_and_limited() {
     );
     let log = server.requests();
     assert_eq!(log.len(), 3, "the feed and two pages");
+    // Starts are 600 ms apart; arrivals differ from starts by the connection time, which on
+    // 127.0.0.1 is far below the 200 ms of slack allowed here.
     for pair in log.windows(2) {
         let gap = pair[1].at - pair[0].at;
         assert!(
-            gap >= Duration::from_millis(295),
+            gap >= Duration::from_millis(400),
             "{gap:?} between {} and {}",
             pair[0].path,
             pair[1].path
