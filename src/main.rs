@@ -142,13 +142,26 @@ fn run_daemon(config_path: PathBuf) -> Result<ExitCode> {
 fn status(config_path: &Path, json: bool) -> Result<ExitCode> {
     let config = Config::load(config_path)?;
     let rows = feedmark::status::states(&config)?;
-    if json {
-        println!("{}", feedmark::status::to_json(&rows));
+    let text = if json {
+        feedmark::status::to_json(&rows) + "\n"
     } else {
         let tz = config.timing().map_err(anyhow::Error::msg)?.timezone;
-        print!("{}", feedmark::status::to_table(&rows, tz));
-    }
+        feedmark::status::to_table(&rows, tz)
+    };
+    write_stdout(&text)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes to standard output; a reader that went away (`status | head`) is not an error.
+fn write_stdout(text: &str) -> Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(e).context("writing to standard output")
+        }
+        _ => Ok(()),
+    }
 }
 
 fn extract_one(

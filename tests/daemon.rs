@@ -662,3 +662,66 @@ fn health_and_metrics_endpoint_on_loopback() {
     assert_eq!(http_get(&addr, "/nope").0, "HTTP/1.1 404 Not Found");
     assert!(daemon.stop().success());
 }
+
+#[test]
+fn status_table_before_and_after_a_fetch() {
+    let server = Server::start();
+    server.route("/a/", Route::ok(RSS, EMPTY_RSS));
+    server.route("/down/", Route::status(500));
+    let dir = tempfile::tempdir().unwrap();
+    let feeds = [
+        ("a", server.url("/a/"), "@hourly"),
+        ("down", server.url("/down/"), "@daily"),
+    ];
+    let path = config(dir.path(), &feeds, "timezone = \"Europe/Berlin\"");
+    let status = || {
+        let out = Command::new(assert_cmd::cargo::cargo_bin("feedmark"))
+            .arg("--config")
+            .arg(&path)
+            .arg("status")
+            .env_remove("FEEDMARK_CONFIG")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let before = status();
+    assert!(before.starts_with("FEED"), "{before}");
+    assert!(
+        before.lines().nth(1).unwrap().starts_with("a ") && before.contains(" new "),
+        "{before}"
+    );
+    assert!(
+        !dir.path().join("feedmark.db").exists(),
+        "status never creates the database"
+    );
+
+    let fetched = Command::new(assert_cmd::cargo::cargo_bin("feedmark"))
+        .arg("--config")
+        .arg(&path)
+        .arg("fetch")
+        .env_remove("FEEDMARK_CONFIG")
+        .output()
+        .unwrap();
+    assert!(!fetched.status.success(), "one feed failed");
+    let after = status();
+    let row = |name: &str| {
+        after
+            .lines()
+            .find(|l| l.starts_with(&format!("{name} ")))
+            .unwrap()
+            .to_string()
+    };
+    assert!(
+        row("a").contains(" ok ") && row("a").contains(" CE"),
+        "{after}"
+    );
+    assert!(
+        row("down").contains(" failing ") && row("down").contains("HTTP 500"),
+        "{after}"
+    );
+}
