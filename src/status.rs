@@ -53,7 +53,7 @@ pub fn states(config: &Config) -> Result<Vec<(FeedState, bool)>> {
 }
 
 fn read_states(path: &Path) -> Result<Vec<FeedState>> {
-    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let conn = open_read_only(path)?;
     // The daemon may be writing (or checkpointing) right now: wait for it rather than fail.
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
@@ -67,6 +67,32 @@ fn read_states(path: &Path) -> Result<Vec<FeedState>> {
         });
     }
     Store::from_connection(conn, path).feed_states()
+}
+
+/// Opens the database for reading without creating anything beside it. A read-only SQLite
+/// connection still creates the `-shm`/`-wal` files of a WAL database when they are missing,
+/// owned by whoever runs `status` (root, say), which the service's user then cannot write.
+/// They are missing only when no process has the database open, so nothing can change under
+/// an `immutable` open then.
+fn open_read_only(path: &Path) -> Result<Connection> {
+    let mut shm = path.as_os_str().to_os_string();
+    shm.push("-shm");
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI;
+    if Path::new(&shm).exists() {
+        return Ok(Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )?);
+    }
+    let absolute = std::fs::canonicalize(path).map_err(|e| Error::io(path, e))?;
+    let uri = url::Url::from_file_path(&absolute).map_err(|()| Error::Schema {
+        path: path.to_path_buf(),
+        message: "cannot express the path as a file: URI".into(),
+    })?;
+    Ok(Connection::open_with_flags(
+        format!("{uri}?immutable=1"),
+        flags,
+    )?)
 }
 
 /// The JSON document `status --json` prints: an array of feed objects, times in Unix seconds.

@@ -708,7 +708,10 @@ fn status_table_before_and_after_a_fetch() {
         .output()
         .unwrap();
     assert!(!fetched.status.success(), "one feed failed");
+    let shm = dir.path().join("feedmark.db-shm");
+    assert!(!shm.exists(), "fetch closed the database cleanly");
     let after = status();
+    assert!(!shm.exists(), "status created no file beside the database");
     let row = |name: &str| {
         after
             .lines()
