@@ -414,6 +414,26 @@ fn sigterm_during_a_slow_article_download_leaves_nothing_half_done() {
         .collect();
     assert_eq!(stored.len(), 1, "one row per file");
     assert!(out.join(&stored[0]).exists());
+    drop(conn);
+
+    // The abandoned feed is due again on the next start, and its article is completed.
+    thehill(&server);
+    let mut again = Daemon::start(&config, 1.0);
+    wait_for(
+        "the second article",
+        || posts(&out).len() == 2,
+        || again.log(),
+    );
+    assert!(again.stop().success());
+    assert_eq!(
+        server.hits(PENTAGON),
+        1,
+        "the finished article is not downloaded again"
+    );
+    let rows: i64 = db(dir.path())
+        .query_row("SELECT COUNT(*) FROM articles", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(rows, 2);
 }
 
 #[test]

@@ -128,6 +128,37 @@ mod tests {
     use super::*;
 
     #[test]
+    fn upgrading_a_version_1_database_keeps_feeds_as_they_were() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        {
+            // A database as feedmark with only migration 0001 left it.
+            let conn = rusqlite::Connection::open(&path).unwrap();
+            conn.execute_batch(crate::store::MIGRATIONS[0].2).unwrap();
+            conn.execute_batch(
+                "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,
+                     applied_at INTEGER NOT NULL);
+                 INSERT INTO schema_migrations VALUES (1, '0001_initial', 0);
+                 PRAGMA user_version = 1;
+                 INSERT INTO feeds (name, url, etag, created_at) VALUES ('a', 'https://a/', '\"e\"', 0);",
+            )
+            .unwrap();
+        }
+        let s = Store::open(&path).unwrap();
+        let row = s.upsert_feed("a", "https://a/").unwrap();
+        assert_eq!(
+            row.validators.etag.as_deref(),
+            Some("\"e\""),
+            "same URL: nothing reset"
+        );
+        let v: i64 = s
+            .connection()
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, 3);
+    }
+
+    #[test]
     fn redirect_needs_several_polls_in_a_row_and_config_change_resets() {
         let dir = tempfile::tempdir().unwrap();
         let s = Store::open(&dir.path().join("f.db")).unwrap();
