@@ -178,7 +178,7 @@ impl Daemon {
             if let Ok(mut m) = self.metrics.lock() {
                 m.record_batch(started.elapsed().as_secs_f64());
             }
-            self.reschedule(&due, result)?;
+            self.reschedule(&due, result);
         }
         if reload && !stop {
             self.reload();
@@ -186,8 +186,9 @@ impl Daemon {
         Ok(stop)
     }
 
-    /// Stores each polled feed's next poll time and logs it.
-    fn reschedule(&mut self, due: &[FeedConfig], result: Result<Summary>) -> Result<()> {
+    /// Stores each polled feed's next poll time and logs it. The timetable in memory moves on
+    /// even when the database cannot be written, so a broken disk never makes a busy loop.
+    fn reschedule(&mut self, due: &[FeedConfig], result: Result<Summary>) {
         let now = self.clock.now();
         let summary = match result {
             Ok(summary) => {
@@ -225,9 +226,10 @@ impl Daemon {
             let Some((next, reason)) = self.plan.after_poll(outcome, errors, now, jitter) else {
                 continue;
             };
-            if outcome.feed_id > 0 {
-                self.store
-                    .set_next_poll(outcome.feed_id, next.timestamp())?;
+            if outcome.feed_id > 0
+                && let Err(e) = self.store.set_next_poll(outcome.feed_id, next.timestamp())
+            {
+                tracing::error!(feed = %name, "feed {name}: cannot store the next poll time: {e}");
             }
             let secs = (next - now).num_seconds();
             let when = crate::status::format_time(next.timestamp(), self.plan.timezone());
@@ -238,7 +240,6 @@ impl Daemon {
             tracing::info!("{summary}");
         }
         systemd::status(&format!("last poll {}: {summary}", fmt_utc(now)));
-        Ok(())
     }
 
     /// Re-reads the config file; a bad one is reported and the running one kept.
