@@ -23,6 +23,9 @@ pub struct Config {
     /// Values written into every file's front matter (Mainroad page parameters).
     #[serde(default)]
     pub hugo: HugoConfig,
+    /// Settings of the `run` daemon: default schedule, time zone, backoff, signals.
+    #[serde(default)]
+    pub daemon: DaemonConfig,
     /// The feeds to poll.
     #[serde(default)]
     pub feeds: Vec<FeedConfig>,
@@ -52,6 +55,10 @@ pub struct HttpConfig {
     pub max_redirects: usize,
     /// Requests in flight at once across all hosts.
     pub concurrency: usize,
+    /// Requests in flight at once to one host.
+    pub per_host_concurrency: usize,
+    /// Milliseconds between the starts of two requests to one host.
+    pub per_host_delay_ms: u64,
 }
 
 impl Default for HttpConfig {
@@ -64,6 +71,45 @@ impl Default for HttpConfig {
             max_body_bytes: 15 * 1024 * 1024,
             max_redirects: 10,
             concurrency: 8,
+            per_host_concurrency: 2,
+            per_host_delay_ms: 500,
+        }
+    }
+}
+
+/// Settings of the `run` daemon.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct DaemonConfig {
+    /// Cron line (5 fields or `@hourly`-style alias) for feeds without their own `schedule`.
+    pub default_schedule: String,
+    /// IANA time zone in which schedules are read (`UTC`, `Europe/Berlin`, ...).
+    pub timezone: String,
+    /// Largest random delay, in seconds, added to each scheduled poll.
+    pub jitter_secs: u64,
+    /// Wait after the first consecutive error, in seconds; doubles with each further error.
+    pub backoff_base_secs: u64,
+    /// Cap on backoff and on server-given delays (max-age, ttl, Retry-After), in seconds.
+    pub max_delay_secs: u64,
+    /// Polls in a row that must see the same permanent redirect before the stored URL moves.
+    pub redirect_polls: u32,
+    /// Seconds in-flight work may take to finish after SIGTERM/SIGINT before it is abandoned.
+    pub shutdown_grace_secs: u64,
+    /// `HOST:PORT` (or a bare port, on 127.0.0.1) for `/healthz` and `/metrics`; empty: off.
+    pub listen: String,
+}
+
+impl Default for DaemonConfig {
+    fn default() -> Self {
+        DaemonConfig {
+            default_schedule: "*/30 * * * *".into(),
+            timezone: "UTC".into(),
+            jitter_secs: 30,
+            backoff_base_secs: 300,
+            max_delay_secs: 86_400,
+            redirect_polls: 3,
+            shutdown_grace_secs: 10,
+            listen: String::new(),
         }
     }
 }
@@ -169,6 +215,22 @@ impl Config {
                 ));
             }
         }
+        for feed in &self.feeds {
+            if let Some(line) = &feed.schedule {
+                crate::schedule::Schedule::parse(line)
+                    .map_err(|e| format!("feed `{}`: {e}", feed.name))?;
+            }
+        }
+        let d = &self.daemon;
+        crate::schedule::Schedule::parse(&d.default_schedule)
+            .map_err(|e| format!("daemon.default_schedule: {e}"))?;
+        crate::schedule::parse_timezone(&d.timezone).map_err(|e| format!("daemon.{e}"))?;
+        if d.backoff_base_secs == 0 || d.max_delay_secs < d.backoff_base_secs {
+            return Err("daemon: backoff_base_secs must be ≥ 1 and ≤ max_delay_secs".into());
+        }
+        if self.http.per_host_concurrency == 0 {
+            return Err("http: per_host_concurrency must be ≥ 1".into());
+        }
         for rule in &self.rules {
             crate::extract::rules::validate(rule)?;
         }
@@ -176,6 +238,29 @@ impl Config {
             return Err("http: max_redirects must be ≤ 50 and concurrency ≥ 1".into());
         }
         Ok(())
+    }
+
+    /// The schedule of `feed`: its own, else the daemon's default (both validated on load).
+    pub fn schedule_of(
+        &self,
+        feed: &FeedConfig,
+    ) -> std::result::Result<crate::schedule::Schedule, String> {
+        let line = feed
+            .schedule
+            .as_deref()
+            .unwrap_or(&self.daemon.default_schedule);
+        crate::schedule::Schedule::parse(line).map_err(|e| format!("feed `{}`: {e}", feed.name))
+    }
+
+    /// The scheduler's timing knobs from `[daemon]`.
+    pub fn timing(&self) -> std::result::Result<crate::schedule::Timing, String> {
+        let d = &self.daemon;
+        Ok(crate::schedule::Timing {
+            timezone: crate::schedule::parse_timezone(&d.timezone)?,
+            jitter_secs: d.jitter_secs,
+            backoff_base_secs: d.backoff_base_secs,
+            max_delay_secs: d.max_delay_secs,
+        })
     }
 
     /// The feed called `name`, if configured.
@@ -261,6 +346,22 @@ mod tests {
         assert!(bad("[[feeds]]\nname = \"../x\"\nurl = \"https://a/\"\n").contains("../x"));
         assert!(bad("[[feeds]]\nname = \"a\"\nurl = \"ftp://a/\"\n").contains("http"));
         assert!(bad("[[feeds]]\nname = \"a\"\nurl = \"https://a/\"\n[[feeds]]\nname = \"a\"\nurl = \"https://b/\"\n").contains("twice"));
+    }
+
+    #[test]
+    fn rejects_bad_schedules_and_zones() {
+        let bad = |s: &str| Config::parse(s, Path::new(".")).unwrap_err();
+        let feed = "[[feeds]]\nname = \"a\"\nurl = \"https://a/\"\nschedule = \"61 * * * *\"\n";
+        assert!(
+            bad(feed).contains("feed `a`: schedule `61 * * * *`"),
+            "{}",
+            bad(feed)
+        );
+        assert!(bad("[daemon]\ntimezone = \"Nowhere/Land\"\n").contains("timezone"));
+        assert!(bad("[daemon]\ndefault_schedule = \"@sometimes\"\n").contains("default_schedule"));
+        let ok =
+            Config::parse("[daemon]\ndefault_schedule = \"@hourly\"\n", Path::new(".")).unwrap();
+        assert_eq!(ok.daemon.default_schedule, "@hourly");
     }
 
     #[test]

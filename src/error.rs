@@ -52,6 +52,17 @@ pub enum Error {
     #[error("database {path}: {message}")]
     Schema { path: PathBuf, message: String },
 
+    /// Another feedmark process holds the database.
+    #[error(
+        "database {database} is in use by another feedmark process{holder} (lock file {lock}); wait for it to finish or stop it"
+    )]
+    Locked {
+        database: PathBuf,
+        lock: PathBuf,
+        /// ` (pid N)` when the holder wrote its process id, else empty.
+        holder: String,
+    },
+
     /// A file could not be written or read.
     #[error("{path}: {source}")]
     Io {
@@ -73,7 +84,8 @@ impl Error {
             | Error::TooLarge { .. }
             | Error::Redirect { .. }
             | Error::Parse(_)
-            | Error::Schema { .. } => false,
+            | Error::Schema { .. }
+            | Error::Locked { .. } => false,
         }
     }
 

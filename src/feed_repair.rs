@@ -15,10 +15,10 @@ pub fn repair(text: &str) -> String {
 
 /// The text was transcoded to UTF-8 already, so a declared encoding would now be wrong.
 fn strip_xml_declaration(text: &str) -> &str {
-    if text.starts_with("<?xml") {
-        if let Some(end) = text.find("?>") {
-            return text[end + 2..].trim_start();
-        }
+    if text.starts_with("<?xml")
+        && let Some(end) = text.find("?>")
+    {
+        return text[end + 2..].trim_start();
     }
     text
 }
@@ -62,14 +62,14 @@ fn attribute_value<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
     while let Some(i) = rest.find(name) {
         let before = rest[..i].chars().last();
         let after = rest[i + name.len()..].trim_start();
-        if matches!(before, Some(c) if c.is_whitespace()) {
-            if let Some(value) = after.strip_prefix('=') {
-                let value = value.trim_start();
-                let quote = value.chars().next()?;
-                if quote == '"' || quote == '\'' {
-                    let inner = &value[1..];
-                    return inner.find(quote).map(|end| &inner[..end]);
-                }
+        if matches!(before, Some(c) if c.is_whitespace())
+            && let Some(value) = after.strip_prefix('=')
+        {
+            let value = value.trim_start();
+            let quote = value.chars().next()?;
+            if quote == '"' || quote == '\'' {
+                let inner = &value[1..];
+                return inner.find(quote).map(|end| &inner[..end]);
             }
         }
         rest = &rest[i + name.len()..];

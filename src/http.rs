@@ -55,6 +55,7 @@ pub struct HttpClient {
     client: reqwest::Client,
     config: Arc<HttpConfig>,
     slots: Arc<Semaphore>,
+    hosts: Arc<crate::politeness::Hosts>,
 }
 
 impl HttpClient {
@@ -78,17 +79,26 @@ impl HttpClient {
             client,
             config: Arc::new(config.clone()),
             slots: Arc::new(Semaphore::new(config.concurrency)),
+            hosts: Arc::new(crate::politeness::Hosts::new(
+                config.per_host_concurrency,
+                Duration::from_millis(config.per_host_delay_ms),
+            )),
         })
     }
 
     /// GETs `url`, following redirects and sending `validators` for a conditional request.
+    /// Requests wait for their host's turn first, then for a global slot, so a busy host never
+    /// holds global slots that other hosts could use.
     pub async fn get(&self, url: &str, validators: Option<&Validators>) -> Result<Fetched> {
-        let _slot = self.slots.acquire().await.map_err(|_| Error::Network {
+        let mut current = self.check_url(url)?;
+        let shutting_down = || Error::Network {
             url: url.to_string(),
             message: "client is shutting down".into(),
             timeout: false,
-        })?;
-        let mut current = self.check_url(url)?;
+        };
+        let host = current.host_str().unwrap_or_default().to_string();
+        let _host_slot = self.hosts.enter(&host).await.ok_or_else(shutting_down)?;
+        let _slot = self.slots.acquire().await.map_err(|_| shutting_down())?;
         let mut redirects = Vec::new();
         loop {
             let response = self.send(&current, validators).await?;

@@ -2,17 +2,23 @@
 //! and writes Hugo Markdown. The binary in `main.rs` is a thin command-line edge over this.
 
 pub mod charset;
+pub mod clock;
 pub mod config;
+pub mod daemon;
 pub mod error;
 pub mod extract;
 pub mod feed;
 pub mod feed_repair;
 pub mod http;
 pub mod identity;
+pub mod lock;
 pub mod markdown;
 pub mod netguard;
 pub mod output;
 pub mod pipeline;
+pub mod politeness;
+pub mod schedule;
+pub mod status;
 pub mod store;
 pub mod text;
 

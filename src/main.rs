@@ -51,6 +51,14 @@ enum Command {
         #[arg(long)]
         feed: Option<String>,
     },
+    /// Run as a daemon: poll each feed on its schedule until SIGTERM/SIGINT; SIGHUP reloads.
+    Run,
+    /// Show each feed's last success, last error, error count, next poll and articles stored.
+    Status {
+        /// Print JSON (an array of feed objects, times in Unix seconds) for scripts.
+        #[arg(long)]
+        json: bool,
+    },
     /// Extract the article body of one saved page; never touches the network.
     Extract {
         /// The URL the page was downloaded from (for site rules and absolute links).
@@ -93,6 +101,8 @@ fn init_logging(format: LogFormat) {
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Fetch { feed } => fetch(&cli.config, feed.as_deref()),
+        Command::Run => run_daemon(cli.config),
+        Command::Status { json } => status(&cli.config, json),
         Command::Extract { url, html, format } => {
             extract_one(&cli.config, &url, html.as_deref(), format)
         }
@@ -101,6 +111,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
 
 fn fetch(config_path: &Path, feed: Option<&str>) -> Result<ExitCode> {
     let config = Config::load(config_path)?;
+    let _lock = feedmark::lock::DbLock::acquire(&config.database)?;
     let mut store = Store::open(&config.database)
         .with_context(|| format!("opening database {}", config.database.display()))?;
     let pipeline = Pipeline::new(config)?;
@@ -112,6 +123,45 @@ fn fetch(config_path: &Path, feed: Option<&str>) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+fn run_daemon(config_path: PathBuf) -> Result<ExitCode> {
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    let result = runtime.block_on(async {
+        let clock = feedmark::clock::from_env();
+        let daemon = feedmark::daemon::Daemon::start(config_path, clock)?;
+        daemon.run().await
+    });
+    // An extraction still running on a blocking thread must not hold up the exit: its result
+    // would be discarded anyway.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(2));
+    result?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn status(config_path: &Path, json: bool) -> Result<ExitCode> {
+    let config = Config::load(config_path)?;
+    let rows = feedmark::status::states(&config)?;
+    let text = if json {
+        feedmark::status::to_json(&rows) + "\n"
+    } else {
+        let tz = config.timing().map_err(anyhow::Error::msg)?.timezone;
+        feedmark::status::to_table(&rows, tz)
+    };
+    write_stdout(&text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes to standard output; a reader that went away (`status | head`) is not an error.
+fn write_stdout(text: &str) -> Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(e).context("writing to standard output")
+        }
+        _ => Ok(()),
+    }
 }
 
 fn extract_one(

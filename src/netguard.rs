@@ -124,14 +124,14 @@ impl Resolve for PublicOnlyResolver {
                 .copied()
                 .filter(|a| is_public(a.ip()))
                 .collect();
-            if public.is_empty() {
-                if let Some(first) = addrs.first() {
-                    let refusal = PrivateAddress {
-                        host,
-                        ip: first.ip(),
-                    };
-                    return Err(Box::new(refusal) as Box<dyn std::error::Error + Send + Sync>);
-                }
+            if public.is_empty()
+                && let Some(first) = addrs.first()
+            {
+                let refusal = PrivateAddress {
+                    host,
+                    ip: first.ip(),
+                };
+                return Err(Box::new(refusal) as Box<dyn std::error::Error + Send + Sync>);
             }
             let iter: Addrs = Box::new(public.into_iter());
             Ok(iter)

@@ -7,14 +7,20 @@ use chrono::{DateTime, TimeZone, Utc};
 use futures_util::StreamExt;
 use url::Url;
 
+use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, FeedConfig};
 use crate::error::{Error, Result};
 use crate::extract::{self, Extracted, Rules};
-use crate::feed::{self, Item, ParsedFeed};
+use crate::feed::{Item, ParsedFeed};
 use crate::http::{Fetched, HttpClient};
 use crate::identity::{canonical_url, item_key};
 use crate::output::{self, Page};
 use crate::store::{NewArticle, Store};
+
+mod outcome;
+mod poll;
+pub use outcome::FeedOutcome;
+use outcome::Tally;
 
 /// What one poll did, for the closing summary line and the exit code.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -25,6 +31,8 @@ pub struct Summary {
     pub files_written: usize,
     /// `(feed name, message)` for every failed feed.
     pub failures: Vec<(String, String)>,
+    /// How each polled feed's poll ended, in the order the feeds were given.
+    pub outcomes: Vec<FeedOutcome>,
 }
 
 impl std::fmt::Display for Summary {
@@ -42,6 +50,7 @@ pub struct Pipeline {
     config: Config,
     client: HttpClient,
     rules: Arc<Rules>,
+    clock: Arc<dyn Clock>,
 }
 
 /// A feed that answered, with its items, waiting for them to be stored.
@@ -50,6 +59,8 @@ struct Polled {
     feed_id: i64,
     fetched: Fetched,
     parsed: ParsedFeed,
+    /// Index of the feed in the list given to `fetch_feeds`.
+    index: usize,
 }
 
 /// A new item whose page is to be downloaded.
@@ -74,7 +85,19 @@ impl Pipeline {
             config,
             client,
             rules: Arc::new(rules),
+            clock: Arc::new(SystemClock),
         })
+    }
+
+    /// Uses `clock` for the times recorded on feeds (the daemon's, possibly scaled, clock).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Pipeline {
+        self.clock = clock;
+        self
+    }
+
+    /// The configuration this pipeline was built from.
+    pub fn config(&self) -> &Config {
+        &self.config
     }
 
     /// Polls every configured feed (or only `only`) once and stores what is new.
@@ -91,102 +114,47 @@ impl Pipeline {
             ],
             None => self.config.feeds.clone(),
         };
+        self.fetch_feeds(store, &feeds).await
+    }
+
+    /// Polls exactly `feeds` once (the daemon's due feeds) and stores what is new; the
+    /// summary's `outcomes` say how each feed's poll ended.
+    pub async fn fetch_feeds(&self, store: &mut Store, feeds: &[FeedConfig]) -> Result<Summary> {
         let removed = output::remove_leftovers(&self.config.output_dir);
         if removed > 0 {
             tracing::warn!("removed {removed} temporary files left by an interrupted run");
         }
         let mut summary = Summary::default();
-        let polled = self.poll_all(store, &feeds, &mut summary).await?;
-        let (candidates, failed_feeds) = self.dedup(store, &polled)?;
-        let mut feed_failed = failed_feeds;
-        self.download_and_store(store, &polled, candidates, &mut summary, &mut feed_failed)
+        let mut tally = Tally::new(feeds);
+        let polled = self
+            .poll_all(store, feeds, &mut summary, &mut tally)
+            .await?;
+        let candidates = self.dedup(store, &polled)?;
+        self.download_and_store(store, &polled, candidates, &mut summary, &mut tally)
             .await;
-        for (i, p) in polled.iter().enumerate() {
-            if feed_failed[i] {
+        let now = self.clock.now().timestamp();
+        for p in &polled {
+            if let Some(message) = tally.outcomes[p.index].error.clone() {
+                store.record_error(p.feed_id, &message, now)?;
                 summary.feeds_failed += 1;
                 continue;
             }
-            store.record_success(p.feed_id, &p.fetched.validators, p.parsed.title.as_deref())?;
+            store.record_success(
+                p.feed_id,
+                &p.fetched.validators,
+                p.parsed.title.as_deref(),
+                now,
+            )?;
+            self.follow_redirects(store, p)?;
             summary.feeds_ok += 1;
         }
+        summary.outcomes = tally.outcomes;
         Ok(summary)
-    }
-
-    /// Downloads and parses the feeds concurrently; failures are recorded and reported.
-    async fn poll_all(
-        &self,
-        store: &mut Store,
-        feeds: &[FeedConfig],
-        summary: &mut Summary,
-    ) -> Result<Vec<Polled>> {
-        let mut rows = Vec::new();
-        for f in feeds {
-            rows.push(store.upsert_feed(&f.name, &f.url)?);
-        }
-        let results: Vec<_> = futures_util::stream::iter(feeds.iter().zip(&rows))
-            .map(|(f, row)| async move {
-                let result = self.poll_one(&f.url, &row.validators).await;
-                (f.clone(), row.id, result)
-            })
-            .buffered(self.config.http.concurrency)
-            .collect()
-            .await;
-        let mut polled = Vec::new();
-        for (feed, feed_id, result) in results {
-            match result {
-                Ok((fetched, parsed)) => {
-                    if let Some(hop) = fetched.redirects.last() {
-                        let permanent = fetched
-                            .redirects
-                            .iter()
-                            .all(|h| matches!(h.status, 301 | 308));
-                        let kind = if permanent { "permanently " } else { "" };
-                        tracing::info!(feed = %feed.name, "feed {}: {kind}redirected to {}", feed.name, hop.to);
-                    }
-                    tracing::info!(feed = %feed.name, items = parsed.items.len(), not_modified = fetched.not_modified, "polled");
-                    polled.push(Polled {
-                        feed,
-                        feed_id,
-                        fetched,
-                        parsed,
-                    });
-                }
-                Err(e) => {
-                    let message = e.to_string();
-                    tracing::error!(feed = %feed.name, "feed {}: {message}", feed.name);
-                    store.record_error(feed_id, &message)?;
-                    summary.feeds_failed += 1;
-                    summary.failures.push((feed.name.clone(), message));
-                }
-            }
-        }
-        Ok(polled)
-    }
-
-    async fn poll_one(
-        &self,
-        url: &str,
-        validators: &crate::http::Validators,
-    ) -> Result<(Fetched, ParsedFeed)> {
-        let fetched = self.client.get(url, Some(validators)).await?;
-        if fetched.not_modified {
-            return Ok((fetched, ParsedFeed::default()));
-        }
-        let parsed = feed::parse(
-            &fetched.body,
-            fetched.content_type.as_deref(),
-            Some(fetched.url.as_str()),
-        )
-        .map_err(|e| match e {
-            Error::Parse(m) => Error::Parse(format!("{}: {m}", fetched.url)),
-            other => other,
-        })?;
-        Ok((fetched, parsed))
     }
 
     /// Splits items into known (linked now, no download) and new candidates, merging items
     /// that several feeds carry in this same poll.
-    fn dedup(&self, store: &mut Store, polled: &[Polled]) -> Result<(Vec<Candidate>, Vec<bool>)> {
+    fn dedup(&self, store: &mut Store, polled: &[Polled]) -> Result<Vec<Candidate>> {
         let mut candidates: Vec<Candidate> = Vec::new();
         let mut claimed: HashMap<String, usize> = HashMap::new();
         for (fi, p) in polled.iter().enumerate() {
@@ -228,7 +196,7 @@ impl Pipeline {
                 });
             }
         }
-        Ok((candidates, vec![false; polled.len()]))
+        Ok(candidates)
     }
 
     async fn download_and_store(
@@ -237,7 +205,7 @@ impl Pipeline {
         polled: &[Polled],
         candidates: Vec<Candidate>,
         summary: &mut Summary,
-        feed_failed: &mut [bool],
+        tally: &mut Tally,
     ) {
         let mut stream = futures_util::stream::iter(candidates)
             .map(|c| async move {
@@ -252,16 +220,21 @@ impl Pipeline {
                     c.urls.push(u);
                 }
             }
+            let method = body.method.clone();
             match self.store_article(store, polled, &c, body) {
                 Ok(Some(written)) => {
                     summary.new_articles += 1;
+                    let outcome = &mut tally.outcomes[polled[c.feed].index];
+                    outcome.new_articles += 1;
+                    outcome.extraction_methods.push(method);
                     summary.files_written += usize::from(written);
                 }
                 Ok(None) => {}
                 Err(e) => {
                     let name = &polled[c.feed].feed.name;
                     tracing::error!(feed = %name, "feed {name}: cannot store {}: {e}", c.item.link.as_deref().unwrap_or(&c.item.title));
-                    feed_failed[c.feed] = true;
+                    let outcome = &mut tally.outcomes[polled[c.feed].index];
+                    outcome.error.get_or_insert_with(|| e.to_string());
                     summary.failures.push((name.clone(), e.to_string()));
                 }
             }
@@ -380,10 +353,11 @@ fn page_urls(final_url: Option<&str>, declared: Option<&str>) -> Vec<String> {
         u.host_str()
             .map(|h| h.trim_start_matches("www.").to_ascii_lowercase())
     };
-    if let Some(d) = declared.and_then(|d| Url::parse(d).ok()) {
-        if bare(&d) == bare(&final_url) && !d.path().trim_matches('/').is_empty() {
-            urls.extend(canonical_url(d.as_str()));
-        }
+    if let Some(d) = declared.and_then(|d| Url::parse(d).ok())
+        && bare(&d) == bare(&final_url)
+        && !d.path().trim_matches('/').is_empty()
+    {
+        urls.extend(canonical_url(d.as_str()));
     }
     urls
 }

@@ -8,11 +8,21 @@ use crate::error::{Error, Result};
 use crate::http::Validators;
 
 /// The schema migrations, applied in order; each is recorded in `schema_migrations`.
-pub const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "0001_initial",
-    include_str!("../migrations/0001_initial.sql"),
-)];
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "0001_initial",
+        include_str!("../migrations/0001_initial.sql"),
+    ),
+    (
+        3,
+        "0003_daemon",
+        include_str!("../migrations/0003_daemon.sql"),
+    ),
+];
+
+mod state;
+pub use state::FeedState;
 
 /// An open feedmark database.
 pub struct Store {
@@ -30,6 +40,9 @@ pub struct FeedRow {
     pub error_count: i64,
     pub last_error: Option<String>,
     pub last_success_at: Option<i64>,
+    /// Set when the feed answered 410 Gone.
+    pub dead_at: Option<i64>,
+    pub next_poll_at: Option<i64>,
 }
 
 /// An article ready to be stored (its file has already been written).
@@ -77,17 +90,26 @@ impl Store {
         Ok(store)
     }
 
+    /// Wraps an already open connection (e.g. a read-only one for `status`) without migrating.
+    pub fn from_connection(conn: Connection, path: &Path) -> Store {
+        Store {
+            conn,
+            path: path.to_path_buf(),
+        }
+    }
+
     fn migrate(&mut self) -> Result<()> {
         self.conn.execute_batch(
             "CREATE TABLE IF NOT EXISTS schema_migrations (
                 version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
         )?;
-        let current: i64 = self.conn.query_row(
-            "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
-            [],
-            |r| r.get(0),
-        )?;
-        let newest = MIGRATIONS.last().map_or(0, |m| m.0);
+        let applied: Vec<i64> = self
+            .conn
+            .prepare("SELECT version FROM schema_migrations")?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let current = applied.iter().copied().max().unwrap_or(0);
+        let newest = MIGRATIONS.iter().map(|m| m.0).max().unwrap_or(0);
         if current > newest {
             return Err(Error::Schema {
                 path: self.path.clone(),
@@ -96,7 +118,9 @@ impl Store {
                 ),
             });
         }
-        for (version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
+        // Every migration not yet recorded runs, in order: a migration numbered below one already
+        // applied (branches merged in another order) is not skipped.
+        for (version, name, sql) in MIGRATIONS.iter().filter(|m| !applied.contains(&m.0)) {
             let tx = self.conn.transaction()?;
             tx.execute_batch(sql).map_err(|e| Error::Schema {
                 path: self.path.clone(),
@@ -106,18 +130,22 @@ impl Store {
                 "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
                 params![version, name, now()],
             )?;
-            tx.pragma_update(None, "user_version", version)?;
+            tx.pragma_update(None, "user_version", (*version).max(current))?;
             tx.commit()?;
         }
         Ok(())
     }
 
-    /// The feed row for `name`, created if new; its URL follows the config.
+    /// The feed row for `name`, created if new. When the configured URL changed, the feed
+    /// starts afresh (URL, validators, error and redirect state); otherwise the stored URL,
+    /// which may follow a permanent redirect, is kept.
     pub fn upsert_feed(&self, name: &str, url: &str) -> Result<FeedRow> {
         self.conn.execute(
-            "INSERT INTO feeds (name, url, created_at) VALUES (?1, ?2, ?3)
-             ON CONFLICT(name) DO UPDATE SET url = excluded.url
-             WHERE feeds.url <> excluded.url",
+            "INSERT INTO feeds (name, url, config_url, created_at) VALUES (?1, ?2, ?2, ?3)
+             ON CONFLICT(name) DO UPDATE SET url = excluded.url, config_url = excluded.url,
+                 etag = NULL, last_modified = NULL, error_count = 0, dead_at = NULL,
+                 moved_to = NULL, moved_count = 0, next_poll_at = NULL
+             WHERE feeds.config_url IS NOT excluded.config_url",
             params![name, url, now()],
         )?;
         self.feed(name)?
@@ -129,7 +157,8 @@ impl Store {
         let row = self
             .conn
             .query_row(
-                "SELECT id, name, url, etag, last_modified, error_count, last_error, last_success_at
+                "SELECT id, name, url, etag, last_modified, error_count, last_error, last_success_at,
+                        dead_at, next_poll_at
                  FROM feeds WHERE name = ?1",
                 [name],
                 |r| {
@@ -144,6 +173,8 @@ impl Store {
                         error_count: r.get(5)?,
                         last_error: r.get(6)?,
                         last_success_at: r.get(7)?,
+                        dead_at: r.get(8)?,
+                        next_poll_at: r.get(9)?,
                     })
                 },
             )
@@ -151,26 +182,27 @@ impl Store {
         Ok(row)
     }
 
-    /// Records a successful poll: validators for the next conditional GET, errors cleared.
+    /// Records a successful poll at `t`: validators for the next conditional GET, errors
+    /// cleared.
     pub fn record_success(
         &self,
         feed_id: i64,
         validators: &Validators,
         title: Option<&str>,
+        t: i64,
     ) -> Result<()> {
-        let t = now();
         self.conn.execute(
             "UPDATE feeds SET etag = ?2, last_modified = ?3, title = COALESCE(?4, title),
-                 last_checked_at = ?5, last_success_at = ?5, error_count = 0, last_error = NULL
+                 last_checked_at = ?5, last_success_at = ?5, error_count = 0, last_error = NULL,
+                 dead_at = NULL
              WHERE id = ?1",
             params![feed_id, validators.etag, validators.last_modified, title, t],
         )?;
         Ok(())
     }
 
-    /// Records a failed poll; the error count grows until the next success.
-    pub fn record_error(&self, feed_id: i64, message: &str) -> Result<()> {
-        let t = now();
+    /// Records a failed poll at `t`; the error count grows until the next success.
+    pub fn record_error(&self, feed_id: i64, message: &str, t: i64) -> Result<()> {
         self.conn.execute(
             "UPDATE feeds SET last_checked_at = ?2, last_error = ?3, last_error_at = ?2,
                  error_count = error_count + 1 WHERE id = ?1",
@@ -362,7 +394,7 @@ mod tests {
             .connection()
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
-        assert_eq!(v, 1);
+        assert_eq!(v, 3);
         let mode: String = s
             .connection()
             .query_row("PRAGMA journal_mode", [], |r| r.get(0))

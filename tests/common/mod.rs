@@ -53,13 +53,20 @@ impl Route {
 pub struct Logged {
     pub path: String,
     pub headers: HashMap<String, String>,
+    /// The status answered (304 when the request's If-None-Match matched the route's ETag).
+    pub status: u16,
+    /// Bytes of body answered.
+    pub body_len: usize,
+    /// When the request arrived.
+    pub at: std::time::Instant,
 }
 
 /// The server; it lives until the test process ends.
 #[derive(Clone)]
 pub struct Server {
     pub base: String,
-    routes: Arc<Mutex<HashMap<String, Route>>>,
+    /// Per path, the answers in order; the last one repeats.
+    routes: Arc<Mutex<HashMap<String, Vec<Route>>>>,
     log: Arc<Mutex<Vec<Logged>>>,
 }
 
@@ -83,7 +90,24 @@ impl Server {
     }
 
     pub fn route(&self, path: &str, route: Route) {
-        self.routes.lock().unwrap().insert(path.to_string(), route);
+        self.routes
+            .lock()
+            .unwrap()
+            .insert(path.to_string(), vec![route]);
+    }
+
+    /// Answers the n-th request on `path` with `routes[n]`; the last one repeats after that.
+    pub fn route_seq(&self, path: &str, routes: Vec<Route>) {
+        assert!(!routes.is_empty());
+        self.routes.lock().unwrap().insert(path.to_string(), routes);
+    }
+
+    /// The requests for `path`, in order.
+    pub fn log_of(&self, path: &str) -> Vec<Logged> {
+        self.requests()
+            .into_iter()
+            .filter(|l| l.path == path)
+            .collect()
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -128,31 +152,46 @@ impl Server {
             .unwrap_or(0);
         let mut sink = vec![0; len];
         reader.read_exact(&mut sink).ok();
+        let route = {
+            let routes = self.routes.lock().unwrap();
+            let seen = self.hits(&path);
+            routes
+                .get(&path)
+                .map(|seq| seq[seen.min(seq.len() - 1)].clone())
+        };
+        let route = route.unwrap_or_else(|| Route::status(404));
+        let (status, body) = answer(&route, &headers);
         self.log.lock().unwrap().push(Logged {
             path: path.clone(),
             headers: headers.clone(),
+            status,
+            body_len: body.len(),
+            at: std::time::Instant::now(),
         });
-        let route = self.routes.lock().unwrap().get(&path).cloned();
-        let route = route.unwrap_or_else(|| Route::status(404));
         if let Some(d) = route.delay {
             std::thread::sleep(d);
         }
-        respond(stream, &route, &headers);
+        respond(stream, &route, status, body);
     }
 }
 
-fn respond(mut stream: TcpStream, route: &Route, request: &HashMap<String, String>) {
+/// The status and body for `route`: 304 and no body when the request's If-None-Match holds
+/// the route's ETag.
+fn answer<'a>(route: &'a Route, request: &HashMap<String, String>) -> (u16, &'a [u8]) {
     let etag = route
         .headers
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case("etag"))
         .map(|(_, v)| v);
     let not_modified = etag.is_some() && request.get("if-none-match") == etag;
-    let (status, body): (u16, &[u8]) = if not_modified {
+    if not_modified {
         (304, b"")
     } else {
         (route.status, &route.body)
-    };
+    }
+}
+
+fn respond(mut stream: TcpStream, route: &Route, status: u16, body: &[u8]) {
     let mut head = format!(
         "HTTP/1.1 {status} X\r\nConnection: close\r\nContent-Length: {}\r\n",
         body.len()
@@ -183,7 +222,7 @@ pub fn shared(rel: &str) -> PathBuf {
 /// A config file in `dir` that stores into `dir` and allows 127.0.0.1.
 pub fn write_config(dir: &Path, feeds: &[(&str, String)], extra: &str) -> PathBuf {
     let mut text = String::from(
-        "database = \"feedmark.db\"\noutput_dir = \"posts\"\n\n[http]\nallow_private_networks = true\ntimeout_secs = 2\nconnect_timeout_secs = 2\n\n",
+        "database = \"feedmark.db\"\noutput_dir = \"posts\"\n\n[http]\nallow_private_networks = true\ntimeout_secs = 2\nconnect_timeout_secs = 2\nper_host_delay_ms = 0\nper_host_concurrency = 8\n\n",
     );
     for (name, url) in feeds {
         text.push_str(&format!(

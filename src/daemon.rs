@@ -1,0 +1,325 @@
+//! `feedmark run`: polls each feed on its schedule until SIGTERM/SIGINT; SIGHUP reloads the config.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio::signal::unix::{Signal, SignalKind, signal};
+
+use crate::clock::Clock;
+use crate::config::{Config, FeedConfig};
+use crate::error::{Error, Result};
+use crate::lock::DbLock;
+use crate::pipeline::{Pipeline, Summary};
+use crate::store::Store;
+
+mod metrics;
+mod plan;
+mod systemd;
+pub use plan::Plan;
+
+/// The longest the daemon sleeps before looking at its clock again (guards against the
+/// wall clock jumping, e.g. after a suspend).
+const MAX_IDLE: Duration = Duration::from_secs(60);
+
+/// A running daemon: its config, store, lock and timetable.
+pub struct Daemon {
+    config_path: PathBuf,
+    pipeline: Pipeline,
+    store: Store,
+    clock: Arc<dyn Clock>,
+    plan: Plan,
+    /// Consecutive polls that failed as a whole (database trouble), for backoff.
+    batch_errors: i64,
+    metrics: metrics::Shared,
+    _lock: DbLock,
+}
+
+/// The signals the daemon listens to.
+struct Signals {
+    term: Signal,
+    int: Signal,
+    hup: Signal,
+}
+
+impl Signals {
+    fn new() -> Result<Signals> {
+        let make = |kind| signal(kind).map_err(|e| Error::io("signal handler", e));
+        Ok(Signals {
+            term: make(SignalKind::terminate())?,
+            int: make(SignalKind::interrupt())?,
+            hup: make(SignalKind::hangup())?,
+        })
+    }
+
+    /// The next signal: true for SIGTERM/SIGINT (stop), false for SIGHUP (reload).
+    async fn next(&mut self) -> bool {
+        tokio::select! {
+            _ = self.term.recv() => { tracing::info!("SIGTERM received"); true }
+            _ = self.int.recv() => { tracing::info!("SIGINT received"); true }
+            _ = self.hup.recv() => false,
+        }
+    }
+
+    /// The next SIGTERM or SIGINT (a SIGHUP meanwhile is ignored: shutdown has begun).
+    async fn stop(&mut self) {
+        while !self.next().await {}
+    }
+}
+
+impl Daemon {
+    /// Loads the config, takes the database lock and builds the timetable.
+    pub fn start(config_path: PathBuf, clock: Arc<dyn Clock>) -> Result<Daemon> {
+        let config = Config::load(&config_path)?;
+        let lock = DbLock::acquire(&config.database)?;
+        let store = Store::open(&config.database)?;
+        let plan = Plan::new(&config, &store.feed_states()?, clock.now())
+            .map_err(|message| config_error(&config_path, message))?;
+        let pipeline = Pipeline::new(config)?.with_clock(Arc::clone(&clock));
+        Ok(Daemon {
+            config_path,
+            pipeline,
+            store,
+            clock,
+            plan,
+            batch_errors: 0,
+            metrics: metrics::Shared::default(),
+            _lock: lock,
+        })
+    }
+
+    /// Runs until SIGTERM or SIGINT. In-flight work gets `shutdown_grace_secs` to finish; a
+    /// second signal or the end of the grace abandons it (files are written atomically and each
+    /// article is one transaction, so nothing half-done remains).
+    pub async fn run(mut self) -> Result<()> {
+        let mut signals = Signals::new()?;
+        let mut watchdog = systemd::Watchdog::new();
+        let listen = self.pipeline.config().daemon.listen.clone();
+        let _endpoint = if listen.is_empty() {
+            None
+        } else {
+            let listener = metrics::bind(&listen).await?;
+            if let Ok(addr) = listener.local_addr() {
+                tracing::info!("serving /healthz and /metrics on http://{addr}");
+            }
+            let task = tokio::spawn(metrics::serve(listener, Arc::clone(&self.metrics)));
+            Some(AbortOnDrop(task))
+        };
+        self.publish_states();
+        self.announce_dead();
+        let feeds = self.plan.live().count();
+        tracing::info!(feeds, "feedmark run: ready; {feeds} feeds scheduled");
+        systemd::ready(&format!("{feeds} feeds scheduled"));
+        loop {
+            let due = self.plan.due(self.clock.now());
+            if !due.is_empty() {
+                if self.poll(due, &mut signals, &mut watchdog).await? {
+                    break;
+                }
+                continue;
+            }
+            let wait = self
+                .plan
+                .next_wake()
+                .map_or(MAX_IDLE, |t| self.clock.real_until(t))
+                .min(MAX_IDLE);
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                stop = signals.next() => if stop { break } else { self.reload() },
+                _ = watchdog.tick() => {}
+            }
+        }
+        systemd::stopping();
+        tracing::info!("feedmark run: stopped");
+        Ok(())
+    }
+
+    /// Polls the due feeds; returns true when a stop signal arrived meanwhile.
+    async fn poll(
+        &mut self,
+        due: Vec<FeedConfig>,
+        signals: &mut Signals,
+        watchdog: &mut systemd::Watchdog,
+    ) -> Result<bool> {
+        let names: Vec<&str> = due.iter().map(|f| f.name.as_str()).collect();
+        tracing::debug!("polling {}", names.join(", "));
+        let grace = Duration::from_secs(self.pipeline.config().daemon.shutdown_grace_secs);
+        let (mut stop, mut reload) = (false, false);
+        let started = std::time::Instant::now();
+        let result = {
+            let batch = self.pipeline.fetch_feeds(&mut self.store, &due);
+            tokio::pin!(batch);
+            loop {
+                tokio::select! {
+                    r = &mut batch => break Some(r),
+                    got_stop = signals.next() => {
+                        if !got_stop {
+                            reload = true;
+                            continue;
+                        }
+                        stop = true;
+                        tracing::info!("stopping: in-flight work has {}s to finish", grace.as_secs());
+                        systemd::stopping();
+                        let finished = tokio::select! {
+                            r = tokio::time::timeout(grace, &mut batch) => r.ok(),
+                            _ = signals.stop() => None,
+                        };
+                        if finished.is_none() {
+                            tracing::warn!("abandoned in-flight work; nothing half-written was kept and those feeds are polled again on the next start");
+                        }
+                        break finished;
+                    }
+                    _ = watchdog.tick() => {}
+                }
+            }
+        };
+        if let Some(result) = result {
+            if let Ok(mut m) = self.metrics.lock() {
+                m.record_batch(started.elapsed().as_secs_f64());
+            }
+            self.reschedule(&due, result);
+        }
+        if reload && !stop {
+            self.reload();
+        }
+        Ok(stop)
+    }
+
+    /// Stores each polled feed's next poll time and logs it. The timetable in memory moves on
+    /// even when the database cannot be written, so a broken disk never makes a busy loop.
+    fn reschedule(&mut self, due: &[FeedConfig], result: Result<Summary>) {
+        let now = self.clock.now();
+        let summary = match result {
+            Ok(summary) => {
+                self.batch_errors = 0;
+                summary
+            }
+            Err(e) => {
+                // The store itself failed: every due feed waits and is retried with backoff.
+                self.batch_errors += 1;
+                tracing::error!("poll failed: {e}");
+                let outcomes = due
+                    .iter()
+                    .map(|f| crate::pipeline::FeedOutcome {
+                        name: f.name.clone(),
+                        error: Some(e.to_string()),
+                        ..Default::default()
+                    })
+                    .collect();
+                Summary {
+                    outcomes,
+                    ..Summary::default()
+                }
+            }
+        };
+        if let Ok(mut m) = self.metrics.lock() {
+            summary.outcomes.iter().for_each(|o| m.record(o));
+        }
+        for outcome in &summary.outcomes {
+            let name = &outcome.name;
+            let errors = match self.store.feed(name) {
+                Ok(Some(row)) => row.error_count.max(self.batch_errors),
+                _ => self.batch_errors.max(1),
+            };
+            let jitter = self.plan.jitter();
+            let Some((next, reason)) = self.plan.after_poll(outcome, errors, now, jitter) else {
+                continue;
+            };
+            if outcome.feed_id > 0
+                && let Err(e) = self.store.set_next_poll(outcome.feed_id, next.timestamp())
+            {
+                tracing::error!(feed = %name, "feed {name}: cannot store the next poll time: {e}");
+            }
+            let secs = (next - now).num_seconds();
+            let when = crate::status::format_time(next.timestamp(), self.plan.timezone());
+            tracing::info!(feed = %name, errors, next_in_secs = secs, reason = %reason, new_articles = outcome.new_articles, "feed {name}: next poll at {when}, in {secs}s ({reason})");
+        }
+        self.publish_states();
+        if summary.outcomes.len() > 1 || summary.new_articles > 0 {
+            tracing::info!("{summary}");
+        }
+        systemd::status(&format!("last poll {}: {summary}", fmt_utc(now)));
+    }
+
+    /// Re-reads the config file; a bad one is reported and the running one kept.
+    fn reload(&mut self) {
+        tracing::info!("SIGHUP: reloading {}", self.config_path.display());
+        systemd::reloading();
+        match self.try_reload() {
+            Ok(feeds) => tracing::info!(feeds, "configuration reloaded; {feeds} feeds scheduled"),
+            Err(e) => tracing::error!(
+                "configuration reload failed, keeping the previous configuration: {e}"
+            ),
+        }
+        self.announce_dead();
+        systemd::ready("configuration reloaded");
+    }
+
+    fn try_reload(&mut self) -> Result<usize> {
+        let mut config = Config::load(&self.config_path)?;
+        let database = &self.pipeline.config().database;
+        if &config.database != database {
+            tracing::warn!(
+                "a new database path takes a restart; still using {}",
+                database.display()
+            );
+            config.database = database.clone();
+        }
+        let mut plan = self.plan.clone();
+        plan.reload(&config, &self.store.feed_states()?, self.clock.now())
+            .map_err(|message| config_error(&self.config_path, message))?;
+        self.pipeline = Pipeline::new(config)?.with_clock(Arc::clone(&self.clock));
+        self.plan = plan;
+        Ok(self.plan.live().count())
+    }
+
+    /// Copies every feed's stored state into the metrics gauges.
+    fn publish_states(&self) {
+        let Ok(states) = self.store.feed_states() else {
+            return;
+        };
+        if let Ok(mut m) = self.metrics.lock() {
+            for s in states
+                .iter()
+                .filter(|s| self.pipeline.config().feed(&s.name).is_some())
+            {
+                let next = s.next_poll_at.filter(|_| s.dead_at.is_none());
+                m.set_feed(
+                    &s.name,
+                    s.error_count,
+                    next,
+                    s.last_success_at,
+                    s.dead_at.is_some(),
+                );
+            }
+        }
+    }
+
+    fn announce_dead(&self) {
+        for (name, since) in self.plan.dead() {
+            let when = crate::status::format_time(since, self.plan.timezone());
+            tracing::warn!(feed = %name, "feed {name}: dead since {when} (HTTP 410 Gone); not polled until its url changes in the config");
+        }
+    }
+}
+
+/// Stops the endpoint task when the daemon stops.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+fn config_error(path: &std::path::Path, message: String) -> Error {
+    Error::Config {
+        path: path.to_path_buf(),
+        message,
+    }
+}
+
+fn fmt_utc(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+}

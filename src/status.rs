@@ -1,0 +1,183 @@
+//! `feedmark status`: each feed's last success, last error, error count, next poll, articles.
+
+use std::path::Path;
+
+use chrono::{TimeZone, Utc};
+use chrono_tz::Tz;
+use rusqlite::{Connection, OpenFlags};
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::store::{FeedState, MIGRATIONS, Store};
+
+/// A time in `tz` as `YYYY-MM-DD HH:MM:SS ZONE`.
+pub fn format_time(t: i64, tz: Tz) -> String {
+    Utc.timestamp_opt(t, 0)
+        .single()
+        .map(|d| {
+            d.with_timezone(&tz)
+                .format("%Y-%m-%d %H:%M:%S %Z")
+                .to_string()
+        })
+        .unwrap_or_else(|| t.to_string())
+}
+
+/// Every configured feed's state (a feed never polled has an empty one), then stored feeds
+/// no longer in the config. Reads the database without taking the lock or writing to it, so
+/// it works while `run` is active.
+pub fn states(config: &Config) -> Result<Vec<(FeedState, bool)>> {
+    let stored = if config.database.exists() {
+        read_states(&config.database)?
+    } else {
+        Vec::new()
+    };
+    let mut out: Vec<(FeedState, bool)> = config
+        .feeds
+        .iter()
+        .map(|f| {
+            let state = stored.iter().find(|s| s.name == f.name).cloned();
+            let state = state.unwrap_or_else(|| FeedState {
+                name: f.name.clone(),
+                url: f.url.clone(),
+                ..FeedState::default()
+            });
+            (state, true)
+        })
+        .collect();
+    for s in stored {
+        if config.feed(&s.name).is_none() {
+            out.push((s, false));
+        }
+    }
+    Ok(out)
+}
+
+fn read_states(path: &Path) -> Result<Vec<FeedState>> {
+    let conn = open_read_only(path)?;
+    // The daemon may be writing (or checkpointing) right now: wait for it rather than fail.
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let newest = MIGRATIONS.iter().map(|m| m.0).max().unwrap_or(0);
+    if version < newest {
+        return Err(Error::Schema {
+            path: path.to_path_buf(),
+            message: format!(
+                "schema version {version} is older than {newest}; run `feedmark fetch` or `feedmark run` once to upgrade it"
+            ),
+        });
+    }
+    Store::from_connection(conn, path).feed_states()
+}
+
+/// Opens the database for reading without creating anything beside it. A read-only SQLite
+/// connection still creates the `-shm`/`-wal` files of a WAL database when they are missing,
+/// owned by whoever runs `status` (root, say), which the service's user then cannot write.
+/// They are missing only when no process has the database open, so nothing can change under
+/// an `immutable` open then.
+fn open_read_only(path: &Path) -> Result<Connection> {
+    let mut shm = path.as_os_str().to_os_string();
+    shm.push("-shm");
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI;
+    if Path::new(&shm).exists() {
+        return Ok(Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )?);
+    }
+    let absolute = std::fs::canonicalize(path).map_err(|e| Error::io(path, e))?;
+    let uri = url::Url::from_file_path(&absolute).map_err(|()| Error::Schema {
+        path: path.to_path_buf(),
+        message: "cannot express the path as a file: URI".into(),
+    })?;
+    Ok(Connection::open_with_flags(
+        format!("{uri}?immutable=1"),
+        flags,
+    )?)
+}
+
+/// The JSON document `status --json` prints: an array of feed objects, times in Unix seconds.
+pub fn to_json(rows: &[(FeedState, bool)]) -> String {
+    let items: Vec<serde_json::Value> = rows
+        .iter()
+        .map(|(s, configured)| {
+            let mut v = serde_json::to_value(s).unwrap_or_default();
+            if let Some(map) = v.as_object_mut() {
+                map.insert("configured".into(), (*configured).into());
+                map.insert("state".into(), state_word(s).into());
+            }
+            v
+        })
+        .collect();
+    serde_json::to_string_pretty(&items).unwrap_or_else(|_| "[]".into())
+}
+
+fn state_word(s: &FeedState) -> &'static str {
+    if s.dead_at.is_some() {
+        "dead"
+    } else if s.last_checked_at.is_none() {
+        "new"
+    } else if s.error_count > 0 {
+        "failing"
+    } else {
+        "ok"
+    }
+}
+
+/// A readable table, one feed per line, times in `tz`.
+pub fn to_table(rows: &[(FeedState, bool)], tz: Tz) -> String {
+    let time = |t: Option<i64>| t.map_or_else(|| "-".to_string(), |t| format_time(t, tz));
+    let mut lines = vec![[
+        "FEED".to_string(),
+        "STATE".into(),
+        "LAST SUCCESS".into(),
+        "ERRORS".into(),
+        "NEXT POLL".into(),
+        "ARTICLES".into(),
+        "LAST ERROR".into(),
+    ]];
+    for (s, configured) in rows {
+        let state = if *configured {
+            state_word(s).to_string()
+        } else {
+            format!("{} (not in config)", state_word(s))
+        };
+        let error = match (&s.last_error, s.last_error_at) {
+            (Some(e), Some(at)) if s.error_count > 0 || s.dead_at.is_some() => {
+                format!("{} at {}", e, format_time(at, tz))
+            }
+            _ => "-".into(),
+        };
+        let next = if s.dead_at.is_some() {
+            "never (410 Gone)".into()
+        } else {
+            time(s.next_poll_at)
+        };
+        lines.push([
+            s.name.clone(),
+            state,
+            time(s.last_success_at),
+            s.error_count.to_string(),
+            next,
+            s.articles.to_string(),
+            error,
+        ]);
+    }
+    let mut widths = [0usize; 7];
+    for l in &lines {
+        for (w, cell) in widths.iter_mut().zip(l) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    for l in &lines {
+        let cells: Vec<String> = l
+            .iter()
+            .zip(widths)
+            .enumerate()
+            .map(|(i, (c, w))| if i == 6 { c.clone() } else { format!("{c:w$}") })
+            .collect();
+        out.push_str(cells.join("  ").trim_end());
+        out.push('\n');
+    }
+    out
+}
