@@ -52,6 +52,10 @@ pub enum Error {
     #[error("database {path}: {message}")]
     Schema { path: PathBuf, message: String },
 
+    /// A stored article cannot be written out (a value out of range, a damaged file name).
+    #[error("article {name}: {message}")]
+    Article { name: String, message: String },
+
     /// A file could not be written or read.
     #[error("{path}: {source}")]
     Io {
@@ -73,7 +77,8 @@ impl Error {
             | Error::TooLarge { .. }
             | Error::Redirect { .. }
             | Error::Parse(_)
-            | Error::Schema { .. } => false,
+            | Error::Schema { .. }
+            | Error::Article { .. } => false,
         }
     }
 

@@ -1,9 +1,11 @@
 //! feedmark: polls RSS/Atom/JSON feeds, extracts full article text, deduplicates into SQLite
 //! and writes Hugo Markdown. The binary in `main.rs` is a thin command-line edge over this.
 
+pub mod archive;
 pub mod charset;
 pub mod config;
 pub mod error;
+pub mod export;
 pub mod extract;
 pub mod feed;
 pub mod http;

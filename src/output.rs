@@ -1,7 +1,7 @@
 //! Writes article files: Hugo/Mainroad front matter, body and source link, atomically.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use chrono::{DateTime, Utc};
 
@@ -14,6 +14,8 @@ use crate::text::slugify;
 pub struct Page<'a> {
     pub title: &'a str,
     pub date: DateTime<Utc>,
+    /// When the article last changed after it was first written (Hugo's `lastmod`).
+    pub lastmod: Option<DateTime<Utc>>,
     /// Plain text of the body (for the summary).
     pub text: &'a str,
     pub markdown: &'a str,
@@ -38,6 +40,13 @@ pub fn render(page: &Page<'_>) -> String {
         "date",
         &page.date.format("%Y-%m-%d %H:%M:%S").to_string(),
     );
+    if let Some(lastmod) = page.lastmod {
+        field(
+            &mut out,
+            "lastmod",
+            &lastmod.format("%Y-%m-%d %H:%M:%S").to_string(),
+        );
+    }
     field(
         &mut out,
         "summary",
@@ -130,14 +139,15 @@ pub fn file_name(date: DateTime<Utc>, title: &str, key_hash: &str) -> String {
 /// Prefix of temporary files; anything with it in the output folder is a leftover.
 const TEMP_PREFIX: &str = ".feedmark-";
 
-/// Writes `contents` to `dir/name` through a temporary file and a rename, so a crash never
-/// leaves a half-written file. Returns false (and writes nothing) when the file already holds
-/// exactly these bytes.
-pub fn write_atomic(dir: &Path, name: &str, contents: &str) -> Result<bool> {
-    let path = dir.join(name);
+/// Writes `contents` to `root/rel` through a temporary file and a rename, so a crash never
+/// leaves a half-written file; folders are created as needed. Returns false (and writes
+/// nothing) when the file already holds exactly these bytes.
+pub fn write_atomic(root: &Path, rel: &Path, contents: &str) -> Result<bool> {
+    let path = root.join(rel);
     if std::fs::read(&path).is_ok_and(|old| old == contents.as_bytes()) {
         return Ok(false);
     }
+    let dir = path.parent().unwrap_or(root);
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let mut tmp = tempfile::Builder::new()
         .prefix(TEMP_PREFIX)
@@ -151,24 +161,31 @@ pub fn write_atomic(dir: &Path, name: &str, contents: &str) -> Result<bool> {
     Ok(true)
 }
 
-/// Removes temporary files a killed process left in `dir`; returns how many.
+/// Removes temporary files a killed process left in `dir` and its sub-folders (symbolic
+/// links are not followed); returns how many.
 pub fn remove_leftovers(dir: &Path) -> usize {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return 0;
     };
-    let leftovers: Vec<PathBuf> = entries
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| {
-            p.file_name()
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        if kind.is_dir() {
+            removed += remove_leftovers(&path);
+        } else if kind.is_file()
+            && path
+                .file_name()
                 .and_then(|n| n.to_str())
                 .is_some_and(|n| n.starts_with(TEMP_PREFIX) && n.ends_with(".tmp"))
-        })
-        .collect();
-    leftovers
-        .iter()
-        .filter(|p| std::fs::remove_file(p).is_ok())
-        .count()
+            && std::fs::remove_file(&path).is_ok()
+        {
+            removed += 1;
+        }
+    }
+    removed
 }
 
 #[cfg(test)]
@@ -199,11 +216,15 @@ mod tests {
     #[test]
     fn atomic_write_is_idempotent_and_cleans_up() {
         let dir = tempfile::tempdir().unwrap();
-        assert!(write_atomic(dir.path(), "a.md", "x").unwrap());
-        assert!(!write_atomic(dir.path(), "a.md", "x").unwrap());
-        assert!(write_atomic(dir.path(), "a.md", "y").unwrap());
+        let a = Path::new("a.md");
+        assert!(write_atomic(dir.path(), a, "x").unwrap());
+        assert!(!write_atomic(dir.path(), a, "x").unwrap());
+        assert!(write_atomic(dir.path(), a, "y").unwrap());
+        assert!(write_atomic(dir.path(), Path::new("s/b.md"), "z").unwrap());
         std::fs::write(dir.path().join(".feedmark-zz.tmp"), "partial").unwrap();
-        assert_eq!(remove_leftovers(dir.path()), 1);
+        std::fs::write(dir.path().join("s/.feedmark-yy.tmp"), "partial").unwrap();
+        assert_eq!(remove_leftovers(dir.path()), 2);
+        std::fs::remove_dir_all(dir.path().join("s")).unwrap();
         let names: Vec<_> = std::fs::read_dir(dir.path())
             .unwrap()
             .map(|e| e.unwrap().file_name())

@@ -12,9 +12,12 @@ use crate::error::{Error, Result};
 use crate::extract::{self, Extracted, Rules};
 use crate::feed::{self, Item, ParsedFeed};
 use crate::http::{Fetched, HttpClient};
-use crate::identity::{canonical_url, item_key};
-use crate::output::{self, Page};
+use crate::identity::{canonical_url, item_hash, item_key};
+use crate::output;
 use crate::store::{NewArticle, Store};
+
+mod update;
+use update::Changed;
 
 /// What one poll did, for the closing summary line and the exit code.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -23,6 +26,8 @@ pub struct Summary {
     pub feeds_failed: usize,
     pub new_articles: usize,
     pub files_written: usize,
+    /// Stored articles that changed in their feed and were updated (files rewritten).
+    pub updated_articles: usize,
     /// `(feed name, message)` for every failed feed.
     pub failures: Vec<(String, String)>,
 }
@@ -31,8 +36,12 @@ impl std::fmt::Display for Summary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "feeds: {} ok, {} failed; new articles: {}; files written: {}",
-            self.feeds_ok, self.feeds_failed, self.new_articles, self.files_written
+            "feeds: {} ok, {} failed; new articles: {}; files written: {}; updated articles: {}",
+            self.feeds_ok,
+            self.feeds_failed,
+            self.new_articles,
+            self.files_written,
+            self.updated_articles
         )
     }
 }
@@ -97,9 +106,11 @@ impl Pipeline {
         }
         let mut summary = Summary::default();
         let polled = self.poll_all(store, &feeds, &mut summary).await?;
-        let (candidates, failed_feeds) = self.dedup(store, &polled)?;
-        let mut feed_failed = failed_feeds;
+        let (candidates, changed) = self.dedup(store, &polled)?;
+        let mut feed_failed = vec![false; polled.len()];
         self.download_and_store(store, &polled, candidates, &mut summary, &mut feed_failed)
+            .await;
+        self.apply_updates(store, &polled, changed, &mut summary, &mut feed_failed)
             .await;
         for (i, p) in polled.iter().enumerate() {
             if feed_failed[i] {
@@ -176,10 +187,15 @@ impl Pipeline {
         Ok((fetched, parsed))
     }
 
-    /// Splits items into known (linked now, no download) and new candidates, merging items
-    /// that several feeds carry in this same poll.
-    fn dedup(&self, store: &mut Store, polled: &[Polled]) -> Result<(Vec<Candidate>, Vec<bool>)> {
+    /// Splits items into known (linked now, no download unless changed) and new candidates,
+    /// merging items that several feeds carry in this same poll.
+    fn dedup(
+        &self,
+        store: &mut Store,
+        polled: &[Polled],
+    ) -> Result<(Vec<Candidate>, Vec<Changed>)> {
         let mut candidates: Vec<Candidate> = Vec::new();
+        let mut changed: Vec<Changed> = Vec::new();
         let mut claimed: HashMap<String, usize> = HashMap::new();
         for (fi, p) in polled.iter().enumerate() {
             for item in &p.parsed.items {
@@ -194,6 +210,7 @@ impl Pipeline {
                 let url_refs: Vec<&str> = urls.iter().map(String::as_str).collect();
                 if let Some(id) = store.find_article(&key_refs, &url_refs)? {
                     store.link(p.feed_id, id, &key_refs, &url_refs)?;
+                    self.note_change(store, p, fi, id, item, &mut changed)?;
                     continue;
                 }
                 let seen = std::iter::once(&key)
@@ -220,7 +237,7 @@ impl Pipeline {
                 });
             }
         }
-        Ok((candidates, vec![false; polled.len()]))
+        Ok((candidates, changed))
     }
 
     async fn download_and_store(
@@ -316,30 +333,12 @@ impl Pipeline {
             .clone()
             .or_else(|| p.parsed.language.clone())
             .unwrap_or_else(|| self.config.hugo.lang.clone());
-        let url = c.item.link.clone().unwrap_or_default();
-        let title = if c.item.title.is_empty() {
-            "(untitled)".to_string()
-        } else {
-            c.item.title.clone()
-        };
-        let file_name = output::file_name(date, &title, &c.keys[0]);
-        let page = Page {
-            title: &title,
-            date,
-            text: &body.text,
-            markdown: &body.markdown,
-            feed_name: &p.feed.name,
-            lang: &lang,
-            thumbnail: "",
-            url: &url,
-            hugo: &self.config.hugo,
-        };
-        let written =
-            output::write_atomic(&self.config.output_dir, &file_name, &output::render(&page))?;
+        let title = title_of(&c.item);
         let article = NewArticle {
-            url,
+            url: c.item.link.clone().unwrap_or_default(),
+            file_name: output::file_name(date, &title, &c.keys[0]),
             title,
-            author: (!c.item.authors.is_empty()).then(|| c.item.authors.join(", ")),
+            author: authors(&c.item),
             published_at: date.timestamp(),
             updated_at: c.item.updated.map(|d| d.timestamp()),
             lang,
@@ -348,14 +347,17 @@ impl Pipeline {
             text: body.text,
             markdown: body.markdown,
             extraction_method: body.method,
-            file_name,
             feed_id: p.feed_id,
+            item_hash: Some(item_hash(&c.item)),
+            modified_at: None,
         };
+        let (path, contents) = crate::archive::file_for(&article, &p.feed.name, &self.config)?;
+        let written = output::write_atomic(&self.config.output_dir, &path, &contents)?;
         let id = store.insert_article(&article, &key_refs, &url_refs)?;
         for fi in &c.also_in {
             store.link(polled[*fi].feed_id, id, &key_refs, &url_refs)?;
         }
-        tracing::info!(feed = %p.feed.name, method = %article.extraction_method, "new article {}", article.file_name);
+        tracing::info!(feed = %p.feed.name, method = %article.extraction_method, "new article {}", path.display());
         Ok(Some(written))
     }
 }
@@ -368,13 +370,29 @@ fn page_urls(final_url: Option<&str>, declared: Option<&str>) -> Vec<String> {
         return Vec::new();
     };
     let mut urls: Vec<String> = canonical_url(final_url.as_str()).into_iter().collect();
-    let bare = |u: &Url| u.host_str().map(|h| h.trim_start_matches("www.").to_ascii_lowercase());
+    let bare = |u: &Url| {
+        u.host_str()
+            .map(|h| h.trim_start_matches("www.").to_ascii_lowercase())
+    };
     if let Some(d) = declared.and_then(|d| Url::parse(d).ok()) {
-        if bare(&d) == bare(&final_url) && d.path().trim_matches('/') != "" {
+        if bare(&d) == bare(&final_url) && !d.path().trim_matches('/').is_empty() {
             urls.extend(canonical_url(d.as_str()));
         }
     }
     urls
+}
+
+/// The title to store and show; an item without one still needs a readable title.
+fn title_of(item: &Item) -> String {
+    if item.title.is_empty() {
+        "(untitled)".to_string()
+    } else {
+        item.title.clone()
+    }
+}
+
+fn authors(item: &Item) -> Option<String> {
+    (!item.authors.is_empty()).then(|| item.authors.join(", "))
 }
 
 /// The item's publication time; else its update time; else now (first seen).
