@@ -50,7 +50,7 @@ pub fn render(page: &Page<'_>) -> String {
     field(
         &mut out,
         "summary",
-        &crate::markdown::summary(page.text, SUMMARY_WORDS),
+        &summary_markdown(&crate::markdown::summary(page.text, SUMMARY_WORDS)),
     );
     list(&mut out, "categories", &[page.feed_name]);
     list(&mut out, "lang", &[page.lang]);
@@ -69,7 +69,7 @@ pub fn render(page: &Page<'_>) -> String {
     list(&mut out, "widgets", &widgets);
     out.push_str("---\n\n");
     if !page.markdown.trim().is_empty() {
-        out.push_str(page.markdown.trim_end());
+        out.push_str(&hugo_inert(page.markdown.trim_end()));
         out.push_str("\n\n");
     }
     let link = page
@@ -79,6 +79,44 @@ pub fn render(page: &Page<'_>) -> String {
         .replace(' ', "%20");
     out.push_str(&format!("[{}]({link})\n", page.feed_name));
     out
+}
+
+/// Hugo renders a front-matter `summary` as Markdown: the article's plain text must not turn
+/// into markup there (`<script>` from an article about XSS would be raw HTML on a site that
+/// allows it, and is a build warning otherwise). Inline syntax is backslash-escaped, and so
+/// is a first character that would start a heading, list or rule; ordinary prose is
+/// returned unchanged.
+fn summary_markdown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    if text.starts_with(['#', '-', '+', '=', '|']) {
+        out.push('\\');
+    }
+    // "2024. A year" would start an ordered list.
+    let digits = text.chars().take_while(char::is_ascii_digit).count();
+    let list_number = digits > 0 && text[digits..].starts_with(['.', ')']);
+    for (i, c) in text.chars().enumerate() {
+        if matches!(c, '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>')
+            || (list_number && i == digits)
+        {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Hugo reads `{{<` / `{{%` as a shortcode (an unknown one fails the build) and `<!--more-->`
+/// as the summary divider anywhere in the body, code blocks included, where Markdown escapes
+/// do not apply. A zero-width space between the braces (and inside the comment) leaves the
+/// text looking the same and makes Hugo ignore it. Text without these is returned as is.
+fn hugo_inert(body: &str) -> std::borrow::Cow<'_, str> {
+    if !(body.contains("{{<") || body.contains("{{%") || body.contains("<!--more-->")) {
+        return body.into();
+    }
+    body.replace("{{<", "{\u{200b}{<")
+        .replace("{{%", "{\u{200b}{%")
+        .replace("<!--more-->", "<!--\u{200b}more-->")
+        .into()
 }
 
 fn field(out: &mut String, key: &str, value: &str) {
@@ -199,6 +237,31 @@ mod tests {
         assert_eq!(
             yaml_quote("x\n---\ny\tz\u{7}"),
             "\"x ---".to_string() + " y z \""
+        );
+    }
+
+    #[test]
+    fn summary_is_markdown_safe_and_prose_is_unchanged() {
+        let prose = "Hegseth said there’s “no betrayal” in the U.S. position, 2024.";
+        assert_eq!(summary_markdown(prose), prose);
+        assert_eq!(
+            summary_markdown("<script>x</script> a*b* [l](u) `c` \\"),
+            "\\<script\\>x\\</script\\> a\\*b\\* \\[l\\](u) \\`c\\` \\\\"
+        );
+        assert_eq!(summary_markdown("# not a heading"), "\\# not a heading");
+        assert_eq!(summary_markdown("- not a list"), "\\- not a list");
+        assert_eq!(summary_markdown("2024. A year"), "2024\\. A year");
+        assert_eq!(summary_markdown("2024 was"), "2024 was");
+    }
+
+    #[test]
+    fn shortcodes_and_more_are_inert_even_in_code() {
+        assert_eq!(hugo_inert("plain {\\{< x"), "plain {\\{< x");
+        let out = hugo_inert("```\n{{< code >}} {{%y%}} {{{<\n<!--more-->\n```");
+        assert!(!out.contains("{{<") && !out.contains("{{%") && !out.contains("<!--more-->"));
+        assert_eq!(
+            out.replace('\u{200b}', ""),
+            "```\n{{< code >}} {{%y%}} {{{<\n<!--more-->\n```"
         );
     }
 
