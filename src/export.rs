@@ -135,11 +135,7 @@ fn to_archive(
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
-    let tmp = tempfile::Builder::new()
-        .prefix(".feedmark-")
-        .suffix(".tmp")
-        .tempfile_in(parent)
-        .map_err(|e| Error::io(parent, e))?;
+    let tmp = crate::output::temp_file_in(parent).map_err(|e| Error::io(parent, e))?;
     let io = |e| Error::io(file, e);
     let gz = flate2::GzBuilder::new().write(tmp.as_file(), flate2::Compression::default());
     let mut tar = tar::Builder::new(gz);

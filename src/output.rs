@@ -187,16 +187,26 @@ pub fn write_atomic(root: &Path, rel: &Path, contents: &str) -> Result<bool> {
     }
     let dir = path.parent().unwrap_or(root);
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(TEMP_PREFIX)
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(|e| Error::io(dir, e))?;
+    let mut tmp = temp_file_in(dir).map_err(|e| Error::io(dir, e))?;
     tmp.write_all(contents.as_bytes())
         .and_then(|_| tmp.as_file().sync_all())
         .map_err(|e| Error::io(tmp.path(), e))?;
     tmp.persist(&path).map_err(|e| Error::io(&path, e.error))?;
     Ok(true)
+}
+
+/// A temporary file in `dir` (named so [`remove_leftovers`] finds it) that, once renamed,
+/// is an ordinary file: mode 0666 less the umask, as any program's new file. tempfile's own
+/// 0600 would hide the archive from a web server or a Hugo run as another user.
+pub fn temp_file_in(dir: &Path) -> std::io::Result<tempfile::NamedTempFile> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(TEMP_PREFIX).suffix(".tmp");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    builder.tempfile_in(dir)
 }
 
 /// Removes temporary files a killed process left in `dir` and its sub-folders (symbolic
@@ -284,6 +294,20 @@ mod tests {
         assert!(!write_atomic(dir.path(), a, "x").unwrap());
         assert!(write_atomic(dir.path(), a, "y").unwrap());
         assert!(write_atomic(dir.path(), Path::new("s/b.md"), "z").unwrap());
+        #[cfg(unix)]
+        {
+            // Same permissions as any file this process creates (the umask decides).
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::write(dir.path().join("plain"), "p").unwrap();
+            let mode = |p: &str| {
+                std::fs::metadata(dir.path().join(p))
+                    .unwrap()
+                    .permissions()
+                    .mode()
+            };
+            assert_eq!(mode("a.md"), mode("plain"));
+            std::fs::remove_file(dir.path().join("plain")).unwrap();
+        }
         std::fs::write(dir.path().join(".feedmark-zz.tmp"), "partial").unwrap();
         std::fs::write(dir.path().join("s/.feedmark-yy.tmp"), "partial").unwrap();
         assert_eq!(remove_leftovers(dir.path()), 2);
@@ -293,5 +317,57 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, vec!["a.md"]);
+    }
+
+    /// What a YAML reader must get back for `s`: line breaks, tabs and other characters
+    /// outside YAML's printable set become spaces, nothing else changes.
+    fn shown(s: &str) -> String {
+        s.chars()
+            .map(|c| if yaml_printable(c) { c } else { ' ' })
+            .collect()
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn front_matter_reads_back_with_a_real_yaml_parser(
+            title in "\\PC{0,80}|(\n|---|\"|\\\\|:|#|\t|yes|no|2024-01-01|\u{2028}|\u{feff}|\u{1f389}|x){0,20}",
+            text in "\\PC{0,200}|((<|\\*|_|\\[|#|-|`|\\\\|1\\.) ?[a-z]{0,5} ){0,30}",
+            markdown in "\\PC{0,100}|(\\{\\{<|\\{\\{%|<!--more-->|---\n|```\n|x){0,20}",
+            modified in proptest::option::of(0i64..4_000_000_000),
+        ) {
+            let hugo = HugoConfig::default();
+            let page = Page {
+                title: &title,
+                date: Utc.with_ymd_and_hms(2025, 2, 14, 0, 31, 2).unwrap(),
+                lastmod: modified.and_then(|t| DateTime::from_timestamp(t, 0)),
+                text: &text,
+                markdown: &markdown,
+                feed_name: "feed",
+                lang: "en",
+                thumbnail: "",
+                url: "https://a.example/x",
+                hugo: &hugo,
+            };
+            let file = render(&page);
+            let rest = file.strip_prefix("---\n").unwrap();
+            let end = rest.find("\n---\n").unwrap();
+            let docs = yaml_rust2::YamlLoader::load_from_str(&rest[..end]).unwrap();
+            let fm = &docs[0];
+            let want_title = shown(&title);
+            proptest::prop_assert_eq!(fm["title"].as_str(), Some(want_title.as_str()));
+            proptest::prop_assert_eq!(fm["date"].as_str(), Some("2025-02-14 00:31:02"));
+            let lastmod = page.lastmod.map(|d| d.format("%Y-%m-%d %H:%M:%S").to_string());
+            proptest::prop_assert_eq!(fm["lastmod"].as_str(), lastmod.as_deref());
+            let summary = summary_markdown(&crate::markdown::summary(&text, SUMMARY_WORDS));
+            let want_summary = shown(&summary);
+            proptest::prop_assert_eq!(fm["summary"].as_str(), Some(want_summary.as_str()));
+            proptest::prop_assert_eq!(fm["categories"][0].as_str(), Some("feed"));
+            proptest::prop_assert_eq!(fm["widgets"][2].as_str(), Some("taglist"));
+            // The body cannot end the front matter early or reach Hugo as a shortcode.
+            let body = &rest[end + 5..];
+            proptest::prop_assert!(!body.contains("{{<") && !body.contains("{{%"));
+            proptest::prop_assert!(!body.contains("<!--more-->"));
+            proptest::prop_assert!(file.ends_with("[feed](https://a.example/x)\n"));
+        }
     }
 }
