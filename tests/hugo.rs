@@ -170,11 +170,15 @@ fn copy_site(to: &Path) {
     }
 }
 
-/// For each built article page: its source file (relative to content/) → (title, date).
-fn built_pages(public: &Path) -> BTreeMap<String, (String, String)> {
+/// What a built article page shows: title, date, lastmod (when later than the date).
+type Shown = (String, String, Option<String>);
+
+/// For each built article page: its source file (relative to content/) → what it shows.
+fn built_pages(public: &Path) -> BTreeMap<String, Shown> {
     let article = scraper::Selector::parse("article.post").unwrap();
     let title = scraper::Selector::parse("h1.post__title").unwrap();
     let date = scraper::Selector::parse("time.post__date").unwrap();
+    let lastmod = scraper::Selector::parse("time.post__lastmod").unwrap();
     let mut pages = BTreeMap::new();
     for file in posts(public) {
         if file.file_name().is_none_or(|n| n != "index.html") {
@@ -194,8 +198,13 @@ fn built_pages(public: &Path) -> BTreeMap<String, (String, String)> {
             .attr("datetime")
             .unwrap()
             .to_string();
+        let l = a
+            .select(&lastmod)
+            .next()
+            .and_then(|e| e.value().attr("datetime"))
+            .map(str::to_string);
         assert!(
-            pages.insert(source.clone(), (t, d)).is_none(),
+            pages.insert(source.clone(), (t, d, l)).is_none(),
             "two pages from {source}"
         );
     }
@@ -261,6 +270,26 @@ fn hugo_builds_a_page_for_every_hostile_article() {
         out.contains("feeds: 2 ok, 0 failed; new articles: 100; files written: 100"),
         "{out}"
     );
+    // One story changes after it was stored: its page must show the same date and a lastmod.
+    let mut changed = main_items.clone();
+    changed[5].0 = "no — updated: \"yes\"".into();
+    changed[5].1 = "<p>Corrected text {{< x >}}.</p>";
+    server.route(
+        "/hostile.xml",
+        Route::ok("application/rss+xml", rss(&server, "hostile", &changed)),
+    );
+    server.route(
+        "/hostile/5/",
+        Route::ok(
+            "text/html",
+            "<html><body><article class=\"story\"><p>Corrected text {{< x >}}.</p></article></body></html>",
+        ),
+    );
+    let out = run(&["fetch"]);
+    assert!(
+        out.contains("new articles: 0; files written: 1; updated articles: 1"),
+        "{out}"
+    );
 
     let site = dir.path().join("site");
     copy_site(&site);
@@ -304,10 +333,12 @@ fn hugo_builds_a_page_for_every_hostile_article() {
     // What the database says each article is, by the file the export gave it.
     let db = rusqlite::Connection::open(dir.path().join("feedmark.db")).unwrap();
     let mut stmt = db
-        .prepare("SELECT file_name, title, published_at FROM articles")
+        .prepare("SELECT file_name, title, published_at, modified_at FROM articles")
         .unwrap();
-    let stored: BTreeMap<String, (String, i64)> = stmt
-        .query_map([], |r| Ok((r.get::<_, String>(0)?, (r.get(1)?, r.get(2)?))))
+    let stored: BTreeMap<String, (String, i64, Option<i64>)> = stmt
+        .query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, (r.get(1)?, r.get(2)?, r.get(3)?)))
+        })
         .unwrap()
         .map(Result::unwrap)
         .map(|(name, v)| (name[11..].to_string(), v))
@@ -329,8 +360,8 @@ fn hugo_builds_a_page_for_every_hostile_article() {
             .to_string_lossy()
             .into_owned();
         let name = file.file_name().unwrap().to_string_lossy().into_owned();
-        let (title, published) = &stored[&name];
-        let (got_title, got_date) = pages
+        let (title, published, modified) = &stored[&name];
+        let (got_title, got_date, got_lastmod) = pages
             .get(&source)
             .unwrap_or_else(|| panic!("no page for {source}"));
         assert_eq!(got_title, title, "{source}");
@@ -340,9 +371,15 @@ fn hugo_builds_a_page_for_every_hostile_article() {
             &date.format("%Y-%m-%d %H:%M:%S").to_string(),
             "{source}"
         );
+        let modified = modified.and_then(|t| DateTime::from_timestamp(t, 0));
+        let want = modified.map(|d| d.format("%Y-%m-%d %H:%M:%S").to_string());
+        assert_eq!(got_lastmod, &want, "{source}");
     }
+    let updated: Vec<_> = pages.values().filter(|p| p.2.is_some()).collect();
+    assert_eq!(updated.len(), 1, "{updated:?}");
+    assert_eq!(updated[0].0, "no — updated: \"yes\"");
     // The hostile titles really made it through (not just the plain ones).
-    let titles: Vec<&String> = pages.values().map(|(t, _)| t).collect();
+    let titles: Vec<&String> = pages.values().map(|p| &p.0).collect();
     for t in [
         "yes",
         "2024-01-01",
