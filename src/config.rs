@@ -17,6 +17,12 @@ pub struct Config {
     /// Folder that receives one Markdown file per article; same path rule.
     #[serde(default = "default_output_dir")]
     pub output_dir: PathBuf,
+    /// Where each article's file goes under `output_dir` (see [`crate::archive::PathTemplate`]).
+    #[serde(default)]
+    pub path_template: crate::archive::PathTemplate,
+    /// What to do when a stored item changes in its feed; a feed's own `update` overrides it.
+    #[serde(default)]
+    pub update: UpdatePolicy,
     /// HTTP client settings shared by feeds and article pages.
     #[serde(default)]
     pub http: HttpConfig,
@@ -35,6 +41,18 @@ pub struct Config {
     /// Folder the config was read from; relative paths were resolved against it.
     #[serde(skip)]
     pub base_dir: PathBuf,
+}
+
+/// What happens when an item already stored shows up changed (its feed data hash differs).
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum UpdatePolicy {
+    /// Download the page again; when the article changed, update it and rewrite its file
+    /// under the same name and date, with `lastmod`.
+    #[default]
+    Rewrite,
+    /// Leave stored articles and their files as first written.
+    Keep,
 }
 
 /// HTTP client settings.
@@ -162,6 +180,9 @@ pub struct FeedConfig {
     /// Cron line for the daemon; `None` uses the daemon's default.
     #[serde(default)]
     pub schedule: Option<String>,
+    /// This feed's update policy; `None` follows the top-level `update`.
+    #[serde(default)]
+    pub update: Option<UpdatePolicy>,
 }
 
 fn default_database() -> PathBuf {
@@ -263,6 +284,11 @@ impl Config {
         })
     }
 
+    /// The update policy in force for `feed`.
+    pub fn update_policy(&self, feed: &FeedConfig) -> UpdatePolicy {
+        feed.update.unwrap_or(self.update)
+    }
+
     /// The feed called `name`, if configured.
     pub fn feed(&self, name: &str) -> Option<&FeedConfig> {
         self.feeds.iter().find(|f| f.name == name)
@@ -362,6 +388,31 @@ mod tests {
         let ok =
             Config::parse("[daemon]\ndefault_schedule = \"@hourly\"\n", Path::new(".")).unwrap();
         assert_eq!(ok.daemon.default_schedule, "@hourly");
+    }
+
+    #[test]
+    fn layout_and_update_keys() {
+        let c = Config::parse(
+            "path_template = \"{name}.md\"\nupdate = \"keep\"\n[[feeds]]\nname = \"a\"\nurl = \"https://a/\"\nupdate = \"rewrite\"\n",
+            Path::new("."),
+        )
+        .unwrap();
+        assert_eq!(c.path_template.to_string(), "{name}.md");
+        assert_eq!(c.update, UpdatePolicy::Keep);
+        assert_eq!(c.update_policy(&c.feeds[0]), UpdatePolicy::Rewrite);
+        let d = Config::parse("", Path::new(".")).unwrap();
+        assert_eq!(
+            d.path_template.to_string(),
+            crate::archive::DEFAULT_TEMPLATE
+        );
+        assert_eq!(d.update, UpdatePolicy::Rewrite);
+        let err =
+            Config::parse("\n\npath_template = \"../{slug}.md\"\n", Path::new(".")).unwrap_err();
+        assert!(
+            err.contains("line 3") && err.contains("../{slug}.md"),
+            "{err}"
+        );
+        assert!(Config::parse("update = \"sometimes\"\n", Path::new(".")).is_err());
     }
 
     #[test]

@@ -62,6 +62,9 @@ pub enum Error {
         /// ` (pid N)` when the holder wrote its process id, else empty.
         holder: String,
     },
+    /// A stored article cannot be written out (a value out of range, a damaged file name).
+    #[error("article {name}: {message}")]
+    Article { name: String, message: String },
 
     /// A file could not be written or read.
     #[error("{path}: {source}")]
@@ -85,7 +88,8 @@ impl Error {
             | Error::Redirect { .. }
             | Error::Parse(_)
             | Error::Schema { .. }
-            | Error::Locked { .. } => false,
+            | Error::Locked { .. }
+            | Error::Article { .. } => false,
         }
     }
 

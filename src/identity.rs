@@ -55,6 +55,20 @@ pub fn item_key(item: &Item, feed_url: &str) -> String {
     sha256_hex(&material)
 }
 
+/// A hash of what the feed says about the item (title, link, content, update time): when it
+/// differs from the stored one on a later poll, the item changed and its page is read again.
+pub fn item_hash(item: &Item) -> String {
+    let updated = item.updated.map(|d| d.timestamp().to_string());
+    let material = [
+        item.title.as_str(),
+        item.link.as_deref().unwrap_or(""),
+        item.content_html.as_deref().unwrap_or(""),
+        updated.as_deref().unwrap_or(""),
+    ]
+    .join("\0");
+    sha256_hex(&material)
+}
+
 /// The article URL reduced to what identifies it: https, no fragment, no default port,
 /// no tracking parameters (`utm_*` and the like), remaining parameters kept in order.
 pub fn canonical_url(raw: &str) -> Option<String> {
@@ -102,6 +116,19 @@ mod tests {
             Some("https://x.com/p")
         );
         assert_eq!(canonical_url("javascript:alert(1)"), None);
+    }
+
+    #[test]
+    fn item_hash_follows_content() {
+        let a = Item {
+            title: "t".into(),
+            content_html: Some("<p>x</p>".into()),
+            ..Item::default()
+        };
+        let mut b = a.clone();
+        assert_eq!(item_hash(&a), item_hash(&b));
+        b.content_html = Some("<p>y</p>".into());
+        assert_ne!(item_hash(&a), item_hash(&b));
     }
 
     #[test]

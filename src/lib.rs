@@ -1,11 +1,13 @@
 //! feedmark: polls RSS/Atom/JSON feeds, extracts full article text, deduplicates into SQLite
 //! and writes Hugo Markdown. The binary in `main.rs` is a thin command-line edge over this.
 
+pub mod archive;
 pub mod charset;
 pub mod clock;
 pub mod config;
 pub mod daemon;
 pub mod error;
+pub mod export;
 pub mod extract;
 pub mod feed;
 pub mod feed_repair;

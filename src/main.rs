@@ -6,8 +6,11 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
+use feedmark::export::Target;
 use feedmark::extract::{self, Rules};
+use feedmark::store::ArticleFilter;
 use feedmark::{Config, Pipeline, Store};
+use indicatif::{ProgressBar, ProgressStyle};
 
 #[derive(Parser)]
 #[command(
@@ -59,6 +62,25 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Write the archive from the database (no network): the same files `fetch` wrote.
+    #[command(group(clap::ArgGroup::new("target").required(true).args(["out", "archive"])))]
+    Export {
+        /// Folder to write the files into (created if needed; unchanged files are not touched).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Write one gzip-compressed tar file instead of a folder.
+        #[arg(long, value_name = "FILE.tar.gz")]
+        archive: Option<PathBuf>,
+        /// Only articles this feed carried.
+        #[arg(long, value_name = "NAME")]
+        feed: Option<String>,
+        /// Only articles published on or after DATE (YYYY-MM-DD, `YYYY-MM-DD HH:MM:SS` UTC, or RFC 3339).
+        #[arg(long, value_name = "DATE")]
+        since: Option<String>,
+        /// Only articles published on or before DATE (a bare day includes the whole day).
+        #[arg(long, value_name = "DATE")]
+        until: Option<String>,
+    },
     /// Extract the article body of one saved page; never touches the network.
     Extract {
         /// The URL the page was downloaded from (for site rules and absolute links).
@@ -103,6 +125,30 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Fetch { feed } => fetch(&cli.config, feed.as_deref()),
         Command::Run => run_daemon(cli.config),
         Command::Status { json } => status(&cli.config, json),
+        Command::Export {
+            out,
+            archive,
+            feed,
+            since,
+            until,
+        } => {
+            let target = match (out, archive) {
+                (_, Some(file)) => Target::Archive(file),
+                (Some(dir), None) => Target::Dir(dir),
+                (None, None) => anyhow::bail!("give --out DIR or --archive FILE.tar.gz"),
+            };
+            let bound = |s: Option<String>, end| {
+                s.map(|s| feedmark::export::parse_bound(&s, end))
+                    .transpose()
+                    .map_err(anyhow::Error::msg)
+            };
+            let filter = ArticleFilter {
+                feed,
+                since: bound(since, false).context("--since")?,
+                until: bound(until, true).context("--until")?,
+            };
+            export(&cli.config, &filter, &target)
+        }
         Command::Extract { url, html, format } => {
             extract_one(&cli.config, &url, html.as_deref(), format)
         }
@@ -162,6 +208,37 @@ fn write_stdout(text: &str) -> Result<()> {
         }
         _ => Ok(()),
     }
+}
+
+fn export(config_path: &Path, filter: &ArticleFilter, target: &Target) -> Result<ExitCode> {
+    let config = Config::load(config_path)?;
+    if !config.database.exists() {
+        anyhow::bail!(
+            "database {} does not exist: nothing to export (run `feedmark fetch` first)",
+            config.database.display()
+        );
+    }
+    let store = Store::open(&config.database)
+        .with_context(|| format!("opening database {}", config.database.display()))?;
+    if let Some(name) = &filter.feed
+        && store.feed(name)?.is_none()
+    {
+        anyhow::bail!("no feed named `{name}` in {}", config.database.display());
+    }
+    // A bar only for a person watching; logs and pipes get the summary line alone.
+    let bar = if std::io::stderr().is_terminal() {
+        let bar = ProgressBar::new(store.count_articles(filter)?);
+        if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} articles {eta}") {
+            bar.set_style(style);
+        }
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    let summary = feedmark::export::export(&store, &config, filter, target, &mut || bar.inc(1))?;
+    bar.finish_and_clear();
+    println!("{summary}");
+    Ok(ExitCode::SUCCESS)
 }
 
 fn extract_one(

@@ -1,7 +1,7 @@
 //! Writes article files: Hugo/Mainroad front matter, body and source link, atomically.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use chrono::{DateTime, Utc};
 
@@ -14,6 +14,8 @@ use crate::text::slugify;
 pub struct Page<'a> {
     pub title: &'a str,
     pub date: DateTime<Utc>,
+    /// When the article last changed after it was first written (Hugo's `lastmod`).
+    pub lastmod: Option<DateTime<Utc>>,
     /// Plain text of the body (for the summary).
     pub text: &'a str,
     pub markdown: &'a str,
@@ -38,10 +40,17 @@ pub fn render(page: &Page<'_>) -> String {
         "date",
         &page.date.format("%Y-%m-%d %H:%M:%S").to_string(),
     );
+    if let Some(lastmod) = page.lastmod {
+        field(
+            &mut out,
+            "lastmod",
+            &lastmod.format("%Y-%m-%d %H:%M:%S").to_string(),
+        );
+    }
     field(
         &mut out,
         "summary",
-        &crate::markdown::summary(page.text, SUMMARY_WORDS),
+        &summary_markdown(&crate::markdown::summary(page.text, SUMMARY_WORDS)),
     );
     list(&mut out, "categories", &[page.feed_name]);
     list(&mut out, "lang", &[page.lang]);
@@ -60,7 +69,7 @@ pub fn render(page: &Page<'_>) -> String {
     list(&mut out, "widgets", &widgets);
     out.push_str("---\n\n");
     if !page.markdown.trim().is_empty() {
-        out.push_str(page.markdown.trim_end());
+        out.push_str(&hugo_inert(page.markdown.trim_end()));
         out.push_str("\n\n");
     }
     let link = page
@@ -70,6 +79,44 @@ pub fn render(page: &Page<'_>) -> String {
         .replace(' ', "%20");
     out.push_str(&format!("[{}]({link})\n", page.feed_name));
     out
+}
+
+/// Hugo renders a front-matter `summary` as Markdown: the article's plain text must not turn
+/// into markup there (`<script>` from an article about XSS would be raw HTML on a site that
+/// allows it, and is a build warning otherwise). Inline syntax is backslash-escaped, and so
+/// is a first character that would start a heading, list or rule; ordinary prose is
+/// returned unchanged.
+fn summary_markdown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    if text.starts_with(['#', '-', '+', '=', '|']) {
+        out.push('\\');
+    }
+    // "2024. A year" would start an ordered list.
+    let digits = text.chars().take_while(char::is_ascii_digit).count();
+    let list_number = digits > 0 && text[digits..].starts_with(['.', ')']);
+    for (i, c) in text.chars().enumerate() {
+        if matches!(c, '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>')
+            || (list_number && i == digits)
+        {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Hugo reads `{{<` / `{{%` as a shortcode (an unknown one fails the build) and `<!--more-->`
+/// as the summary divider anywhere in the body, code blocks included, where Markdown escapes
+/// do not apply. A zero-width space between the braces (and inside the comment) leaves the
+/// text looking the same and makes Hugo ignore it. Text without these is returned as is.
+fn hugo_inert(body: &str) -> std::borrow::Cow<'_, str> {
+    if !(body.contains("{{<") || body.contains("{{%") || body.contains("<!--more-->")) {
+        return body.into();
+    }
+    body.replace("{{<", "{\u{200b}{<")
+        .replace("{{%", "{\u{200b}{%")
+        .replace("<!--more-->", "<!--\u{200b}more-->")
+        .into()
 }
 
 fn field(out: &mut String, key: &str, value: &str) {
@@ -130,20 +177,17 @@ pub fn file_name(date: DateTime<Utc>, title: &str, key_hash: &str) -> String {
 /// Prefix of temporary files; anything with it in the output folder is a leftover.
 const TEMP_PREFIX: &str = ".feedmark-";
 
-/// Writes `contents` to `dir/name` through a temporary file and a rename, so a crash never
-/// leaves a half-written file. Returns false (and writes nothing) when the file already holds
-/// exactly these bytes.
-pub fn write_atomic(dir: &Path, name: &str, contents: &str) -> Result<bool> {
-    let path = dir.join(name);
+/// Writes `contents` to `root/rel` through a temporary file and a rename, so a crash never
+/// leaves a half-written file; folders are created as needed. Returns false (and writes
+/// nothing) when the file already holds exactly these bytes.
+pub fn write_atomic(root: &Path, rel: &Path, contents: &str) -> Result<bool> {
+    let path = root.join(rel);
     if std::fs::read(&path).is_ok_and(|old| old == contents.as_bytes()) {
         return Ok(false);
     }
+    let dir = path.parent().unwrap_or(root);
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(TEMP_PREFIX)
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(|e| Error::io(dir, e))?;
+    let mut tmp = temp_file_in(dir).map_err(|e| Error::io(dir, e))?;
     tmp.write_all(contents.as_bytes())
         .and_then(|_| tmp.as_file().sync_all())
         .map_err(|e| Error::io(tmp.path(), e))?;
@@ -151,24 +195,45 @@ pub fn write_atomic(dir: &Path, name: &str, contents: &str) -> Result<bool> {
     Ok(true)
 }
 
-/// Removes temporary files a killed process left in `dir`; returns how many.
+/// A temporary file in `dir` (named so [`remove_leftovers`] finds it) that, once renamed,
+/// is an ordinary file: mode 0666 less the umask, as any program's new file. tempfile's own
+/// 0600 would hide the archive from a web server or a Hugo run as another user.
+pub fn temp_file_in(dir: &Path) -> std::io::Result<tempfile::NamedTempFile> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(TEMP_PREFIX).suffix(".tmp");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    builder.tempfile_in(dir)
+}
+
+/// Removes temporary files a killed process left in `dir` and its sub-folders (symbolic
+/// links are not followed); returns how many.
 pub fn remove_leftovers(dir: &Path) -> usize {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return 0;
     };
-    let leftovers: Vec<PathBuf> = entries
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| {
-            p.file_name()
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        if kind.is_dir() {
+            removed += remove_leftovers(&path);
+        } else if kind.is_file()
+            && path
+                .file_name()
                 .and_then(|n| n.to_str())
                 .is_some_and(|n| n.starts_with(TEMP_PREFIX) && n.ends_with(".tmp"))
-        })
-        .collect();
-    leftovers
-        .iter()
-        .filter(|p| std::fs::remove_file(p).is_ok())
-        .count()
+            && std::fs::remove_file(&path).is_ok()
+        {
+            removed += 1;
+        }
+    }
+    removed
 }
 
 #[cfg(test)]
@@ -186,6 +251,31 @@ mod tests {
     }
 
     #[test]
+    fn summary_is_markdown_safe_and_prose_is_unchanged() {
+        let prose = "Hegseth said there’s “no betrayal” in the U.S. position, 2024.";
+        assert_eq!(summary_markdown(prose), prose);
+        assert_eq!(
+            summary_markdown("<script>x</script> a*b* [l](u) `c` \\"),
+            "\\<script\\>x\\</script\\> a\\*b\\* \\[l\\](u) \\`c\\` \\\\"
+        );
+        assert_eq!(summary_markdown("# not a heading"), "\\# not a heading");
+        assert_eq!(summary_markdown("- not a list"), "\\- not a list");
+        assert_eq!(summary_markdown("2024. A year"), "2024\\. A year");
+        assert_eq!(summary_markdown("2024 was"), "2024 was");
+    }
+
+    #[test]
+    fn shortcodes_and_more_are_inert_even_in_code() {
+        assert_eq!(hugo_inert("plain {\\{< x"), "plain {\\{< x");
+        let out = hugo_inert("```\n{{< code >}} {{%y%}} {{{<\n<!--more-->\n```");
+        assert!(!out.contains("{{<") && !out.contains("{{%") && !out.contains("<!--more-->"));
+        assert_eq!(
+            out.replace('\u{200b}', ""),
+            "```\n{{< code >}} {{%y%}} {{{<\n<!--more-->\n```"
+        );
+    }
+
+    #[test]
     fn file_names_are_safe_and_stable() {
         let d = Utc.with_ymd_and_hms(2025, 2, 14, 0, 31, 2).unwrap();
         let n = file_name(d, "Hegseth: ‘No betrayal’", "ABCDEF0123456789");
@@ -199,15 +289,85 @@ mod tests {
     #[test]
     fn atomic_write_is_idempotent_and_cleans_up() {
         let dir = tempfile::tempdir().unwrap();
-        assert!(write_atomic(dir.path(), "a.md", "x").unwrap());
-        assert!(!write_atomic(dir.path(), "a.md", "x").unwrap());
-        assert!(write_atomic(dir.path(), "a.md", "y").unwrap());
+        let a = Path::new("a.md");
+        assert!(write_atomic(dir.path(), a, "x").unwrap());
+        assert!(!write_atomic(dir.path(), a, "x").unwrap());
+        assert!(write_atomic(dir.path(), a, "y").unwrap());
+        assert!(write_atomic(dir.path(), Path::new("s/b.md"), "z").unwrap());
+        #[cfg(unix)]
+        {
+            // Same permissions as any file this process creates (the umask decides).
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::write(dir.path().join("plain"), "p").unwrap();
+            let mode = |p: &str| {
+                std::fs::metadata(dir.path().join(p))
+                    .unwrap()
+                    .permissions()
+                    .mode()
+            };
+            assert_eq!(mode("a.md"), mode("plain"));
+            std::fs::remove_file(dir.path().join("plain")).unwrap();
+        }
         std::fs::write(dir.path().join(".feedmark-zz.tmp"), "partial").unwrap();
-        assert_eq!(remove_leftovers(dir.path()), 1);
+        std::fs::write(dir.path().join("s/.feedmark-yy.tmp"), "partial").unwrap();
+        assert_eq!(remove_leftovers(dir.path()), 2);
+        std::fs::remove_dir_all(dir.path().join("s")).unwrap();
         let names: Vec<_> = std::fs::read_dir(dir.path())
             .unwrap()
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, vec!["a.md"]);
+    }
+
+    /// What a YAML reader must get back for `s`: line breaks, tabs and other characters
+    /// outside YAML's printable set become spaces, nothing else changes.
+    fn shown(s: &str) -> String {
+        s.chars()
+            .map(|c| if yaml_printable(c) { c } else { ' ' })
+            .collect()
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn front_matter_reads_back_with_a_real_yaml_parser(
+            title in "\\PC{0,80}|(\n|---|\"|\\\\|:|#|\t|yes|no|2024-01-01|\u{2028}|\u{feff}|\u{1f389}|x){0,20}",
+            text in "\\PC{0,200}|((<|\\*|_|\\[|#|-|`|\\\\|1\\.) ?[a-z]{0,5} ){0,30}",
+            markdown in "\\PC{0,100}|(\\{\\{<|\\{\\{%|<!--more-->|---\n|```\n|x){0,20}",
+            modified in proptest::option::of(0i64..4_000_000_000),
+        ) {
+            let hugo = HugoConfig::default();
+            let page = Page {
+                title: &title,
+                date: Utc.with_ymd_and_hms(2025, 2, 14, 0, 31, 2).unwrap(),
+                lastmod: modified.and_then(|t| DateTime::from_timestamp(t, 0)),
+                text: &text,
+                markdown: &markdown,
+                feed_name: "feed",
+                lang: "en",
+                thumbnail: "",
+                url: "https://a.example/x",
+                hugo: &hugo,
+            };
+            let file = render(&page);
+            let rest = file.strip_prefix("---\n").unwrap();
+            let end = rest.find("\n---\n").unwrap();
+            let docs = yaml_rust2::YamlLoader::load_from_str(&rest[..end]).unwrap();
+            let fm = &docs[0];
+            let want_title = shown(&title);
+            proptest::prop_assert_eq!(fm["title"].as_str(), Some(want_title.as_str()));
+            proptest::prop_assert_eq!(fm["date"].as_str(), Some("2025-02-14 00:31:02"));
+            let lastmod = page.lastmod.map(|d| d.format("%Y-%m-%d %H:%M:%S").to_string());
+            proptest::prop_assert_eq!(fm["lastmod"].as_str(), lastmod.as_deref());
+            let summary = summary_markdown(&crate::markdown::summary(&text, SUMMARY_WORDS));
+            let want_summary = shown(&summary);
+            proptest::prop_assert_eq!(fm["summary"].as_str(), Some(want_summary.as_str()));
+            proptest::prop_assert_eq!(fm["categories"][0].as_str(), Some("feed"));
+            proptest::prop_assert_eq!(fm["widgets"][2].as_str(), Some("taglist"));
+            // The body cannot end the front matter early or reach Hugo as a shortcode.
+            let body = &rest[end + 5..];
+            proptest::prop_assert!(!body.contains("{{<") && !body.contains("{{%"));
+            proptest::prop_assert!(!body.contains("<!--more-->"));
+            proptest::prop_assert!(file.ends_with("[feed](https://a.example/x)\n"));
+        }
     }
 }

@@ -13,14 +13,16 @@ use crate::error::{Error, Result};
 use crate::extract::{self, Extracted, Rules};
 use crate::feed::{Item, ParsedFeed};
 use crate::http::{Fetched, HttpClient};
-use crate::identity::{canonical_url, item_key};
-use crate::output::{self, Page};
+use crate::identity::{canonical_url, item_hash, item_key};
+use crate::output;
 use crate::store::{NewArticle, Store};
 
 mod outcome;
 mod poll;
 pub use outcome::FeedOutcome;
 use outcome::Tally;
+mod update;
+use update::Changed;
 
 /// What one poll did, for the closing summary line and the exit code.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -29,6 +31,8 @@ pub struct Summary {
     pub feeds_failed: usize,
     pub new_articles: usize,
     pub files_written: usize,
+    /// Stored articles that changed in their feed and were updated (files rewritten).
+    pub updated_articles: usize,
     /// `(feed name, message)` for every failed feed.
     pub failures: Vec<(String, String)>,
     /// How each polled feed's poll ended, in the order the feeds were given.
@@ -39,8 +43,12 @@ impl std::fmt::Display for Summary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "feeds: {} ok, {} failed; new articles: {}; files written: {}",
-            self.feeds_ok, self.feeds_failed, self.new_articles, self.files_written
+            "feeds: {} ok, {} failed; new articles: {}; files written: {}; updated articles: {}",
+            self.feeds_ok,
+            self.feeds_failed,
+            self.new_articles,
+            self.files_written,
+            self.updated_articles
         )
     }
 }
@@ -129,8 +137,10 @@ impl Pipeline {
         let polled = self
             .poll_all(store, feeds, &mut summary, &mut tally)
             .await?;
-        let candidates = self.dedup(store, &polled)?;
+        let (candidates, changed) = self.dedup(store, &polled)?;
         self.download_and_store(store, &polled, candidates, &mut summary, &mut tally)
+            .await;
+        self.apply_updates(store, &polled, changed, &mut summary, &mut tally)
             .await;
         let now = self.clock.now().timestamp();
         for p in &polled {
@@ -152,10 +162,15 @@ impl Pipeline {
         Ok(summary)
     }
 
-    /// Splits items into known (linked now, no download) and new candidates, merging items
-    /// that several feeds carry in this same poll.
-    fn dedup(&self, store: &mut Store, polled: &[Polled]) -> Result<Vec<Candidate>> {
+    /// Splits items into known (linked now, no download unless changed) and new candidates,
+    /// merging items that several feeds carry in this same poll.
+    fn dedup(
+        &self,
+        store: &mut Store,
+        polled: &[Polled],
+    ) -> Result<(Vec<Candidate>, Vec<Changed>)> {
         let mut candidates: Vec<Candidate> = Vec::new();
+        let mut changed: Vec<Changed> = Vec::new();
         let mut claimed: HashMap<String, usize> = HashMap::new();
         for (fi, p) in polled.iter().enumerate() {
             for item in &p.parsed.items {
@@ -170,6 +185,7 @@ impl Pipeline {
                 let url_refs: Vec<&str> = urls.iter().map(String::as_str).collect();
                 if let Some(id) = store.find_article(&key_refs, &url_refs)? {
                     store.link(p.feed_id, id, &key_refs, &url_refs)?;
+                    self.note_change(store, p, fi, id, item, &mut changed)?;
                     continue;
                 }
                 let seen = std::iter::once(&key)
@@ -196,7 +212,7 @@ impl Pipeline {
                 });
             }
         }
-        Ok(candidates)
+        Ok((candidates, changed))
     }
 
     async fn download_and_store(
@@ -297,30 +313,12 @@ impl Pipeline {
             .clone()
             .or_else(|| p.parsed.language.clone())
             .unwrap_or_else(|| self.config.hugo.lang.clone());
-        let url = c.item.link.clone().unwrap_or_default();
-        let title = if c.item.title.is_empty() {
-            "(untitled)".to_string()
-        } else {
-            c.item.title.clone()
-        };
-        let file_name = output::file_name(date, &title, &c.keys[0]);
-        let page = Page {
-            title: &title,
-            date,
-            text: &body.text,
-            markdown: &body.markdown,
-            feed_name: &p.feed.name,
-            lang: &lang,
-            thumbnail: "",
-            url: &url,
-            hugo: &self.config.hugo,
-        };
-        let written =
-            output::write_atomic(&self.config.output_dir, &file_name, &output::render(&page))?;
+        let title = title_of(&c.item);
         let article = NewArticle {
-            url,
+            url: c.item.link.clone().unwrap_or_default(),
+            file_name: output::file_name(date, &title, &c.keys[0]),
             title,
-            author: (!c.item.authors.is_empty()).then(|| c.item.authors.join(", ")),
+            author: authors(&c.item),
             published_at: date.timestamp(),
             updated_at: c.item.updated.map(|d| d.timestamp()),
             lang,
@@ -329,14 +327,17 @@ impl Pipeline {
             text: body.text,
             markdown: body.markdown,
             extraction_method: body.method,
-            file_name,
             feed_id: p.feed_id,
+            item_hash: Some(item_hash(&c.item)),
+            modified_at: None,
         };
+        let (path, contents) = crate::archive::file_for(&article, &p.feed.name, &self.config)?;
+        let written = output::write_atomic(&self.config.output_dir, &path, &contents)?;
         let id = store.insert_article(&article, &key_refs, &url_refs)?;
         for fi in &c.also_in {
             store.link(polled[*fi].feed_id, id, &key_refs, &url_refs)?;
         }
-        tracing::info!(feed = %p.feed.name, method = %article.extraction_method, "new article {}", article.file_name);
+        tracing::info!(feed = %p.feed.name, method = %article.extraction_method, "new article {}", path.display());
         Ok(Some(written))
     }
 }
@@ -360,6 +361,19 @@ fn page_urls(final_url: Option<&str>, declared: Option<&str>) -> Vec<String> {
         urls.extend(canonical_url(d.as_str()));
     }
     urls
+}
+
+/// The title to store and show; an item without one still needs a readable title.
+fn title_of(item: &Item) -> String {
+    if item.title.is_empty() {
+        "(untitled)".to_string()
+    } else {
+        item.title.clone()
+    }
+}
+
+fn authors(item: &Item) -> Option<String> {
+    (!item.authors.is_empty()).then(|| item.authors.join(", "))
 }
 
 /// The item's publication time; else its update time; else now (first seen).

@@ -71,9 +71,10 @@ fn writes_the_reference_file_byte_for_byte() {
         "{out}"
     );
 
+    // Default layout: {feed}/{yyyy}/{mm}/{slug}.md under output_dir.
     let file = dir
         .path()
-        .join("posts/2025-02-14-hegseth-no-betrayal-in-us-position-on-russia-ukraine-");
+        .join("posts/thehill/2025/02/hegseth-no-betrayal-in-us-position-on-russia-ukraine-");
     let written = posts(&dir.path().join("posts"))
         .into_iter()
         .find(|p| p.to_string_lossy().starts_with(&*file.to_string_lossy()))

@@ -235,11 +235,20 @@ pub fn write_config(dir: &Path, feeds: &[(&str, String)], extra: &str) -> PathBu
     path
 }
 
-/// Markdown files in `dir`, sorted.
+/// Files under `dir` (any depth: the default layout nests `feed/yyyy/mm/`), sorted.
 pub fn posts(dir: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|r| r.flatten().map(|e| e.path()).collect())
-        .unwrap_or_default();
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
     files.sort();
     files
 }

@@ -1,0 +1,330 @@
+//! Turns one stored article into its archive file: the path (from the layout template) and bytes.
+//!
+//! `fetch`, the update of a changed article and `export` all go through [`file_for`], so the
+//! three can never disagree about where a file lives or what it holds.
+
+use std::fmt;
+use std::path::{Component, PathBuf};
+
+use chrono::{DateTime, Utc};
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::output::{self, Page};
+use crate::store::NewArticle;
+
+/// The layout used when the config does not set `path_template`.
+pub const DEFAULT_TEMPLATE: &str = "{feed}/{yyyy}/{mm}/{slug}.md";
+
+/// Most folders a template may nest (keeps paths well under every OS limit).
+const MAX_SEGMENTS: usize = 8;
+
+/// A value a template can refer to; each expands only to `[A-Za-z0-9._-]`, never `.`/`..`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Var {
+    Feed,
+    Yyyy,
+    Mm,
+    Dd,
+    Slug,
+    Name,
+}
+
+impl Var {
+    fn parse(name: &str) -> Option<Var> {
+        Some(match name {
+            "feed" => Var::Feed,
+            "yyyy" => Var::Yyyy,
+            "mm" => Var::Mm,
+            "dd" => Var::Dd,
+            "slug" => Var::Slug,
+            "name" => Var::Name,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Piece {
+    Lit(String),
+    Var(Var),
+}
+
+/// A validated output-path template such as `{feed}/{yyyy}/{mm}/{slug}.md`.
+///
+/// Placeholders: `{feed}` (the feed's short name), `{yyyy}` `{mm}` `{dd}` (publication date,
+/// UTC), `{slug}` (title slug and short hash: unique), `{name}` (the flat file name without
+/// `.md`: date, slug and hash). Literal text is limited to `[A-Za-z0-9._-]` and `/` between
+/// folders; no folder may be empty or start with `.`; the last part must end in `.md` and the
+/// template must use `{slug}` or `{name}`, so that every article gets its own file.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(try_from = "String")]
+pub struct PathTemplate {
+    source: String,
+    segments: Vec<Vec<Piece>>,
+}
+
+impl Default for PathTemplate {
+    fn default() -> Self {
+        PathTemplate::parse(DEFAULT_TEMPLATE).unwrap_or_else(|_| PathTemplate {
+            source: String::new(),
+            segments: Vec::new(),
+        })
+    }
+}
+
+impl fmt::Display for PathTemplate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.source)
+    }
+}
+
+impl TryFrom<String> for PathTemplate {
+    type Error = String;
+    fn try_from(s: String) -> std::result::Result<Self, String> {
+        PathTemplate::parse(&s)
+    }
+}
+
+impl PathTemplate {
+    /// Parses and validates `s`; the error says what is wrong with it.
+    pub fn parse(s: &str) -> std::result::Result<PathTemplate, String> {
+        let bad = |why: &str| format!("path_template `{s}`: {why}");
+        let parts: Vec<&str> = s.split('/').collect();
+        if parts.len() > MAX_SEGMENTS {
+            return Err(bad(&format!("more than {MAX_SEGMENTS} levels")));
+        }
+        let mut segments = Vec::new();
+        for part in &parts {
+            if part.is_empty() {
+                return Err(bad("empty folder name (leading, trailing or double `/`)"));
+            }
+            if part.starts_with('.') {
+                return Err(bad("a folder or file name may not start with `.`"));
+            }
+            segments.push(parse_segment(part).map_err(|why| bad(&why))?);
+        }
+        let unique = segments
+            .iter()
+            .flatten()
+            .any(|p| matches!(p, Piece::Var(Var::Slug | Var::Name)));
+        if !unique {
+            return Err(bad(
+                "must use {slug} or {name} so that each article has its own file",
+            ));
+        }
+        if !s.ends_with(".md") {
+            return Err(bad("must end in `.md`"));
+        }
+        Ok(PathTemplate {
+            source: s.to_string(),
+            segments,
+        })
+    }
+
+    /// The path, relative to the output folder, of the article stored as `file_name`.
+    pub fn expand(&self, feed: &str, date: DateTime<Utc>, file_name: &str) -> Result<PathBuf> {
+        let name = stem(file_name).ok_or_else(|| Error::Article {
+            name: file_name.to_string(),
+            message: "stored file name is not `YYYY-MM-DD-<slug>.md`".into(),
+        })?;
+        let feed = safe_feed(feed);
+        let mut path = PathBuf::new();
+        for segment in &self.segments {
+            let mut part = String::new();
+            for piece in segment {
+                match piece {
+                    Piece::Lit(l) => part.push_str(l),
+                    Piece::Var(Var::Feed) => part.push_str(&feed),
+                    Piece::Var(Var::Yyyy) => part.push_str(&date.format("%Y").to_string()),
+                    Piece::Var(Var::Mm) => part.push_str(&date.format("%m").to_string()),
+                    Piece::Var(Var::Dd) => part.push_str(&date.format("%d").to_string()),
+                    Piece::Var(Var::Slug) => part.push_str(&name[11..]),
+                    Piece::Var(Var::Name) => part.push_str(name),
+                }
+            }
+            path.push(part);
+        }
+        // Belt and braces: whatever the values were, the result stays inside the folder.
+        if !path.components().all(|c| matches!(c, Component::Normal(_))) {
+            return Err(Error::Article {
+                name: file_name.to_string(),
+                message: format!("path `{}` would leave the output folder", path.display()),
+            });
+        }
+        Ok(path)
+    }
+}
+
+fn parse_segment(part: &str) -> std::result::Result<Vec<Piece>, String> {
+    let mut pieces = Vec::new();
+    let mut rest = part;
+    while !rest.is_empty() {
+        if let Some(after) = rest.strip_prefix('{') {
+            let end = after.find('}').ok_or("unclosed `{`")?;
+            let name = &after[..end];
+            let var = Var::parse(name).ok_or_else(|| {
+                format!("unknown placeholder `{{{name}}}` (use feed, yyyy, mm, dd, slug, name)")
+            })?;
+            pieces.push(Piece::Var(var));
+            rest = &after[end + 1..];
+        } else {
+            let end = rest.find('{').unwrap_or(rest.len());
+            let lit = &rest[..end];
+            if let Some(c) = lit
+                .chars()
+                .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
+            {
+                return Err(format!(
+                    "character `{c}` not allowed (only A-Z a-z 0-9 . _ - and /)"
+                ));
+            }
+            pieces.push(Piece::Lit(lit.to_string()));
+            rest = &rest[end..];
+        }
+    }
+    Ok(pieces)
+}
+
+/// `YYYY-MM-DD-<slug>` of a stored `YYYY-MM-DD-<slug>.md` name, when it has exactly that shape.
+fn stem(file_name: &str) -> Option<&str> {
+    let stem = file_name.strip_suffix(".md")?;
+    let b = stem.as_bytes();
+    if b.len() <= 11 {
+        return None;
+    }
+    let date_ok = b[..10].iter().enumerate().all(|(i, c)| {
+        if i == 4 || i == 7 {
+            *c == b'-'
+        } else {
+            c.is_ascii_digit()
+        }
+    }) && b[10] == b'-';
+    let slug_ok = b[11..]
+        .iter()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-');
+    (date_ok && slug_ok).then_some(stem)
+}
+
+/// The feed's name as a path part. Config names are already safe; a name from an edited
+/// database that is not gets slugged instead of trusted.
+fn safe_feed(feed: &str) -> String {
+    let safe = !feed.is_empty()
+        && !feed.starts_with('.')
+        && feed
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if safe {
+        feed.to_string()
+    } else {
+        let slug = crate::text::slugify(feed, 64);
+        if slug.is_empty() { "feed".into() } else { slug }
+    }
+}
+
+/// A Unix time as a UTC date, or an error naming the article.
+fn utc(secs: i64, file_name: &str) -> Result<DateTime<Utc>> {
+    DateTime::from_timestamp(secs, 0).ok_or_else(|| Error::Article {
+        name: file_name.to_string(),
+        message: format!("time {secs} is out of range"),
+    })
+}
+
+/// Where `article` (first stored for feed `feed_name`) lives under the output folder, and the
+/// exact bytes of its file. The one rendering function behind fetch, update and export.
+pub fn file_for(
+    article: &NewArticle,
+    feed_name: &str,
+    config: &Config,
+) -> Result<(PathBuf, String)> {
+    let date = utc(article.published_at, &article.file_name)?;
+    let lastmod = article
+        .modified_at
+        .map(|t| utc(t, &article.file_name))
+        .transpose()?;
+    let path = config
+        .path_template
+        .expand(feed_name, date, &article.file_name)?;
+    let page = Page {
+        title: &article.title,
+        date,
+        lastmod,
+        text: &article.text,
+        markdown: &article.markdown,
+        feed_name,
+        lang: &article.lang,
+        thumbnail: "",
+        url: &article.url,
+        hugo: &config.hugo,
+    };
+    Ok((path, output::render(&page)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use proptest::prelude::*;
+
+    fn day() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2025, 2, 14, 0, 31, 2).unwrap()
+    }
+
+    #[test]
+    fn default_layout() {
+        let t = PathTemplate::default();
+        let p = t
+            .expand("thehill", day(), "2025-02-14-hegseth-abcdef0123.md")
+            .unwrap();
+        assert_eq!(p, PathBuf::from("thehill/2025/02/hegseth-abcdef0123.md"));
+        let flat = PathTemplate::parse("{name}.md").unwrap();
+        let p = flat.expand("x", day(), "2025-02-14-abcdef0123.md").unwrap();
+        assert_eq!(p, PathBuf::from("2025-02-14-abcdef0123.md"));
+    }
+
+    #[test]
+    fn rejects_templates_that_could_escape_or_collide() {
+        for bad in [
+            "../{slug}.md",
+            "/{slug}.md",
+            "a//{slug}.md",
+            "{feed}/.hidden/{slug}.md",
+            "{feed}\\..\\{slug}.md",
+            "{feed}/{yyyy}.md",
+            "{slug}.txt",
+            "{slug",
+            "{title}/{slug}.md",
+            "~/{slug}.md",
+            "a b/{slug}.md",
+            "a/b/c/d/e/f/g/h/i/{slug}.md",
+        ] {
+            assert!(PathTemplate::parse(bad).is_err(), "{bad} accepted");
+        }
+        let err = PathTemplate::parse("{title}/{slug}.md").unwrap_err();
+        assert!(err.contains("{title}"), "{err}");
+    }
+
+    #[test]
+    fn hostile_stored_values_stay_inside() {
+        let t = PathTemplate::default();
+        let p = t.expand("../../etc", day(), "2025-02-14-x-00.md").unwrap();
+        assert_eq!(p, PathBuf::from("etc/2025/02/x-00.md"));
+        assert!(t.expand("a", day(), "../../x.md").is_err());
+        assert!(t.expand("a", day(), "2025-02-14-/x.md").is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn no_accepted_template_escapes(
+            template in "[a-z{}./_-]{0,12}(\\{slug\\}|\\{name\\})[a-z.{}]{0,4}\\.md",
+            feed in "\\PC{0,20}",
+            name in "\\PC{0,30}",
+        ) {
+            if let Ok(t) = PathTemplate::parse(&template)
+                && let Ok(p) = t.expand(&feed, day(), &name) {
+                    prop_assert!(p.components().all(|c| matches!(c, Component::Normal(_))));
+                    prop_assert!(p.components().all(|c| !c.as_os_str().to_string_lossy().starts_with('.')));
+                }
+        }
+    }
+}

