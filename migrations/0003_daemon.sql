@@ -5,8 +5,10 @@
 ALTER TABLE feeds ADD COLUMN config_url TEXT;
 UPDATE feeds SET config_url = url;
 
--- When the daemon polls the feed next (Unix seconds).
+-- When the daemon polls the feed next (Unix seconds), and the schedule and time zone that
+-- time was computed under: after a restart with another schedule it is recomputed.
 ALTER TABLE feeds ADD COLUMN next_poll_at INTEGER;
+ALTER TABLE feeds ADD COLUMN next_poll_schedule TEXT;
 
 -- Set when the server answered 410 Gone: the daemon stops polling the feed and says so
 -- until its URL changes in the config.

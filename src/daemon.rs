@@ -226,8 +226,11 @@ impl Daemon {
             let Some((next, reason)) = self.plan.after_poll(outcome, errors, now, jitter) else {
                 continue;
             };
+            let key = self.plan.schedule_key(name).unwrap_or_default();
             if outcome.feed_id > 0
-                && let Err(e) = self.store.set_next_poll(outcome.feed_id, next.timestamp())
+                && let Err(e) = self
+                    .store
+                    .set_next_poll(outcome.feed_id, next.timestamp(), key)
             {
                 tracing::error!(feed = %name, "feed {name}: cannot store the next poll time: {e}");
             }

@@ -12,6 +12,8 @@ use crate::store::FeedState;
 pub struct Entry {
     pub feed: FeedConfig,
     pub schedule: Schedule,
+    /// The schedule and zone, as stored beside the next poll time.
+    pub key: String,
     pub next: DateTime<Utc>,
     /// 410 Gone: not polled until the feed's URL changes in the config.
     pub dead_since: Option<i64>,
@@ -29,23 +31,41 @@ pub struct Plan {
 impl Plan {
     /// Builds the timetable from the config and the stored state. A feed never polled (or
     /// whose configured URL changed) is due at `now`, as is one whose stored time has passed.
+    /// A stored time computed under another schedule or zone gives way to the new schedule's
+    /// next time when that is sooner, unless the feed is backing off after errors.
     pub fn new(config: &Config, states: &[FeedState], now: DateTime<Utc>) -> Result<Plan, String> {
         let timing = config.timing()?;
         let mut entries = Vec::new();
         for feed in &config.feeds {
             let schedule = config.schedule_of(feed)?;
+            let key = schedule_key(&schedule, &timing);
             // State recorded for another URL is stale: the feed starts afresh on its next poll.
             let state = states
                 .iter()
                 .find(|s| s.name == feed.name)
                 .filter(|s| s.config_url.as_deref() == Some(feed.url.as_str()));
-            let next = state
+            let stored = state
                 .and_then(|s| s.next_poll_at)
-                .and_then(|t| Utc.timestamp_opt(t, 0).single())
-                .unwrap_or(now);
+                .and_then(|t| Utc.timestamp_opt(t, 0).single());
+            let next = match (state, stored) {
+                (Some(s), Some(t))
+                    if s.next_poll_schedule.as_deref() != Some(key.as_str())
+                        && s.error_count == 0 =>
+                {
+                    let jitter = timing.random_jitter();
+                    t.min(
+                        timing
+                            .next_poll(&schedule, now, Bounds::default(), jitter)
+                            .0,
+                    )
+                }
+                (_, Some(t)) => t,
+                _ => now,
+            };
             entries.push(Entry {
                 feed: feed.clone(),
                 schedule,
+                key,
                 next,
                 dead_since: state.and_then(|s| s.dead_at),
                 ttl_secs: None,
@@ -54,8 +74,8 @@ impl Plan {
         Ok(Plan { entries, timing })
     }
 
-    /// Replaces the timetable with one for a reloaded config; a feed whose schedule changed
-    /// and that has no errors moves to its new schedule's next time at once.
+    /// Replaces the timetable with one for a reloaded config (see [`Plan::new`]), keeping
+    /// what was learnt from the feeds (their ttl).
     pub fn reload(
         &mut self,
         config: &Config,
@@ -65,22 +85,18 @@ impl Plan {
         let mut fresh = Plan::new(config, states, now)?;
         for entry in &mut fresh.entries {
             let old = self.entries.iter().find(|e| e.feed.name == entry.feed.name);
-            let errors = states
-                .iter()
-                .find(|s| s.name == entry.feed.name)
-                .map_or(0, |s| s.error_count);
             entry.ttl_secs = old.and_then(|o| o.ttl_secs);
-            if old.is_some_and(|o| o.schedule != entry.schedule) && errors == 0 {
-                let jitter = fresh.timing.random_jitter();
-                let bounds = Bounds::default();
-                entry.next = fresh
-                    .timing
-                    .next_poll(&entry.schedule, now, bounds, jitter)
-                    .0;
-            }
         }
         *self = fresh;
         Ok(())
+    }
+
+    /// The schedule key (schedule and zone) of feed `name`, stored with its next poll time.
+    pub fn schedule_key(&self, name: &str) -> Option<&str> {
+        self.entries
+            .iter()
+            .find(|e| e.feed.name == name)
+            .map(|e| e.key.as_str())
     }
 
     /// Feeds due at `now` (dead ones never are), in config order.
@@ -153,6 +169,11 @@ impl Plan {
     pub fn jitter(&self) -> u64 {
         self.timing.random_jitter()
     }
+}
+
+/// `schedule` and zone in one string, e.g. `*/30 * * * * @ Europe/Berlin`.
+fn schedule_key(schedule: &Schedule, timing: &Timing) -> String {
+    format!("{} @ {}", schedule.as_str(), timing.timezone.name())
 }
 
 #[cfg(test)]
@@ -249,17 +270,36 @@ mod tests {
     fn stored_times_survive_a_restart_unless_the_url_changed() {
         let now = utc("2026-01-05T10:01:00Z");
         let later = utc("2026-01-05T12:00:00Z").timestamp();
-        let state = |name: &str, url: &str| FeedState {
+        let state = |name: &str, url: &str, schedule: &str| FeedState {
             name: name.into(),
             url: url.into(),
             config_url: Some(url.into()),
             next_poll_at: Some(later),
+            next_poll_schedule: Some(schedule.into()),
             ..FeedState::default()
         };
-        let states = [state("a", "https://a/"), state("b", "https://old-b/")];
+        let states = [
+            state("a", "https://a/", "*/15 * * * * @ UTC"),
+            state("b", "https://old-b/", "*/30 * * * * @ UTC"),
+        ];
         let plan = Plan::new(&config(""), &states, now).unwrap();
         let due: Vec<String> = plan.due(now).into_iter().map(|f| f.name).collect();
-        assert_eq!(due, ["b"]);
+        assert_eq!(due, ["b"], "a keeps its stored time; b's URL changed");
+        let a = plan.live().find(|e| e.feed.name == "a").unwrap();
+        assert_eq!(a.next.timestamp(), later);
+        // Restarted with another schedule: the new one's next time (10:15) is sooner.
+        let moved = [state("a", "https://a/", "@daily @ UTC")];
+        let plan = Plan::new(&config(""), &moved, now).unwrap();
+        let a = plan.live().find(|e| e.feed.name == "a").unwrap();
+        assert_eq!(a.next, utc("2026-01-05T10:15:00Z"));
+        // …but not while the feed backs off after errors.
+        let failing = [FeedState {
+            error_count: 2,
+            ..moved[0].clone()
+        }];
+        let plan = Plan::new(&config(""), &failing, now).unwrap();
+        let a = plan.live().find(|e| e.feed.name == "a").unwrap();
+        assert_eq!(a.next.timestamp(), later);
     }
 
     #[test]

@@ -20,6 +20,9 @@ pub struct FeedState {
     pub last_error_at: Option<i64>,
     pub error_count: i64,
     pub next_poll_at: Option<i64>,
+    /// The schedule (and zone) `next_poll_at` was computed under.
+    #[serde(skip)]
+    pub next_poll_schedule: Option<String>,
     /// When the feed answered 410 Gone.
     pub dead_at: Option<i64>,
     /// Articles this feed has carried.
@@ -27,11 +30,11 @@ pub struct FeedState {
 }
 
 impl Store {
-    /// Stores when the feed is polled next.
-    pub fn set_next_poll(&self, feed_id: i64, at: i64) -> Result<()> {
+    /// Stores when the feed is polled next, computed under `schedule` (schedule and zone).
+    pub fn set_next_poll(&self, feed_id: i64, at: i64, schedule: &str) -> Result<()> {
         self.conn.execute(
-            "UPDATE feeds SET next_poll_at = ?2 WHERE id = ?1",
-            params![feed_id, at],
+            "UPDATE feeds SET next_poll_at = ?2, next_poll_schedule = ?3 WHERE id = ?1",
+            params![feed_id, at, schedule],
         )?;
         Ok(())
     }
@@ -86,7 +89,7 @@ impl Store {
         let mut stmt = self.conn.prepare(
             "SELECT f.name, f.url, f.last_checked_at, f.last_success_at, f.last_error,
                     f.last_error_at, f.error_count, f.next_poll_at, f.dead_at, f.config_url,
-                    (SELECT COUNT(*) FROM feed_articles fa WHERE fa.feed_id = f.id)
+                    f.next_poll_schedule, (SELECT COUNT(*) FROM feed_articles fa WHERE fa.feed_id = f.id)
              FROM feeds f ORDER BY f.name",
         )?;
         let rows = stmt.query_map([], |r| {
@@ -101,7 +104,8 @@ impl Store {
                 next_poll_at: r.get(7)?,
                 dead_at: r.get(8)?,
                 config_url: r.get(9)?,
-                articles: r.get(10)?,
+                next_poll_schedule: r.get(10)?,
+                articles: r.get(11)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
