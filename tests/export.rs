@@ -466,3 +466,54 @@ fn articles_stored_before_item_hashes_are_not_rewritten_on_upgrade() {
         .unwrap();
     assert_eq!(missing, 0, "each article's own feed recorded its item hash");
 }
+
+fn atom(server: &Server, updated: &str, content: &str) -> String {
+    format!(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?><feed xmlns=\"http://www.w3.org/2005/Atom\"><title>A</title><id>urn:a</id><updated>{updated}</updated>\
+         <entry><title>Atom story</title><id>urn:a:1</id><link href=\"{}\"/><published>2025-01-10T08:00:00Z</published><updated>{updated}</updated><content type=\"html\">{content}</content></entry></feed>",
+        server.url("/gone/")
+    )
+}
+
+#[test]
+fn an_atom_update_time_becomes_lastmod() {
+    let server = Server::start();
+    let kind = "application/atom+xml";
+    server.route(
+        "/atom/",
+        Route::ok(
+            kind,
+            atom(
+                &server,
+                "2025-01-10T08:00:00Z",
+                "&lt;p&gt;First version.&lt;/p&gt;",
+            ),
+        ),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &[("atomfeed", server.url("/atom/"))], "");
+    assert!(run(feedmark(&config).arg("fetch")).0);
+    let posts_dir = dir.path().join("posts");
+    let files = posts(&posts_dir);
+    assert_eq!(files.len(), 1);
+    server.route(
+        "/atom/",
+        Route::ok(
+            kind,
+            atom(
+                &server,
+                "2025-01-12T09:30:00Z",
+                "&lt;p&gt;Second version.&lt;/p&gt;",
+            ),
+        ),
+    );
+    let (ok, out, err) = run(feedmark(&config).arg("fetch"));
+    assert!(ok && out.contains("updated articles: 1"), "{out}{err}");
+    assert_eq!(posts(&posts_dir), files, "same file");
+    let text = std::fs::read_to_string(&files[0]).unwrap();
+    assert!(
+        text.contains("\ndate: \"2025-01-10 08:00:00\"\nlastmod: \"2025-01-12 09:30:00\"\n"),
+        "{text}"
+    );
+    assert!(text.contains("\n\nSecond version.\n\n"), "{text}");
+}

@@ -1,0 +1,225 @@
+//! Reads and rewrites stored articles for export and updates, one row in memory at a time.
+
+use rusqlite::{OptionalExtension, params};
+
+use super::{NewArticle, Store, StoredArticle};
+use crate::error::Result;
+
+/// Columns of `articles a` joined with `feeds f`, in the order [`stored_article`] reads them.
+const ARTICLE_COLUMNS: &str = "a.id, f.name, a.url, a.title, a.author, a.published_at,
+    a.updated_at, a.lang, a.feed_content, a.text, a.markdown, a.extraction_method,
+    a.content_hash, a.file_name, a.feed_id, a.item_hash, a.modified_at";
+
+/// Which stored articles an export wants. `None` fields do not filter.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ArticleFilter {
+    /// Only articles this feed carried (whichever feed they were first stored for).
+    pub feed: Option<String>,
+    /// Published at or after this Unix time.
+    pub since: Option<i64>,
+    /// Published at or before this Unix time.
+    pub until: Option<i64>,
+}
+
+impl ArticleFilter {
+    const WHERE: &str = "WHERE (?1 IS NULL OR EXISTS (SELECT 1 FROM feed_articles fa
+            JOIN feeds g ON g.id = fa.feed_id WHERE fa.article_id = a.id AND g.name = ?1))
+        AND (?2 IS NULL OR a.published_at >= ?2) AND (?3 IS NULL OR a.published_at <= ?3)";
+}
+
+impl Store {
+    /// Every stored article, oldest first (then by id), with its feed's name.
+    pub fn articles(&self) -> Result<Vec<StoredArticle>> {
+        let mut all = Vec::new();
+        self.each_article(&ArticleFilter::default(), |a| {
+            all.push(a);
+            Ok(())
+        })?;
+        Ok(all)
+    }
+
+    /// Calls `f` on each article `filter` selects, oldest first (then by id), one row in
+    /// memory at a time; the first error stops the walk.
+    pub fn each_article(
+        &self,
+        filter: &ArticleFilter,
+        mut f: impl FnMut(StoredArticle) -> Result<()>,
+    ) -> Result<()> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {ARTICLE_COLUMNS} FROM articles a JOIN feeds f ON f.id = a.feed_id {}
+             ORDER BY a.published_at, a.id",
+            ArticleFilter::WHERE
+        ))?;
+        let mut rows = stmt.query(params![filter.feed, filter.since, filter.until])?;
+        while let Some(row) = rows.next()? {
+            f(stored_article(row)?)?;
+        }
+        Ok(())
+    }
+
+    /// How many articles `filter` selects.
+    pub fn count_articles(&self, filter: &ArticleFilter) -> Result<u64> {
+        let n: i64 = self.conn.query_row(
+            &format!("SELECT COUNT(*) FROM articles a {}", ArticleFilter::WHERE),
+            params![filter.feed, filter.since, filter.until],
+            |r| r.get(0),
+        )?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    /// The stored article `id`.
+    pub fn article(&self, id: i64) -> Result<Option<StoredArticle>> {
+        let row = self
+            .conn
+            .query_row(
+                &format!(
+                    "SELECT {ARTICLE_COLUMNS} FROM articles a JOIN feeds f ON f.id = a.feed_id
+                     WHERE a.id = ?1"
+                ),
+                [id],
+                stored_article,
+            )
+            .optional()?;
+        Ok(row)
+    }
+
+    /// Replaces what a changed article says (title, text, dates, hashes); its file name, URL,
+    /// publication date and feed stay as first stored.
+    pub fn update_article(&self, id: i64, a: &NewArticle) -> Result<()> {
+        self.conn.execute(
+            "UPDATE articles SET title = ?2, author = ?3, updated_at = ?4, feed_content = ?5,
+                 text = ?6, markdown = ?7, extraction_method = ?8, content_hash = ?9,
+                 item_hash = ?10, modified_at = ?11
+             WHERE id = ?1",
+            params![
+                id,
+                a.title,
+                a.author,
+                a.updated_at,
+                a.feed_content,
+                a.text,
+                a.markdown,
+                a.extraction_method,
+                a.content_hash,
+                a.item_hash,
+                a.modified_at
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// The feed an article was first stored for, and its stored item hash.
+    pub fn item_state(&self, id: i64) -> Result<Option<(i64, Option<String>)>> {
+        let row = self
+            .conn
+            .query_row(
+                "SELECT feed_id, item_hash FROM articles WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        Ok(row)
+    }
+
+    /// Records the item hash of an article whose item changed without changing the article
+    /// (or that was stored before item hashes existed).
+    pub fn set_item_hash(&self, id: i64, item_hash: &str) -> Result<()> {
+        self.conn.execute(
+            "UPDATE articles SET item_hash = ?2 WHERE id = ?1",
+            params![id, item_hash],
+        )?;
+        Ok(())
+    }
+}
+
+fn stored_article(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredArticle> {
+    Ok(StoredArticle {
+        id: r.get(0)?,
+        feed_name: r.get(1)?,
+        article: NewArticle {
+            url: r.get(2)?,
+            title: r.get(3)?,
+            author: r.get(4)?,
+            published_at: r.get(5)?,
+            updated_at: r.get(6)?,
+            lang: r.get(7)?,
+            feed_content: r.get(8)?,
+            text: r.get(9)?,
+            markdown: r.get(10)?,
+            extraction_method: r.get(11)?,
+            content_hash: r.get(12)?,
+            file_name: r.get(13)?,
+            feed_id: r.get(14)?,
+            item_hash: r.get(15)?,
+            modified_at: r.get(16)?,
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn article(feed_id: i64, n: i64) -> NewArticle {
+        NewArticle {
+            url: format!("https://a/{n}"),
+            title: format!("t{n}"),
+            published_at: n * 100,
+            lang: "en".into(),
+            text: "x".into(),
+            markdown: "x".into(),
+            extraction_method: "feed".into(),
+            content_hash: "h".into(),
+            file_name: format!("f{n}.md"),
+            feed_id,
+            ..NewArticle::default()
+        }
+    }
+
+    #[test]
+    fn filters_stream_in_date_order_and_updates_keep_the_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open(&dir.path().join("f.db")).unwrap();
+        let a = s.upsert_feed("a", "https://a/feed").unwrap().id;
+        let b = s.upsert_feed("b", "https://b/feed").unwrap().id;
+        for n in [3, 1, 2] {
+            let art = article(a, n);
+            s.insert_article(&art, &[&art.url], &[]).unwrap();
+        }
+        let id = s.find_article(&["https://a/2"], &[]).unwrap().unwrap();
+        s.link(b, id, &[], &[]).unwrap();
+        let titles = |f: ArticleFilter| {
+            let mut got = Vec::new();
+            s.each_article(&f, |x| {
+                got.push(x.article.title);
+                Ok(())
+            })
+            .unwrap();
+            assert_eq!(s.count_articles(&f).unwrap(), got.len() as u64);
+            got
+        };
+        assert_eq!(titles(ArticleFilter::default()), ["t1", "t2", "t3"]);
+        let only_b = ArticleFilter {
+            feed: Some("b".into()),
+            ..ArticleFilter::default()
+        };
+        assert_eq!(titles(only_b), ["t2"]);
+        let window = ArticleFilter {
+            since: Some(200),
+            until: Some(300),
+            ..ArticleFilter::default()
+        };
+        assert_eq!(titles(window), ["t2", "t3"]);
+
+        let mut changed = s.article(id).unwrap().unwrap().article;
+        changed.title = "new".into();
+        changed.file_name = "ignored.md".into();
+        changed.modified_at = Some(999);
+        s.update_article(id, &changed).unwrap();
+        let after = s.article(id).unwrap().unwrap();
+        assert_eq!(after.article.title, "new");
+        assert_eq!(after.article.file_name, "f2.md");
+        assert_eq!(after.article.modified_at, Some(999));
+        assert_eq!(after.feed_name, "a");
+    }
+}
