@@ -368,9 +368,12 @@ fn page_urls(final_url: Option<&str>, declared: Option<&str>) -> Vec<String> {
         return Vec::new();
     };
     let mut urls: Vec<String> = canonical_url(final_url.as_str()).into_iter().collect();
-    let bare = |u: &Url| u.host_str().map(|h| h.trim_start_matches("www.").to_ascii_lowercase());
+    let bare = |u: &Url| {
+        u.host_str()
+            .map(|h| h.trim_start_matches("www.").to_ascii_lowercase())
+    };
     if let Some(d) = declared.and_then(|d| Url::parse(d).ok()) {
-        if bare(&d) == bare(&final_url) && d.path().trim_matches('/') != "" {
+        if bare(&d) == bare(&final_url) && !d.path().trim_matches('/').is_empty() {
             urls.extend(canonical_url(d.as_str()));
         }
     }

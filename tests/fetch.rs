@@ -8,16 +8,27 @@ use assert_cmd::Command;
 use common::{Route, Server, fixture, posts, shared, write_config};
 
 const HEGSETH: &str = "/policy/defense/5143068-hegseth-us-ukraine-russia/";
-const PENTAGON: &str = "/policy/defense/5143001-pentagon-readiness-review/?utm_source=rss&utm_medium=feed";
+const PENTAGON: &str =
+    "/policy/defense/5143001-pentagon-readiness-review/?utm_source=rss&utm_medium=feed";
 const SENATE: &str = "/homenews/senate/5142999-senate-stopgap-funding/";
 
 /// Serves The Hill-style fixtures: two section feeds sharing one story, three article pages.
 fn thehill() -> Server {
     let server = Server::start();
-    let feed = |file: &str| std::fs::read_to_string(fixture(file)).unwrap().replace("{BASE}", &server.base);
+    let feed = |file: &str| {
+        std::fs::read_to_string(fixture(file))
+            .unwrap()
+            .replace("{BASE}", &server.base)
+    };
     let rss = "application/rss+xml; charset=UTF-8";
-    server.route("/policy/defense/feed/", Route::ok(rss, feed("thehill/defense-feed.xml")));
-    server.route("/homenews/feed/", Route::ok(rss, feed("thehill/news-feed.xml")));
+    server.route(
+        "/policy/defense/feed/",
+        Route::ok(rss, feed("thehill/defense-feed.xml")),
+    );
+    server.route(
+        "/homenews/feed/",
+        Route::ok(rss, feed("thehill/news-feed.xml")),
+    );
     let html = |file: &str| std::fs::read(fixture(file)).unwrap();
     let page = "text/html; charset=UTF-8";
     server.route(HEGSETH, Route::ok(page, html("thehill/hegseth.html")));
@@ -28,7 +39,10 @@ fn thehill() -> Server {
 
 fn feedmark(config: &std::path::Path) -> Command {
     let mut cmd = Command::cargo_bin("feedmark").unwrap();
-    cmd.arg("--config").arg(config).env_remove("FEEDMARK_CONFIG").timeout(Duration::from_secs(60));
+    cmd.arg("--config")
+        .arg(config)
+        .env_remove("FEEDMARK_CONFIG")
+        .timeout(Duration::from_secs(60));
     cmd
 }
 
@@ -45,12 +59,21 @@ fn stdout_of(cmd: &mut Command) -> (bool, String, String) {
 fn writes_the_reference_file_byte_for_byte() {
     let server = thehill();
     let dir = tempfile::tempdir().unwrap();
-    let config = write_config(dir.path(), &[("thehill", server.url("/policy/defense/feed/"))], "");
+    let config = write_config(
+        dir.path(),
+        &[("thehill", server.url("/policy/defense/feed/"))],
+        "",
+    );
     let (ok, out, err) = stdout_of(feedmark(&config).arg("fetch"));
     assert!(ok, "stdout: {out}\nstderr: {err}");
-    assert!(out.contains("feeds: 1 ok, 0 failed; new articles: 2; files written: 2"), "{out}");
+    assert!(
+        out.contains("feeds: 1 ok, 0 failed; new articles: 2; files written: 2"),
+        "{out}"
+    );
 
-    let file = dir.path().join("posts/2025-02-14-hegseth-no-betrayal-in-us-position-on-russia-ukraine-");
+    let file = dir
+        .path()
+        .join("posts/2025-02-14-hegseth-no-betrayal-in-us-position-on-russia-ukraine-");
     let written = posts(&dir.path().join("posts"))
         .into_iter()
         .find(|p| p.to_string_lossy().starts_with(&*file.to_string_lossy()))
@@ -58,8 +81,15 @@ fn writes_the_reference_file_byte_for_byte() {
     let got = std::fs::read_to_string(written).unwrap();
     let reference = std::fs::read_to_string(shared("reference/thehill-hegseth.md")).unwrap();
     // Only the host of the source URL differs: the test server stands in for thehill.com.
-    let got = got.replace(&format!("({}/policy", server.base), "(https://thehill.com/policy");
-    assert!(got == reference, "differs from the reference:\n{}", diff(&reference, &got));
+    let got = got.replace(
+        &format!("({}/policy", server.base),
+        "(https://thehill.com/policy",
+    );
+    assert!(
+        got == reference,
+        "differs from the reference:\n{}",
+        diff(&reference, &got)
+    );
 }
 
 fn diff(a: &str, b: &str) -> String {
@@ -71,7 +101,11 @@ fn diff(a: &str, b: &str) -> String {
         .take(5)
         .collect::<Vec<_>>()
         .join("\n")
-        + &format!("\n(lines: want {}, got {})", a.lines().count(), b.lines().count())
+        + &format!(
+            "\n(lines: want {}, got {})",
+            a.lines().count(),
+            b.lines().count()
+        )
 }
 
 #[test]
@@ -85,27 +119,49 @@ fn second_run_downloads_and_writes_nothing_and_shared_items_make_one_file() {
     let config = write_config(dir.path(), &feeds, "");
     let (ok, out, err) = stdout_of(feedmark(&config).arg("fetch"));
     assert!(ok, "{out}{err}");
-    assert!(out.contains("feeds: 2 ok, 0 failed; new articles: 3; files written: 3"), "{out}");
+    assert!(
+        out.contains("feeds: 2 ok, 0 failed; new articles: 3; files written: 3"),
+        "{out}"
+    );
     let first: Vec<_> = posts(&dir.path().join("posts"));
-    assert_eq!(first.len(), 3, "the story in both feeds is one file: {first:?}");
-    let mtimes: Vec<_> = first.iter().map(|p| std::fs::metadata(p).unwrap().modified().unwrap()).collect();
+    assert_eq!(
+        first.len(),
+        3,
+        "the story in both feeds is one file: {first:?}"
+    );
+    let mtimes: Vec<_> = first
+        .iter()
+        .map(|p| std::fs::metadata(p).unwrap().modified().unwrap())
+        .collect();
 
     let (ok, out, _) = stdout_of(feedmark(&config).arg("fetch"));
     assert!(ok);
-    assert!(out.contains("feeds: 2 ok, 0 failed; new articles: 0; files written: 0"), "{out}");
+    assert!(
+        out.contains("feeds: 2 ok, 0 failed; new articles: 0; files written: 0"),
+        "{out}"
+    );
     for page in [HEGSETH, PENTAGON, SENATE] {
         assert_eq!(server.hits(page), 1, "{page} was downloaded once");
     }
     assert_eq!(server.hits("/policy/defense/feed/"), 2);
     let again: Vec<_> = posts(&dir.path().join("posts"));
     assert_eq!(again, first);
-    let mtimes_again: Vec<_> = again.iter().map(|p| std::fs::metadata(p).unwrap().modified().unwrap()).collect();
+    let mtimes_again: Vec<_> = again
+        .iter()
+        .map(|p| std::fs::metadata(p).unwrap().modified().unwrap())
+        .collect();
     assert_eq!(mtimes, mtimes_again, "no file was rewritten");
 
     // Both feeds are recorded as sources of the shared story; it is stored once.
-    let db = rusqlite_count(&dir.path().join("feedmark.db"), "SELECT COUNT(*) FROM articles");
+    let db = rusqlite_count(
+        &dir.path().join("feedmark.db"),
+        "SELECT COUNT(*) FROM articles",
+    );
     assert_eq!(db, 3);
-    let links = rusqlite_count(&dir.path().join("feedmark.db"), "SELECT COUNT(*) FROM feed_articles");
+    let links = rusqlite_count(
+        &dir.path().join("feedmark.db"),
+        "SELECT COUNT(*) FROM feed_articles",
+    );
     assert_eq!(links, 4);
 }
 
@@ -120,7 +176,10 @@ fn a_feed_fetched_alone_with_feed_flag() {
     let config = write_config(dir.path(), &feeds, "");
     let (ok, out, _) = stdout_of(feedmark(&config).args(["fetch", "--feed", "thehill-news"]));
     assert!(ok);
-    assert!(out.contains("feeds: 1 ok, 0 failed; new articles: 2"), "{out}");
+    assert!(
+        out.contains("feeds: 1 ok, 0 failed; new articles: 2"),
+        "{out}"
+    );
     assert_eq!(server.hits("/policy/defense/feed/"), 0);
     let (ok, _, err) = stdout_of(feedmark(&config).args(["fetch", "--feed", "nope"]));
     assert!(!ok);
@@ -131,9 +190,24 @@ fn a_feed_fetched_alone_with_feed_flag() {
 fn broken_feeds_fail_alone_with_one_clear_line_each() {
     let server = thehill();
     server.route("/500/", Route::status(500));
-    server.route("/invalid/", Route::ok("application/rss+xml", "<rss version=\"2.0\"><channel><item><title>x</titl"));
-    server.route("/html/", Route::ok("text/html", "<!DOCTYPE html><html><body>Not a feed</body></html>"));
-    server.route("/slow/", Route::ok("application/rss+xml", "<rss/>").delayed(Duration::from_secs(5)));
+    server.route(
+        "/invalid/",
+        Route::ok(
+            "application/rss+xml",
+            "<rss version=\"2.0\"><channel><item><title>x</titl",
+        ),
+    );
+    server.route(
+        "/html/",
+        Route::ok(
+            "text/html",
+            "<!DOCTYPE html><html><body>Not a feed</body></html>",
+        ),
+    );
+    server.route(
+        "/slow/",
+        Route::ok("application/rss+xml", "<rss/>").delayed(Duration::from_secs(5)),
+    );
     let dir = tempfile::tempdir().unwrap();
     let feeds = [
         ("down", server.url("/500/")),
@@ -145,17 +219,29 @@ fn broken_feeds_fail_alone_with_one_clear_line_each() {
     let config = write_config(dir.path(), &feeds, "");
     let (ok, out, err) = stdout_of(feedmark(&config).arg("fetch"));
     assert!(!ok, "exit code says something failed");
-    assert!(out.contains("feeds: 1 ok, 4 failed; new articles: 2; files written: 2"), "{out}");
+    assert!(
+        out.contains("feeds: 1 ok, 4 failed; new articles: 2; files written: 2"),
+        "{out}"
+    );
     let lines: Vec<&str> = err.lines().filter(|l| l.contains("ERROR")).collect();
     assert_eq!(lines.len(), 4, "{err}");
-    let line = |name: &str| lines.iter().find(|l| l.contains(&format!("feed {name}:"))).copied().unwrap_or("");
+    let line = |name: &str| {
+        lines
+            .iter()
+            .find(|l| l.contains(&format!("feed {name}:")))
+            .copied()
+            .unwrap_or("")
+    };
     assert!(line("down").contains("HTTP 500"), "{err}");
     assert!(line("broken").contains("not a readable feed"), "{err}");
     assert!(line("webpage").contains("HTML page"), "{err}");
     assert!(line("hung").contains("timed out"), "{err}");
     assert_eq!(posts(&dir.path().join("posts")).len(), 2);
     // The failure is recorded on the feed for `status` and backoff.
-    let errors = rusqlite_count(&dir.path().join("feedmark.db"), "SELECT SUM(error_count) FROM feeds");
+    let errors = rusqlite_count(
+        &dir.path().join("feedmark.db"),
+        "SELECT SUM(error_count) FROM feeds",
+    );
     assert_eq!(errors, 4);
 }
 
@@ -163,12 +249,22 @@ fn broken_feeds_fail_alone_with_one_clear_line_each() {
 fn private_addresses_are_refused_by_default() {
     let server = thehill();
     let dir = tempfile::tempdir().unwrap();
-    let config = write_config(dir.path(), &[("thehill", server.url("/policy/defense/feed/"))], "");
-    let text = std::fs::read_to_string(&config).unwrap().replace("allow_private_networks = true", "allow_private_networks = false");
+    let config = write_config(
+        dir.path(),
+        &[("thehill", server.url("/policy/defense/feed/"))],
+        "",
+    );
+    let text = std::fs::read_to_string(&config).unwrap().replace(
+        "allow_private_networks = true",
+        "allow_private_networks = false",
+    );
     std::fs::write(&config, text).unwrap();
     let (ok, _, err) = stdout_of(feedmark(&config).arg("fetch"));
     assert!(!ok);
-    assert!(err.contains("feed thehill:") && err.contains("not a public address"), "{err}");
+    assert!(
+        err.contains("feed thehill:") && err.contains("not a public address"),
+        "{err}"
+    );
     assert_eq!(server.requests().len(), 0, "no request reached the server");
 }
 
@@ -177,16 +273,33 @@ fn unavailable_page_falls_back_to_the_feed_text() {
     let server = thehill();
     server.route(HEGSETH, Route::status(503));
     let dir = tempfile::tempdir().unwrap();
-    let config = write_config(dir.path(), &[("thehill", server.url("/policy/defense/feed/"))], "");
+    let config = write_config(
+        dir.path(),
+        &[("thehill", server.url("/policy/defense/feed/"))],
+        "",
+    );
     let (ok, out, err) = stdout_of(feedmark(&config).arg("fetch"));
-    assert!(ok, "a failed article page does not fail the feed: {out}{err}");
+    assert!(
+        ok,
+        "a failed article page does not fail the feed: {out}{err}"
+    );
     assert!(err.contains("HTTP 503"), "{err}");
-    let file = posts(&dir.path().join("posts")).into_iter().find(|p| p.to_string_lossy().contains("hegseth")).unwrap();
+    let file = posts(&dir.path().join("posts"))
+        .into_iter()
+        .find(|p| p.to_string_lossy().contains("hegseth"))
+        .unwrap();
     let text = std::fs::read_to_string(file).unwrap();
-    assert!(text.contains("\n\nDefense Secretary Pete Hegseth said there’s “no betrayal”"), "{text}");
+    assert!(
+        text.contains("\n\nDefense Secretary Pete Hegseth said there’s “no betrayal”"),
+        "{text}"
+    );
     let method: String = rusqlite::Connection::open(dir.path().join("feedmark.db"))
         .unwrap()
-        .query_row("SELECT extraction_method FROM articles WHERE title LIKE 'Hegseth%'", [], |r| r.get(0))
+        .query_row(
+            "SELECT extraction_method FROM articles WHERE title LIKE 'Hegseth%'",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
     assert_eq!(method, "feed");
 }
@@ -195,7 +308,11 @@ fn unavailable_page_falls_back_to_the_feed_text() {
 fn bad_config_never_starts_a_fetch() {
     let server = thehill();
     let dir = tempfile::tempdir().unwrap();
-    let config = write_config(dir.path(), &[("thehill", server.url("/policy/defense/feed/"))], "bogus_key = 1\n");
+    let config = write_config(
+        dir.path(),
+        &[("thehill", server.url("/policy/defense/feed/"))],
+        "bogus_key = 1\n",
+    );
     let (ok, _, err) = stdout_of(feedmark(&config).arg("fetch"));
     assert!(!ok);
     assert!(err.contains("bogus_key") && err.contains("line"), "{err}");
@@ -207,12 +324,28 @@ fn bad_config_never_starts_a_fetch() {
 fn config_path_from_environment() {
     let server = thehill();
     let dir = tempfile::tempdir().unwrap();
-    let config = write_config(dir.path(), &[("thehill", server.url("/policy/defense/feed/"))], "");
-    let out = Command::cargo_bin("feedmark").unwrap().env("FEEDMARK_CONFIG", &config).arg("fetch").output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let config = write_config(
+        dir.path(),
+        &[("thehill", server.url("/policy/defense/feed/"))],
+        "",
+    );
+    let out = Command::cargo_bin("feedmark")
+        .unwrap()
+        .env("FEEDMARK_CONFIG", &config)
+        .arg("fetch")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(posts(&dir.path().join("posts")).len(), 2);
 }
 
 fn rusqlite_count(db: &std::path::Path, sql: &str) -> i64 {
-    rusqlite::Connection::open(db).unwrap().query_row(sql, [], |r| r.get(0)).unwrap()
+    rusqlite::Connection::open(db)
+        .unwrap()
+        .query_row(sql, [], |r| r.get(0))
+        .unwrap()
 }

@@ -1,16 +1,25 @@
-//! The generic extractor for pages no site rule covers (readability scoring via dom_smoothie).
+//! The generic extractor for pages no site rule covers: readability's candidate, then pruned.
 
 use url::Url;
 
-use super::Extracted;
+use super::{Extracted, prune};
 use crate::markdown::{self, Mode};
 
-/// Runs readability on the page and renders the content it keeps.
+/// Runs readability on the page, prunes furniture from what it keeps, and renders the rest.
 pub fn extract(html: &str, url: &Url) -> Option<Extracted> {
-    let mut readability = dom_smoothie::Readability::new(html, Some(url.as_str()), None).ok()?;
+    let config = dom_smoothie::Config {
+        // Class and id names are the pruning step's best evidence: keep them.
+        keep_classes: true,
+        ..Default::default()
+    };
+    let mut readability =
+        dom_smoothie::Readability::new(html, Some(url.as_str()), Some(config)).ok()?;
     let article = readability.parse().ok()?;
-    let content: &str = &article.content;
-    let md = markdown::render_fragment(content, Some(url), Mode::Markdown);
-    let text = markdown::render_fragment(content, Some(url), Mode::Text);
+    let mut doc = scraper::Html::parse_fragment(&article.content);
+    let root = doc.root_element().id();
+    prune::prune(&mut doc, root);
+    let root = doc.root_element();
+    let md = markdown::render(root, Some(url), Mode::Markdown);
+    let text = markdown::render(root, Some(url), Mode::Text);
     Extracted::new(md, text, "generic")
 }

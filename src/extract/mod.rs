@@ -2,6 +2,7 @@
 
 mod clean;
 mod generic;
+mod prune;
 pub mod rules;
 
 use scraper::Html;
@@ -142,7 +143,10 @@ mod tests {
     #[test]
     fn rule_follows_the_declared_canonical_host() {
         let rules = Rules::new(&[]).unwrap();
-        let page = PAGE.replace("<html>", "<html><head><link rel=\"canonical\" href=\"https://thehill.com/a/\"></head>");
+        let page = PAGE.replace(
+            "<html>",
+            "<html><head><link rel=\"canonical\" href=\"https://thehill.com/a/\"></head>",
+        );
         let mirror = Url::parse("http://127.0.0.1:8080/a/").unwrap();
         let e = extract_page(&page, &mirror, &rules).unwrap();
         assert_eq!(e.method, "rule:thehill");

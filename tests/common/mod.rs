@@ -29,7 +29,12 @@ impl Route {
     }
 
     pub fn status(status: u16) -> Route {
-        Route { status, headers: vec![], body: b"error".to_vec(), delay: None }
+        Route {
+            status,
+            headers: vec![],
+            body: b"error".to_vec(),
+            delay: None,
+        }
     }
 
     pub fn header(mut self, k: &str, v: &str) -> Route {
@@ -87,7 +92,12 @@ impl Server {
 
     /// How many requests asked for `path`.
     pub fn hits(&self, path: &str) -> usize {
-        self.log.lock().unwrap().iter().filter(|l| l.path == path).count()
+        self.log
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|l| l.path == path)
+            .count()
     }
 
     pub fn requests(&self) -> Vec<Logged> {
@@ -112,10 +122,16 @@ impl Server {
                 headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
             }
         }
-        let len: usize = headers.get("content-length").and_then(|v| v.parse().ok()).unwrap_or(0);
+        let len: usize = headers
+            .get("content-length")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
         let mut sink = vec![0; len];
         reader.read_exact(&mut sink).ok();
-        self.log.lock().unwrap().push(Logged { path: path.clone(), headers: headers.clone() });
+        self.log.lock().unwrap().push(Logged {
+            path: path.clone(),
+            headers: headers.clone(),
+        });
         let route = self.routes.lock().unwrap().get(&path).cloned();
         let route = route.unwrap_or_else(|| Route::status(404));
         if let Some(d) = route.delay {
@@ -126,10 +142,21 @@ impl Server {
 }
 
 fn respond(mut stream: TcpStream, route: &Route, request: &HashMap<String, String>) {
-    let etag = route.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("etag")).map(|(_, v)| v);
+    let etag = route
+        .headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("etag"))
+        .map(|(_, v)| v);
     let not_modified = etag.is_some() && request.get("if-none-match") == etag;
-    let (status, body): (u16, &[u8]) = if not_modified { (304, b"") } else { (route.status, &route.body) };
-    let mut head = format!("HTTP/1.1 {status} X\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    let (status, body): (u16, &[u8]) = if not_modified {
+        (304, b"")
+    } else {
+        (route.status, &route.body)
+    };
+    let mut head = format!(
+        "HTTP/1.1 {status} X\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
     for (k, v) in &route.headers {
         head.push_str(&format!("{k}: {v}\r\n"));
     }
@@ -141,12 +168,16 @@ fn respond(mut stream: TcpStream, route: &Route, request: &HashMap<String, Strin
 
 /// The crate's fixture folder.
 pub fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(rel)
 }
 
 /// The shared data folder beside the repository.
 pub fn shared(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared")
+        .join(rel)
 }
 
 /// A config file in `dir` that stores into `dir` and allows 127.0.0.1.
@@ -155,7 +186,9 @@ pub fn write_config(dir: &Path, feeds: &[(&str, String)], extra: &str) -> PathBu
         "database = \"feedmark.db\"\noutput_dir = \"posts\"\n\n[http]\nallow_private_networks = true\ntimeout_secs = 2\nconnect_timeout_secs = 2\n\n",
     );
     for (name, url) in feeds {
-        text.push_str(&format!("[[feeds]]\nname = \"{name}\"\nurl = \"{url}\"\nlang = \"en\"\n\n"));
+        text.push_str(&format!(
+            "[[feeds]]\nname = \"{name}\"\nurl = \"{url}\"\nlang = \"en\"\n\n"
+        ));
     }
     text.push_str(extra);
     let path = dir.join("feedmark.toml");
