@@ -15,6 +15,7 @@ pub fn extract(html: &str, url: &Url) -> Option<Extracted> {
     let mut readability =
         dom_smoothie::Readability::new(html, Some(url.as_str()), Some(config)).ok()?;
     let article = readability.parse().ok()?;
+    tracing::trace!(content = %article.content, "readability candidate");
     let mut doc = scraper::Html::parse_fragment(&article.content);
     let root = doc.root_element().id();
     prune::prune(&mut doc, root);

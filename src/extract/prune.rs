@@ -1,7 +1,5 @@
 //! Prunes page furniture (bylines, captions, link lists, sign-up lines) from a candidate body.
 
-use std::collections::HashSet;
-
 use ego_tree::NodeId;
 use scraper::{ElementRef, Html};
 
@@ -54,6 +52,12 @@ const FURNITURE_WORDS: &[&str] = &[
     "meta",
     "published",
     "updated",
+    "rail",
+    "carousel",
+    "swiper",
+    "teaser",
+    "widget",
+    "sidebar",
 ];
 
 /// Elements that never carry article text in a pruned body.
@@ -90,21 +94,12 @@ const FURNITURE_PREFIXES: &[&str] = &[
 /// Removes furniture from the subtree under `root` of `doc`. Nothing that holds most of the
 /// text is ever removed, so a misnamed wrapper cannot empty the body.
 pub fn prune(doc: &mut Html, root: NodeId) {
-    let Some(total) = doc
-        .tree
-        .get(root)
-        .and_then(ElementRef::wrap)
-        .map(|e| text_len(&e))
-    else {
-        return;
-    };
     let doomed = {
         let Some(root_el) = doc.tree.get(root).and_then(ElementRef::wrap) else {
             return;
         };
         let mut doomed = Vec::new();
-        let mut seen = HashSet::new();
-        collect(root_el, total, &mut doomed, &mut seen, false);
+        collect(root_el, text_len(&root_el), &mut doomed, false);
         doomed
     };
     for id in doomed {
@@ -115,34 +110,71 @@ pub fn prune(doc: &mut Html, root: NodeId) {
 }
 
 /// Walks the tree, marking furniture; does not descend into what it marks.
-fn collect(
-    el: ElementRef<'_>,
-    total: usize,
-    doomed: &mut Vec<NodeId>,
-    seen: &mut HashSet<String>,
-    in_quote: bool,
-) {
-    for child in el.children().filter_map(ElementRef::wrap) {
-        let len = text_len(&child);
+fn collect(el: ElementRef<'_>, total: usize, doomed: &mut Vec<NodeId>, in_quote: bool) {
+    let children: Vec<ElementRef<'_>> = el.children().filter_map(ElementRef::wrap).collect();
+    let in_runs = if in_quote {
+        vec![false; children.len()]
+    } else {
+        link_runs(&children)
+    };
+    for (i, child) in children.iter().enumerate() {
         // Guard: a node with most of the body's text is the body, whatever its name says.
-        let small = len * 10 < total * 4;
-        if small && let Some(why) = furniture(&child, in_quote, seen) {
-            tracing::debug!(why, tag = child.value().name(), class = child.value().attr("class"),
-                text = %snippet(&child), "pruned");
+        let small = text_len(child) * 10 < total * 4;
+        let why = if in_runs[i] {
+            Some("run of links")
+        } else {
+            furniture(child, in_quote)
+        };
+        if small && let Some(why) = why {
+            let v = child.value();
+            tracing::debug!(why, tag = v.name(), class = v.attr("class"), text = %snippet(child), "pruned");
             doomed.push(child.id());
             continue;
         }
         let quote = in_quote || child.value().name() == "blockquote";
-        collect(child, total, doomed, seen, quote);
+        collect(*child, total, doomed, quote);
     }
 }
 
+/// Marks runs of two or more consecutive siblings that are each little more than a link
+/// (a "you may also like" list made of paragraphs), with the short label just before a run.
+fn link_runs(children: &[ElementRef<'_>]) -> Vec<bool> {
+    let linky: Vec<bool> = children.iter().map(link_line).collect();
+    let mut marks = vec![false; children.len()];
+    let mut i = 0;
+    while i < children.len() {
+        let mut j = i;
+        while j < children.len() && linky[j] {
+            j += 1;
+        }
+        if j - i >= 2 {
+            marks[i..j].iter_mut().for_each(|m| *m = true);
+            if i > 0 && is_label(&children[i - 1]) {
+                marks[i - 1] = true;
+            }
+        }
+        i = j.max(i + 1);
+    }
+    marks
+}
+
+/// A short block that is (nearly) all link text.
+fn link_line(el: &ElementRef<'_>) -> bool {
+    let total = text_len(el);
+    total > 0
+        && word_count(el) <= 25
+        && matches!(el.value().name(), "p" | "div" | "li" | "h2" | "h3" | "h4")
+        && linked_len(el) * 10 >= total * 8
+}
+
+/// A heading-like line with no link: "Related", "You may also like...".
+fn is_label(el: &ElementRef<'_>) -> bool {
+    word_count(el) <= 6 && linked_len(el) == 0 && !text_of(el).ends_with(['.', ':', ','])
+        || text_of(el).ends_with("...") && word_count(el) <= 6
+}
+
 /// Why `el` is furniture, or `None` when it is not.
-fn furniture(
-    el: &ElementRef<'_>,
-    in_quote: bool,
-    seen: &mut HashSet<String>,
-) -> Option<&'static str> {
+fn furniture(el: &ElementRef<'_>, in_quote: bool) -> Option<&'static str> {
     let name = el.value().name();
     if FURNITURE_TAGS.contains(&name) {
         return Some("tag");
@@ -153,27 +185,22 @@ fn furniture(
     if in_quote || name == "blockquote" {
         return None; // quotes and embedded posts are text even when they are all links
     }
-    if is_leaf_block(el) {
-        let text = crate::text::squash_whitespace(&el.text().collect::<String>());
-        if text.is_empty() {
-            return None;
-        }
-        if is_call_to_action(&text) {
-            return Some("call to action");
-        }
-        // A paragraph repeated word for word is a caption or a teaser shown twice.
-        if text.split_whitespace().count() >= 8 && !seen.insert(text.clone()) {
-            return Some("repeated");
-        }
+    if is_leaf_block(el) && is_call_to_action(&text_of(el)) {
+        return Some("call to action");
     }
     link_dense(el).then_some("links")
 }
 
-fn snippet(el: &ElementRef<'_>) -> String {
+fn text_of(el: &ElementRef<'_>) -> String {
     crate::text::squash_whitespace(&el.text().collect::<String>())
-        .chars()
-        .take(80)
-        .collect()
+}
+
+fn word_count(el: &ElementRef<'_>) -> usize {
+    el.text().map(|t| t.split_whitespace().count()).sum()
+}
+
+fn snippet(el: &ElementRef<'_>) -> String {
+    text_of(el).chars().take(80).collect()
 }
 
 /// True when the class or id names boilerplate by one of its words.
@@ -184,7 +211,23 @@ fn named_as_furniture(el: &ElementRef<'_>) -> bool {
         .chain(v.attr("id"))
         .flat_map(str::split_whitespace)
         .flat_map(|n| n.split(['-', '_']))
+        .flat_map(camel_words)
         .any(|w| FURNITURE_WORDS.contains(&w.to_ascii_lowercase().as_str()))
+}
+
+/// `newsCaption` → `news`, `Caption`; other words are returned whole.
+fn camel_words(word: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let bytes = word.as_bytes();
+    for i in 1..bytes.len() {
+        if bytes[i].is_ascii_uppercase() && bytes[i - 1].is_ascii_lowercase() {
+            out.push(&word[start..i]);
+            start = i;
+        }
+    }
+    out.push(&word[start..]);
+    out
 }
 
 fn is_call_to_action(text: &str) -> bool {
@@ -209,17 +252,28 @@ fn link_dense(el: &ElementRef<'_>) -> bool {
     if total == 0 {
         return false;
     }
-    let linked: usize = el
-        .descendants()
+    let density = linked_len(el) as f64 / total as f64;
+    match name {
+        // A paragraph of several headlines: a link box set as text.
+        "p" | "span" | "li" => density > 0.7 && links(el) >= 2,
+        _ => density > 0.5,
+    }
+}
+
+fn links(el: &ElementRef<'_>) -> usize {
+    el.descendants()
+        .filter_map(ElementRef::wrap)
+        .filter(|e| e.value().name() == "a")
+        .count()
+}
+
+/// Characters of visible text inside links.
+fn linked_len(el: &ElementRef<'_>) -> usize {
+    el.descendants()
         .filter_map(ElementRef::wrap)
         .filter(|e| e.value().name() == "a")
         .map(|a| text_len(&a))
-        .sum();
-    let density = linked as f64 / total as f64;
-    match name {
-        "p" | "span" | "li" => false,
-        _ => density > 0.5,
-    }
+        .sum()
 }
 
 /// A block whose children are inline only (a paragraph, a heading, a text-only div).
