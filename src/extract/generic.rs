@@ -1,12 +1,28 @@
-//! The generic extractor for pages no site rule covers: readability's candidate, then pruned.
+//! The generic extractor for pages no site rule covers: the page's named body, else
+//! readability's candidate; either way pruned of furniture.
 
+use scraper::Html;
 use url::Url;
 
-use super::{Extracted, prune};
+use super::{Extracted, container, prune};
 use crate::markdown::{self, Mode};
 
+/// Extracts the body of `doc` (parsed from `html`, downloaded from `url`).
+pub fn extract(doc: &mut Html, html: &str, url: &Url) -> Option<Extracted> {
+    if let Some(id) = container::find(doc) {
+        tracing::debug!("using the body container the page names");
+        prune::prune(doc, id);
+        let root = doc.tree.get(id).and_then(scraper::ElementRef::wrap)?;
+        let found = render(root, url, "generic");
+        if found.is_some() {
+            return found;
+        }
+    }
+    readability(html, url)
+}
+
 /// Runs readability on the page, prunes furniture from what it keeps, and renders the rest.
-pub fn extract(html: &str, url: &Url) -> Option<Extracted> {
+fn readability(html: &str, url: &Url) -> Option<Extracted> {
     let config = dom_smoothie::Config {
         // Class and id names are the pruning step's best evidence: keep them.
         keep_classes: true,
@@ -16,11 +32,14 @@ pub fn extract(html: &str, url: &Url) -> Option<Extracted> {
         dom_smoothie::Readability::new(html, Some(url.as_str()), Some(config)).ok()?;
     let article = readability.parse().ok()?;
     tracing::trace!(content = %article.content, "readability candidate");
-    let mut doc = scraper::Html::parse_fragment(&article.content);
+    let mut doc = Html::parse_fragment(&article.content);
     let root = doc.root_element().id();
     prune::prune(&mut doc, root);
-    let root = doc.root_element();
+    render(doc.root_element(), url, "generic")
+}
+
+fn render(root: scraper::ElementRef<'_>, url: &Url, method: &str) -> Option<Extracted> {
     let md = markdown::render(root, Some(url), Mode::Markdown);
     let text = markdown::render(root, Some(url), Mode::Text);
-    Extracted::new(md, text, "generic")
+    Extracted::new(md, text, method)
 }

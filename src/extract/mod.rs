@@ -1,6 +1,7 @@
 //! Finds an article's body in its page: a site rule first, then the generic extractor.
 
 mod clean;
+mod container;
 mod generic;
 mod prune;
 pub mod rules;
@@ -57,9 +58,9 @@ pub fn extract_page(html: &str, url: &Url, rules: &Rules) -> Option<Extracted> {
     let found = match rule {
         Some(rule) => apply_rule(&mut doc, url, rule).or_else(|| {
             tracing::warn!(rule = %rule.name, %url, "site rule matched no content; using the generic extractor");
-            generic::extract(html, url)
+            generic::extract(&mut doc, html, url)
         }),
-        None => generic::extract(html, url),
+        None => generic::extract(&mut doc, html, url),
     };
     found.map(|mut e| {
         e.canonical = canonical.map(String::from);

@@ -58,10 +58,15 @@ const FURNITURE_WORDS: &[&str] = &[
     "teaser",
     "widget",
     "sidebar",
+    "comment",
+    "respond",
+    "reply",
+    "latest",
 ];
 
 /// Elements that never carry article text in a pruned body.
-const FURNITURE_TAGS: &[&str] = &["nav", "aside", "footer", "figcaption", "button"];
+/// `h1` is the page's headline (front matter carries it); readability turns body h1s into h2s.
+const FURNITURE_TAGS: &[&str] = &["nav", "aside", "footer", "figcaption", "button", "h1"];
 
 /// Opening words of lines that are calls to action or labels, not article text.
 const FURNITURE_PREFIXES: &[&str] = &[
@@ -88,6 +93,10 @@ const FURNITURE_PREFIXES: &[&str] = &[
     "subscribe",
     "updated",
     "you may also like",
+    "(image:",
+    "(photo:",
+    "image credit",
+    "photo credit",
     "©",
 ];
 
@@ -185,8 +194,14 @@ fn furniture(el: &ElementRef<'_>, in_quote: bool) -> Option<&'static str> {
     if in_quote || name == "blockquote" {
         return None; // quotes and embedded posts are text even when they are all links
     }
-    if is_leaf_block(el) && is_call_to_action(&text_of(el)) {
-        return Some("call to action");
+    if is_leaf_block(el) {
+        let text = text_of(el);
+        if is_call_to_action(&text) {
+            return Some("call to action");
+        }
+        if is_bare_url(&text) {
+            return Some("bare URL");
+        }
     }
     link_dense(el).then_some("links")
 }
@@ -237,6 +252,11 @@ fn is_call_to_action(text: &str) -> bool {
         && !text.chars().any(char::is_lowercase)
         && lower.contains("click");
     short && (FURNITURE_PREFIXES.iter().any(|p| lower.starts_with(p)) || shouting)
+}
+
+/// A line that is only a web address (a share box's "copy this link").
+fn is_bare_url(text: &str) -> bool {
+    (text.starts_with("http://") || text.starts_with("https://")) && !text.contains(' ')
 }
 
 /// Lists and boxes made mostly of links (related stories, tag clouds, menus).
