@@ -41,6 +41,8 @@ enum LogFormat {
 enum BodyFormat {
     Markdown,
     Text,
+    /// Title, author, date, lead image, both bodies and the method, as one JSON object.
+    Json,
 }
 
 #[derive(Subcommand)]
@@ -114,6 +116,20 @@ fn fetch(config_path: &Path, feed: Option<&str>) -> Result<ExitCode> {
     })
 }
 
+/// `extract --format json` output, fields in reading order.
+#[derive(serde::Serialize)]
+struct JsonArticle<'a> {
+    url: &'a str,
+    canonical: Option<&'a str>,
+    title: Option<&'a str>,
+    author: Option<&'a str>,
+    date: Option<&'a str>,
+    image: Option<&'a str>,
+    method: &'a str,
+    markdown: &'a str,
+    text: &'a str,
+}
+
 fn extract_one(
     config_path: &Path,
     url: &str,
@@ -139,13 +155,26 @@ fn extract_one(
     };
     let rules = Rules::new(&user_rules).map_err(anyhow::Error::msg)?;
     let html = feedmark::charset::decode_html(&bytes, None);
-    if let Some(found) = extract::extract_page(&html, &page_url, &rules) {
-        let body = if format == BodyFormat::Text {
-            found.text
-        } else {
-            found.markdown
-        };
-        println!("{body}");
+    let found = extract::extract_page(&html, &page_url, &rules);
+    match (format, found) {
+        (BodyFormat::Json, found) => {
+            let found = found.unwrap_or_else(extract::Extracted::none);
+            let json = JsonArticle {
+                url: page_url.as_str(),
+                canonical: found.canonical.as_deref(),
+                title: found.meta.title.as_deref(),
+                author: found.meta.author.as_deref(),
+                date: found.meta.date.as_deref(),
+                image: found.meta.image.as_deref(),
+                method: &found.method,
+                markdown: &found.markdown,
+                text: &found.text,
+            };
+            println!("{}", serde_json::to_string_pretty(&json)?);
+        }
+        (BodyFormat::Text, Some(found)) => println!("{}", found.text),
+        (BodyFormat::Markdown, Some(found)) => println!("{}", found.markdown),
+        (_, None) => {}
     }
     Ok(ExitCode::SUCCESS)
 }
