@@ -29,6 +29,10 @@ pub struct Config {
     /// Site extraction rules; they take precedence over the built-in ones.
     #[serde(default)]
     pub rules: Vec<crate::extract::RuleSpec>,
+    /// Folder of rule files (`*.toml`, each with `[[rules]]` tables) read at every start, so
+    /// rules change without recompiling; same path rule. After `rules`, before the built-in ones.
+    #[serde(default)]
+    pub rules_dir: Option<PathBuf>,
     /// Folder the config was read from; relative paths were resolved against it.
     #[serde(skip)]
     pub base_dir: PathBuf,
@@ -149,6 +153,7 @@ impl Config {
         config.base_dir = base_dir.to_path_buf();
         config.database = resolve(base_dir, &config.database);
         config.output_dir = resolve(base_dir, &config.output_dir);
+        config.rules_dir = config.rules_dir.map(|d| resolve(base_dir, &d));
         config.validate()?;
         Ok(config)
     }
@@ -169,13 +174,23 @@ impl Config {
                 ));
             }
         }
-        for rule in &self.rules {
+        for rule in &self.all_rules()? {
             crate::extract::rules::validate(rule)?;
         }
         if self.http.max_redirects > 50 || self.http.concurrency == 0 {
             return Err("http: max_redirects must be ≤ 50 and concurrency ≥ 1".into());
         }
         Ok(())
+    }
+
+    /// The user's rules: the config's `[[rules]]`, then those of `rules_dir`'s files in name
+    /// order. An unreadable folder or file, or a bad rule, is an error naming the file.
+    pub fn all_rules(&self) -> std::result::Result<Vec<crate::extract::RuleSpec>, String> {
+        let mut all = self.rules.clone();
+        if let Some(dir) = &self.rules_dir {
+            all.extend(crate::extract::rules::read_dir(dir)?);
+        }
+        Ok(all)
     }
 
     /// The feed called `name`, if configured.
@@ -261,6 +276,28 @@ mod tests {
         assert!(bad("[[feeds]]\nname = \"../x\"\nurl = \"https://a/\"\n").contains("../x"));
         assert!(bad("[[feeds]]\nname = \"a\"\nurl = \"ftp://a/\"\n").contains("http"));
         assert!(bad("[[feeds]]\nname = \"a\"\nurl = \"https://a/\"\n[[feeds]]\nname = \"a\"\nurl = \"https://b/\"\n").contains("twice"));
+    }
+
+    #[test]
+    fn rules_dir_files_load_after_config_rules_and_errors_name_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let rules = dir.path().join("rules.d");
+        std::fs::create_dir(&rules).unwrap();
+        let rule = |name: &str, body: &str| {
+            format!("[[rules]]\nname = \"{name}\"\nhosts = [\"{name}.com\"]\nbody = [\"{body}\"]\n")
+        };
+        std::fs::write(rules.join("b.toml"), rule("b", "main")).unwrap();
+        std::fs::write(rules.join("a.toml"), rule("a", "article")).unwrap();
+        std::fs::write(rules.join("notes.txt"), "not a rule").unwrap();
+        let text = format!("rules_dir = \"rules.d\"\n{}", rule("c", "div"));
+        let c = Config::parse(&text, dir.path()).unwrap();
+        let names: Vec<String> = c.all_rules().unwrap().into_iter().map(|r| r.name).collect();
+        assert_eq!(names, ["c", "a", "b"]);
+        std::fs::write(rules.join("z.toml"), rule("z", "div[")).unwrap();
+        let err = Config::parse(&text, dir.path()).unwrap_err();
+        assert!(err.contains("z.toml") && err.contains("div["), "{err}");
+        let missing = Config::parse("rules_dir = \"nope\"\n", dir.path()).unwrap_err();
+        assert!(missing.contains("nope"), "{missing}");
     }
 
     #[test]

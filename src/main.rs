@@ -149,7 +149,9 @@ fn extract_one(
     };
     // The config's own rules apply when there is a config; without one, the built-in rules.
     let user_rules = if config_path.exists() {
-        Config::load(config_path)?.rules
+        Config::load(config_path)?
+            .all_rules()
+            .map_err(anyhow::Error::msg)?
     } else {
         Vec::new()
     };

@@ -66,7 +66,11 @@ impl Pipeline {
     /// Prepares the HTTP client and extraction rules for `config`.
     pub fn new(config: Config) -> Result<Pipeline> {
         let client = HttpClient::new(&config.http)?;
-        let rules = Rules::new(&config.rules).map_err(|message| Error::Config {
+        let user_rules = config.all_rules().map_err(|message| Error::Config {
+            path: config.base_dir.clone(),
+            message,
+        })?;
+        let rules = Rules::new(&user_rules).map_err(|message| Error::Config {
             path: config.base_dir.clone(),
             message,
         })?;

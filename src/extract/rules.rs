@@ -117,6 +117,29 @@ impl Rules {
     }
 }
 
+/// Reads every `*.toml` file of `dir` (in name order), each holding `[[rules]]` tables.
+pub fn read_dir(dir: &std::path::Path) -> Result<Vec<RuleSpec>, String> {
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| format!("rules_dir {}: {e}", dir.display()))?;
+    let mut files: Vec<std::path::PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml") && p.is_file())
+        .collect();
+    files.sort();
+    let mut rules = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file)
+            .map_err(|e| format!("rule file {}: {e}", file.display()))?;
+        let parsed: RuleFile = toml::from_str(&text)
+            .map_err(|e| format!("rule file {}: {}", file.display(), e.message().trim()))?;
+        for rule in &parsed.rules {
+            validate(rule).map_err(|e| format!("rule file {}: {e}", file.display()))?;
+        }
+        rules.extend(parsed.rules);
+    }
+    Ok(rules)
+}
+
 /// Checks a rule's selectors without keeping them (for config validation).
 pub fn validate(spec: &RuleSpec) -> Result<(), String> {
     compile(spec).map(|_| ())
