@@ -38,8 +38,15 @@ fn readability(html: &str, url: &Url) -> Option<Extracted> {
     render(doc.root_element(), url, "generic")
 }
 
+/// Fewest words a generic extraction must have: less is a menu or a button, and the feed's
+/// own content serves the reader better.
+const MIN_WORDS: usize = 5;
+
 fn render(root: scraper::ElementRef<'_>, url: &Url, method: &str) -> Option<Extracted> {
-    let md = markdown::render(root, Some(url), Mode::Markdown);
     let text = markdown::render(root, Some(url), Mode::Text);
+    if text.split_whitespace().count() < MIN_WORDS {
+        return None;
+    }
+    let md = markdown::render(root, Some(url), Mode::Markdown);
     Extracted::new(md, text, method)
 }

@@ -33,8 +33,7 @@ pub fn read(doc: &Html, url: &Url) -> PageMeta {
         .headline
         .or_else(|| meta(doc, "meta[property='og:title']"))
         .or_else(|| meta(doc, "meta[name='twitter:title']"))
-        .or_else(|| first_text(doc, "title"))
-        .or_else(|| first_text(doc, "h1"));
+        .or_else(|| page_title(doc));
     let author = ld
         .author
         .or_else(|| meta(doc, "meta[name='author']"))
@@ -55,6 +54,18 @@ pub fn read(doc: &Html, url: &Url) -> PageMeta {
         author,
         date,
         image,
+    }
+}
+
+/// `<title>` usually appends the site's name ("Headline | Site"): the page's `<h1>` is the
+/// headline alone when the title starts with it.
+fn page_title(doc: &Html) -> Option<String> {
+    let title = first_text(doc, "title");
+    let h1 = first_text(doc, "h1");
+    match (title, h1) {
+        (Some(t), Some(h)) if t.starts_with(&h) => Some(h),
+        (Some(t), _) => Some(t),
+        (None, h) => h,
     }
 }
 

@@ -62,11 +62,15 @@ const FURNITURE_WORDS: &[&str] = &[
     "respond",
     "reply",
     "latest",
+    "paywall",
+    "login",
+    "signin",
+    "register",
 ];
 
 /// Elements that never carry article text in a pruned body.
 /// `h1` is the page's headline (front matter carries it); readability turns body h1s into h2s.
-const FURNITURE_TAGS: &[&str] = &["nav", "aside", "footer", "figcaption", "button", "h1"];
+const FURNITURE_TAGS: &[&str] = &["nav", "aside", "footer", "button", "h1"];
 
 /// Opening words of lines that are calls to action or labels, not article text.
 const FURNITURE_PREFIXES: &[&str] = &[
@@ -188,6 +192,10 @@ fn furniture(el: &ElementRef<'_>, in_quote: bool) -> Option<&'static str> {
     if FURNITURE_TAGS.contains(&name) {
         return Some("tag");
     }
+    if name == "figcaption" {
+        // A caption stays with its picture (Markdown shows both); alone it is a credit line.
+        return (!captions_an_image(el)).then_some("caption without image");
+    }
     if named_as_furniture(el) {
         return Some("name");
     }
@@ -216,6 +224,18 @@ fn word_count(el: &ElementRef<'_>) -> usize {
 
 fn snippet(el: &ElementRef<'_>) -> String {
     text_of(el).chars().take(80).collect()
+}
+
+fn captions_an_image(caption: &ElementRef<'_>) -> bool {
+    caption
+        .parent()
+        .and_then(ElementRef::wrap)
+        .filter(|p| p.value().name() == "figure")
+        .is_some_and(|fig| {
+            fig.descendants()
+                .filter_map(ElementRef::wrap)
+                .any(|e| matches!(e.value().name(), "img" | "picture"))
+        })
 }
 
 /// True when the class or id names boilerplate by one of its words.
