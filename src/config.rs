@@ -29,6 +29,9 @@ pub struct Config {
     /// Site extraction rules; they take precedence over the built-in ones.
     #[serde(default)]
     pub rules: Vec<crate::extract::RuleSpec>,
+    /// Front-matter `thumbnail` for every feed that does not set its own: see [`Thumbnail`].
+    #[serde(default)]
+    pub thumbnail: Thumbnail,
     /// Folder of rule files (`*.toml`, each with `[[rules]]` tables) read at every start, so
     /// rules change without recompiling; same path rule. After `rules`, before the built-in ones.
     #[serde(default)]
@@ -120,6 +123,22 @@ pub struct FeedConfig {
     /// Cron line for the daemon; `None` uses the daemon's default.
     #[serde(default)]
     pub schedule: Option<String>,
+    /// This feed's `thumbnail` source; `None` follows the global `thumbnail`.
+    #[serde(default)]
+    pub thumbnail: Option<Thumbnail>,
+}
+
+/// Where the front matter's `thumbnail` comes from.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Thumbnail {
+    /// Left empty, as in the reference output.
+    #[default]
+    None,
+    /// The item's enclosure image or media:thumbnail.
+    Feed,
+    /// The article page's lead image (og:image, else its JSON-LD image).
+    Page,
 }
 
 fn default_database() -> PathBuf {
@@ -191,6 +210,11 @@ impl Config {
             all.extend(crate::extract::rules::read_dir(dir)?);
         }
         Ok(all)
+    }
+
+    /// The thumbnail source in force for `feed`: its own setting, else the global one.
+    pub fn thumbnail_for(&self, feed: &FeedConfig) -> Thumbnail {
+        feed.thumbnail.unwrap_or(self.thumbnail)
     }
 
     /// The feed called `name`, if configured.
@@ -298,6 +322,19 @@ mod tests {
         assert!(err.contains("z.toml") && err.contains("div["), "{err}");
         let missing = Config::parse("rules_dir = \"nope\"\n", dir.path()).unwrap_err();
         assert!(missing.contains("nope"), "{missing}");
+    }
+
+    #[test]
+    fn thumbnail_is_global_with_per_feed_override() {
+        let text = "thumbnail = \"page\"\n[[feeds]]\nname = \"a\"\nurl = \"https://a/\"\n\
+                    [[feeds]]\nname = \"b\"\nurl = \"https://b/\"\nthumbnail = \"feed\"\n";
+        let c = Config::parse(text, Path::new(".")).unwrap();
+        assert_eq!(c.thumbnail_for(&c.feeds[0]), Thumbnail::Page);
+        assert_eq!(c.thumbnail_for(&c.feeds[1]), Thumbnail::Feed);
+        let d = Config::parse("", Path::new(".")).unwrap();
+        assert_eq!(d.thumbnail, Thumbnail::None);
+        let bad = Config::parse("thumbnail = \"og\"\n", Path::new(".")).unwrap_err();
+        assert!(bad.contains("og"), "{bad}");
     }
 
     #[test]

@@ -7,7 +7,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use futures_util::StreamExt;
 use url::Url;
 
-use crate::config::{Config, FeedConfig};
+use crate::config::{Config, FeedConfig, Thumbnail};
 use crate::error::{Error, Result};
 use crate::extract::{self, Extracted, Rules};
 use crate::feed::{self, Item, ParsedFeed};
@@ -327,6 +327,12 @@ impl Pipeline {
             c.item.title.clone()
         };
         let file_name = output::file_name(date, &title, &c.keys[0]);
+        let thumbnail = match self.config.thumbnail_for(&p.feed) {
+            Thumbnail::None => None,
+            Thumbnail::Feed => c.item.image.clone(),
+            Thumbnail::Page => body.meta.image.clone(),
+        }
+        .unwrap_or_default();
         let page = Page {
             title: &title,
             date,
@@ -334,7 +340,7 @@ impl Pipeline {
             markdown: &body.markdown,
             feed_name: &p.feed.name,
             lang: &lang,
-            thumbnail: "",
+            thumbnail: &thumbnail,
             url: &url,
             hugo: &self.config.hugo,
         };

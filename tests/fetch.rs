@@ -349,3 +349,36 @@ fn rusqlite_count(db: &std::path::Path, sql: &str) -> i64 {
         .query_row(sql, [], |r| r.get(0))
         .unwrap()
 }
+
+/// `thumbnail = "feed"` takes the item's enclosure, `"page"` the page's og:image; the default
+/// ("none") is covered by the reference test above.
+#[test]
+fn thumbnail_from_feed_or_page() {
+    for (setting, want) in [
+        ("feed", "hegseth_021325.jpg?w=900"),
+        ("page", "hegseth_021325.jpg?w=1280"),
+    ] {
+        let server = thehill();
+        let dir = tempfile::tempdir().unwrap();
+        // Appended after the [[feeds]] table: the feed's own key.
+        let extra = format!("thumbnail = \"{setting}\"\n");
+        let config = write_config(
+            dir.path(),
+            &[("thehill", server.url("/policy/defense/feed/"))],
+            &extra,
+        );
+        let (ok, out, err) = stdout_of(feedmark(&config).arg("fetch"));
+        assert!(ok, "stdout: {out}\nstderr: {err}");
+        let hegseth = posts(&dir.path().join("posts"))
+            .into_iter()
+            .find(|p| p.to_string_lossy().contains("hegseth"))
+            .expect("the Hegseth file");
+        let text = std::fs::read_to_string(hegseth).unwrap();
+        let line = text.lines().find(|l| l.starts_with("thumbnail:")).unwrap();
+        assert!(
+            line.contains("https://thehill.com/wp-content/uploads/")
+                && line.ends_with(&format!("{want}\"")),
+            "{setting}: {line}"
+        );
+    }
+}
