@@ -12,6 +12,7 @@ pub mod markdown;
 pub mod netguard;
 pub mod output;
 pub mod pipeline;
+pub mod reextract;
 pub mod store;
 pub mod text;
 

@@ -53,6 +53,15 @@ enum Command {
         #[arg(long)]
         feed: Option<String>,
     },
+    /// Run extraction again on stored articles (after rules changed); rewrite changed files only.
+    Reextract {
+        /// Only articles this feed carried (its `name` in the config).
+        #[arg(long)]
+        feed: Option<String>,
+        /// Only articles published on or after this date (YYYY-MM-DD, UTC, or RFC 3339).
+        #[arg(long, value_parser = parse_since)]
+        since: Option<i64>,
+    },
     /// Extract the article body of one saved page; never touches the network.
     Extract {
         /// The URL the page was downloaded from (for site rules and absolute links).
@@ -95,6 +104,7 @@ fn init_logging(format: LogFormat) {
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Fetch { feed } => fetch(&cli.config, feed.as_deref()),
+        Command::Reextract { feed, since } => reextract(&cli.config, feed.as_deref(), since),
         Command::Extract { url, html, format } => {
             extract_one(&cli.config, &url, html.as_deref(), format)
         }
@@ -114,6 +124,29 @@ fn fetch(config_path: &Path, feed: Option<&str>) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// `--since`: a day (midnight UTC) or an RFC 3339 time, as Unix seconds.
+fn parse_since(s: &str) -> std::result::Result<i64, String> {
+    if let Ok(day) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return Ok(day
+            .and_hms_opt(0, 0, 0)
+            .unwrap_or_default()
+            .and_utc()
+            .timestamp());
+    }
+    chrono::DateTime::parse_from_rfc3339(s)
+        .map(|d| d.timestamp())
+        .map_err(|_| format!("`{s}` is neither YYYY-MM-DD nor an RFC 3339 time"))
+}
+
+fn reextract(config_path: &Path, feed: Option<&str>, since: Option<i64>) -> Result<ExitCode> {
+    let config = Config::load(config_path)?;
+    let mut store = Store::open(&config.database)
+        .with_context(|| format!("opening database {}", config.database.display()))?;
+    let summary = feedmark::reextract::run(&config, &mut store, feed, since)?;
+    println!("{summary}");
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `extract --format json` output, fields in reading order.

@@ -8,11 +8,18 @@ use crate::error::{Error, Result};
 use crate::http::Validators;
 
 /// The schema migrations, applied in order; each is recorded in `schema_migrations`.
-pub const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "0001_initial",
-    include_str!("../migrations/0001_initial.sql"),
-)];
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "0001_initial",
+        include_str!("../migrations/0001_initial.sql"),
+    ),
+    (
+        4,
+        "0004_article_pages",
+        include_str!("../migrations/0004_article_pages.sql"),
+    ),
+];
 
 /// An open feedmark database.
 pub struct Store {
@@ -362,7 +369,7 @@ mod tests {
             .connection()
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
-        assert_eq!(v, 1);
+        assert_eq!(v, MIGRATIONS.last().unwrap().0);
         let mode: String = s
             .connection()
             .query_row("PRAGMA journal_mode", [], |r| r.get(0))
