@@ -196,7 +196,9 @@ fn furniture(el: &ElementRef<'_>, in_quote: bool) -> Option<&'static str> {
         // A caption stays with its picture (Markdown shows both); alone it is a credit line.
         return (!captions_an_image(el)).then_some("caption without image");
     }
-    if named_as_furniture(el) {
+    // A box wrapping a quoted post ("social-media-embed" around a tweet) is the article
+    // quoting someone, whatever the box is called.
+    if named_as_furniture(el) && !wraps_quote(el) {
         return Some("name");
     }
     if in_quote || name == "blockquote" {
@@ -224,6 +226,12 @@ fn word_count(el: &ElementRef<'_>) -> usize {
 
 fn snippet(el: &ElementRef<'_>) -> String {
     text_of(el).chars().take(80).collect()
+}
+
+fn wraps_quote(el: &ElementRef<'_>) -> bool {
+    el.descendants()
+        .filter_map(ElementRef::wrap)
+        .any(|e| e.value().name() == "blockquote")
 }
 
 fn captions_an_image(caption: &ElementRef<'_>) -> bool {
