@@ -1,6 +1,6 @@
 //! Per-page extraction time on the benchmark pages (../shared/extraction/dev), in process:
-//! wall time and this thread's CPU time (from /proc/thread-self/schedstat, so the figure holds
-//! on a machine busy with other work), best of `RUNS` runs per page.
+//! wall time and this thread's CPU time (CLOCK_THREAD_CPUTIME_ID, so the figure holds on a
+//! machine busy with other work), best of `RUNS` runs per page.
 //!
 //! `cargo run --release --example extract_timing` (figures in docs/benchmarks.md).
 
@@ -13,10 +13,15 @@ use url::Url;
 
 const RUNS: usize = 7;
 
-/// Nanoseconds this thread has spent on a CPU (Linux), or `None` elsewhere.
+/// Nanoseconds this thread has spent on a CPU.
 fn thread_cpu_ns() -> Option<u64> {
-    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    s.split_whitespace().next()?.parse().ok()
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes one timespec through a valid pointer.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    (rc == 0).then(|| ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64)
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
