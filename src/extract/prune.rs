@@ -279,7 +279,21 @@ fn is_call_to_action(text: &str) -> bool {
     let shouting = text.chars().filter(|c| c.is_alphabetic()).count() > 8
         && !text.chars().any(char::is_lowercase)
         && lower.contains("click");
-    short && (FURNITURE_PREFIXES.iter().any(|p| lower.starts_with(p)) || shouting)
+    short
+        && (FURNITURE_PREFIXES.iter().any(|p| lower.starts_with(p))
+            || shouting
+            || LABELS.contains(&lower.trim_end_matches([':', '.']))
+            || lower.contains("requires javascript")
+            || lower.contains("enable javascript")
+            || is_shortcode(text))
+}
+
+/// Whole lines that label a slot on the page rather than say anything.
+const LABELS: &[&str] = &["ad", "advert", "sponsored", "promoted", "comments"];
+
+/// A WordPress-style shortcode the site failed to expand: `[button link=…]Text[/button]`.
+fn is_shortcode(text: &str) -> bool {
+    text.starts_with('[') && text.contains("[/") && text.ends_with(']')
 }
 
 /// A line that is only a web address (a share box's "copy this link").
@@ -342,4 +356,69 @@ fn text_len(el: &ElementRef<'_>) -> usize {
     el.text()
         .map(|t| t.chars().filter(|c| !c.is_whitespace()).count())
         .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pruned(body: &str) -> String {
+        let mut doc = Html::parse_fragment(body);
+        let root = doc.root_element().id();
+        prune(&mut doc, root);
+        text_of(&doc.root_element())
+    }
+
+    const PARA: &str =
+        "<p>The council voted on Tuesday to build the bridge, which opens next year.</p>";
+
+    #[test]
+    fn link_runs_go_with_their_label() {
+        let body = format!(
+            "{PARA}{PARA}<p>You may also like...</p><p><a href='/a'>Story A</a></p>\
+             <p><a href='/b'>Story B</a></p>{PARA}<p>See <a href='/c'>the plan</a> for details.</p>"
+        );
+        let out = pruned(&body);
+        assert!(
+            !out.contains("Story") && !out.contains("also like"),
+            "{out}"
+        );
+        assert!(out.contains("See the plan for details."), "{out}");
+    }
+
+    #[test]
+    fn furniture_names_calls_to_action_and_shortcodes() {
+        let body = format!(
+            "{PARA}<div class='newsCaption'>A photo</div><p>Advert</p><p>Read more: elsewhere</p>\
+             <p>[button link='x']Send us a review[/button]</p><p>https://example.com/x</p>{PARA}"
+        );
+        let out = pruned(&body);
+        for gone in ["A photo", "Advert", "Read more", "Send us", "https://"] {
+            assert!(!out.contains(gone), "{gone}: {out}");
+        }
+    }
+
+    #[test]
+    fn the_body_itself_and_quoted_posts_survive_their_names() {
+        // A wrapper named like furniture that holds most of the text is the body.
+        let body = format!("<div class='post-meta'>{PARA}{PARA}{PARA}</div><p>Short.</p>");
+        assert!(pruned(&body).contains("The council voted"));
+        let embed = format!(
+            "{PARA}{PARA}{PARA}<div class='social-embed'><blockquote><p>A tweet</p></blockquote></div>"
+        );
+        assert!(pruned(&embed).contains("A tweet"));
+    }
+
+    #[test]
+    fn captions_stay_only_with_a_picture() {
+        let body = format!(
+            "{PARA}{PARA}<figure><img src='/a.jpg'><figcaption>With picture</figcaption></figure>\
+             <figure><figcaption>Alone</figcaption></figure>"
+        );
+        let out = pruned(&body);
+        assert!(
+            out.contains("With picture") && !out.contains("Alone"),
+            "{out}"
+        );
+    }
 }
