@@ -86,3 +86,42 @@ fn json_for_a_page_with_no_body_says_none() {
     assert_eq!(v["method"], "none");
     assert_eq!(v["text"], "");
 }
+
+#[test]
+fn a_site_rule_that_stops_matching_falls_back_to_generic_and_says_so() {
+    // The Hill after a redesign: no div.article__text any more, but a named body.
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("redesigned.html");
+    let para =
+        "<p>The Senate passed the bill on Friday after a long debate over spending levels.</p>";
+    std::fs::write(
+        &page,
+        format!(
+            "<html><body><div class='story-body'>{}</div></body></html>",
+            para.repeat(6)
+        ),
+    )
+    .unwrap();
+    let out = Command::cargo_bin("feedmark")
+        .unwrap()
+        .args(["--config", "/nonexistent/feedmark.toml", "extract"])
+        .args([
+            "--url",
+            "https://thehill.com/homenews/senate/1-bill/",
+            "--format",
+            "json",
+            "--html",
+        ])
+        .arg(&page)
+        .env("FEEDMARK_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["method"], "generic");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("site rule matched no content") && stderr.contains("thehill"),
+        "{stderr}"
+    );
+}
