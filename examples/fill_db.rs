@@ -125,6 +125,7 @@ fn article(i: usize, feed_id: i64, rng: &mut Lcg) -> NewArticle {
         feed_id,
         item_hash: Some(key.clone()),
         modified_at: None,
+        thumbnail: String::new(),
     }
 }
 

@@ -253,7 +253,7 @@ pub fn file_for(
         markdown: &article.markdown,
         feed_name,
         lang: &article.lang,
-        thumbnail: "",
+        thumbnail: &article.thumbnail,
         url: &article.url,
         hugo: &config.hugo,
     };

@@ -38,6 +38,13 @@ pub struct Config {
     /// Site extraction rules; they take precedence over the built-in ones.
     #[serde(default)]
     pub rules: Vec<crate::extract::RuleSpec>,
+    /// Front-matter `thumbnail` for every feed that does not set its own: see [`Thumbnail`].
+    #[serde(default)]
+    pub thumbnail: Thumbnail,
+    /// Folder of rule files (`*.toml`, each with `[[rules]]` tables) read at every start, so
+    /// rules change without recompiling; same path rule. After `rules`, before the built-in ones.
+    #[serde(default)]
+    pub rules_dir: Option<PathBuf>,
     /// Folder the config was read from; relative paths were resolved against it.
     #[serde(skip)]
     pub base_dir: PathBuf,
@@ -183,6 +190,22 @@ pub struct FeedConfig {
     /// This feed's update policy; `None` follows the top-level `update`.
     #[serde(default)]
     pub update: Option<UpdatePolicy>,
+    /// This feed's `thumbnail` source; `None` follows the global `thumbnail`.
+    #[serde(default)]
+    pub thumbnail: Option<Thumbnail>,
+}
+
+/// Where the front matter's `thumbnail` comes from.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Thumbnail {
+    /// Left empty, as in the reference output.
+    #[default]
+    None,
+    /// The item's enclosure image or media:thumbnail.
+    Feed,
+    /// The article page's lead image (og:image, else its JSON-LD image).
+    Page,
 }
 
 fn default_database() -> PathBuf {
@@ -216,6 +239,7 @@ impl Config {
         config.base_dir = base_dir.to_path_buf();
         config.database = resolve(base_dir, &config.database);
         config.output_dir = resolve(base_dir, &config.output_dir);
+        config.rules_dir = config.rules_dir.map(|d| resolve(base_dir, &d));
         config.validate()?;
         Ok(config)
     }
@@ -252,7 +276,7 @@ impl Config {
         if self.http.per_host_concurrency == 0 {
             return Err("http: per_host_concurrency must be ≥ 1".into());
         }
-        for rule in &self.rules {
+        for rule in &self.all_rules()? {
             crate::extract::rules::validate(rule)?;
         }
         if self.http.max_redirects > 50 || self.http.concurrency == 0 {
@@ -287,6 +311,21 @@ impl Config {
     /// The update policy in force for `feed`.
     pub fn update_policy(&self, feed: &FeedConfig) -> UpdatePolicy {
         feed.update.unwrap_or(self.update)
+    }
+
+    /// The user's rules: the config's `[[rules]]`, then those of `rules_dir`'s files in name
+    /// order. An unreadable folder or file, or a bad rule, is an error naming the file.
+    pub fn all_rules(&self) -> std::result::Result<Vec<crate::extract::RuleSpec>, String> {
+        let mut all = self.rules.clone();
+        if let Some(dir) = &self.rules_dir {
+            all.extend(crate::extract::rules::read_dir(dir)?);
+        }
+        Ok(all)
+    }
+
+    /// The thumbnail source in force for `feed`: its own setting, else the global one.
+    pub fn thumbnail_for(&self, feed: &FeedConfig) -> Thumbnail {
+        feed.thumbnail.unwrap_or(self.thumbnail)
     }
 
     /// The feed called `name`, if configured.
@@ -413,6 +452,41 @@ mod tests {
             "{err}"
         );
         assert!(Config::parse("update = \"sometimes\"\n", Path::new(".")).is_err());
+    }
+
+    #[test]
+    fn rules_dir_files_load_after_config_rules_and_errors_name_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let rules = dir.path().join("rules.d");
+        std::fs::create_dir(&rules).unwrap();
+        let rule = |name: &str, body: &str| {
+            format!("[[rules]]\nname = \"{name}\"\nhosts = [\"{name}.com\"]\nbody = [\"{body}\"]\n")
+        };
+        std::fs::write(rules.join("b.toml"), rule("b", "main")).unwrap();
+        std::fs::write(rules.join("a.toml"), rule("a", "article")).unwrap();
+        std::fs::write(rules.join("notes.txt"), "not a rule").unwrap();
+        let text = format!("rules_dir = \"rules.d\"\n{}", rule("c", "div"));
+        let c = Config::parse(&text, dir.path()).unwrap();
+        let names: Vec<String> = c.all_rules().unwrap().into_iter().map(|r| r.name).collect();
+        assert_eq!(names, ["c", "a", "b"]);
+        std::fs::write(rules.join("z.toml"), rule("z", "div[")).unwrap();
+        let err = Config::parse(&text, dir.path()).unwrap_err();
+        assert!(err.contains("z.toml") && err.contains("div["), "{err}");
+        let missing = Config::parse("rules_dir = \"nope\"\n", dir.path()).unwrap_err();
+        assert!(missing.contains("nope"), "{missing}");
+    }
+
+    #[test]
+    fn thumbnail_is_global_with_per_feed_override() {
+        let text = "thumbnail = \"page\"\n[[feeds]]\nname = \"a\"\nurl = \"https://a/\"\n\
+                    [[feeds]]\nname = \"b\"\nurl = \"https://b/\"\nthumbnail = \"feed\"\n";
+        let c = Config::parse(text, Path::new(".")).unwrap();
+        assert_eq!(c.thumbnail_for(&c.feeds[0]), Thumbnail::Page);
+        assert_eq!(c.thumbnail_for(&c.feeds[1]), Thumbnail::Feed);
+        let d = Config::parse("", Path::new(".")).unwrap();
+        assert_eq!(d.thumbnail, Thumbnail::None);
+        let bad = Config::parse("thumbnail = \"og\"\n", Path::new(".")).unwrap_err();
+        assert!(bad.contains("og"), "{bad}");
     }
 
     #[test]

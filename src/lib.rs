@@ -19,6 +19,7 @@ pub mod netguard;
 pub mod output;
 pub mod pipeline;
 pub mod politeness;
+pub mod reextract;
 pub mod schedule;
 pub mod status;
 pub mod store;

@@ -44,6 +44,8 @@ enum LogFormat {
 enum BodyFormat {
     Markdown,
     Text,
+    /// Title, author, date, lead image, both bodies and the method, as one JSON object.
+    Json,
 }
 
 #[derive(Subcommand)]
@@ -80,6 +82,15 @@ enum Command {
         /// Only articles published on or before DATE (a bare day includes the whole day).
         #[arg(long, value_name = "DATE")]
         until: Option<String>,
+    },
+    /// Run extraction again on stored articles (after rules changed); rewrite changed files only.
+    Reextract {
+        /// Only articles this feed carried (its `name` in the config).
+        #[arg(long)]
+        feed: Option<String>,
+        /// Only articles published on or after this date (YYYY-MM-DD, UTC, or RFC 3339).
+        #[arg(long, value_parser = parse_since)]
+        since: Option<i64>,
     },
     /// Extract the article body of one saved page; never touches the network.
     Extract {
@@ -149,6 +160,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             };
             export(&cli.config, &filter, &target)
         }
+        Command::Reextract { feed, since } => reextract(&cli.config, feed.as_deref(), since),
         Command::Extract { url, html, format } => {
             extract_one(&cli.config, &url, html.as_deref(), format)
         }
@@ -241,6 +253,43 @@ fn export(config_path: &Path, filter: &ArticleFilter, target: &Target) -> Result
     Ok(ExitCode::SUCCESS)
 }
 
+/// `--since`: a day (midnight UTC) or an RFC 3339 time, as Unix seconds.
+fn parse_since(s: &str) -> std::result::Result<i64, String> {
+    if let Ok(day) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return Ok(day
+            .and_hms_opt(0, 0, 0)
+            .unwrap_or_default()
+            .and_utc()
+            .timestamp());
+    }
+    chrono::DateTime::parse_from_rfc3339(s)
+        .map(|d| d.timestamp())
+        .map_err(|_| format!("`{s}` is neither YYYY-MM-DD nor an RFC 3339 time"))
+}
+
+fn reextract(config_path: &Path, feed: Option<&str>, since: Option<i64>) -> Result<ExitCode> {
+    let config = Config::load(config_path)?;
+    let mut store = Store::open(&config.database)
+        .with_context(|| format!("opening database {}", config.database.display()))?;
+    let summary = feedmark::reextract::run(&config, &mut store, feed, since)?;
+    println!("{summary}");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `extract --format json` output, fields in reading order.
+#[derive(serde::Serialize)]
+struct JsonArticle<'a> {
+    url: &'a str,
+    canonical: Option<&'a str>,
+    title: Option<&'a str>,
+    author: Option<&'a str>,
+    date: Option<&'a str>,
+    image: Option<&'a str>,
+    method: &'a str,
+    markdown: &'a str,
+    text: &'a str,
+}
+
 fn extract_one(
     config_path: &Path,
     url: &str,
@@ -260,19 +309,34 @@ fn extract_one(
     };
     // The config's own rules apply when there is a config; without one, the built-in rules.
     let user_rules = if config_path.exists() {
-        Config::load(config_path)?.rules
+        Config::load(config_path)?
+            .all_rules()
+            .map_err(anyhow::Error::msg)?
     } else {
         Vec::new()
     };
     let rules = Rules::new(&user_rules).map_err(anyhow::Error::msg)?;
     let html = feedmark::charset::decode_html(&bytes, None);
-    if let Some(found) = extract::extract_page(&html, &page_url, &rules) {
-        let body = if format == BodyFormat::Text {
-            found.text
-        } else {
-            found.markdown
-        };
-        println!("{body}");
+    let found = extract::extract_page(&html, &page_url, &rules);
+    match (format, found) {
+        (BodyFormat::Json, found) => {
+            let found = found.unwrap_or_else(extract::Extracted::none);
+            let json = JsonArticle {
+                url: page_url.as_str(),
+                canonical: found.canonical.as_deref(),
+                title: found.meta.title.as_deref(),
+                author: found.meta.author.as_deref(),
+                date: found.meta.date.as_deref(),
+                image: found.meta.image.as_deref(),
+                method: &found.method,
+                markdown: &found.markdown,
+                text: &found.text,
+            };
+            println!("{}", serde_json::to_string_pretty(&json)?);
+        }
+        (BodyFormat::Text, Some(found)) => println!("{}", found.text),
+        (BodyFormat::Markdown, Some(found)) => println!("{}", found.markdown),
+        (_, None) => {}
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -163,6 +163,8 @@ impl Ctx<'_> {
                 Mode::Markdown => vec!["* * *".into()],
                 Mode::Text => vec![],
             },
+            // Text mode carries no images, so it carries no image captions either.
+            "figcaption" if self.mode == Mode::Text => vec![],
             "figcaption" | "caption" => {
                 let text = self.inline_string(node);
                 let text = text.trim();
@@ -443,6 +445,9 @@ impl Ctx<'_> {
         let Some(src) = image_source(el).and_then(|s| self.absolute(&s, false)) else {
             return;
         };
+        if self.base.is_some_and(|b| b.as_str() == src) {
+            return; // an empty `src` rewritten to the page's own address
+        }
         let mut alt = String::new();
         escape_str(
             &crate::text::squash_whitespace(el.attr("alt").unwrap_or("")),

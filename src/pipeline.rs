@@ -8,7 +8,7 @@ use futures_util::StreamExt;
 use url::Url;
 
 use crate::clock::{Clock, SystemClock};
-use crate::config::{Config, FeedConfig};
+use crate::config::{Config, FeedConfig, Thumbnail};
 use crate::error::{Error, Result};
 use crate::extract::{self, Extracted, Rules};
 use crate::feed::{Item, ParsedFeed};
@@ -81,11 +81,21 @@ struct Candidate {
     also_in: Vec<usize>,
 }
 
+/// An article page as downloaded: where it was finally served from, and its decoded HTML.
+struct DownloadedPage {
+    url: String,
+    html: String,
+}
+
 impl Pipeline {
     /// Prepares the HTTP client and extraction rules for `config`.
     pub fn new(config: Config) -> Result<Pipeline> {
         let client = HttpClient::new(&config.http)?;
-        let rules = Rules::new(&config.rules).map_err(|message| Error::Config {
+        let user_rules = config.all_rules().map_err(|message| Error::Config {
+            path: config.base_dir.clone(),
+            message,
+        })?;
+        let rules = Rules::new(&user_rules).map_err(|message| Error::Config {
             path: config.base_dir.clone(),
             message,
         })?;
@@ -226,18 +236,18 @@ impl Pipeline {
         let mut stream = futures_util::stream::iter(candidates)
             .map(|c| async move {
                 let name = &polled[c.feed].feed.name;
-                let (body, final_url) = self.article_body(name, &c.item).await;
-                (c, body, final_url)
+                let (body, final_url, page) = self.article_body(name, &c.item).await;
+                (c, body, final_url, page)
             })
             .buffer_unordered(self.config.http.concurrency);
-        while let Some((mut c, body, final_url)) = stream.next().await {
+        while let Some((mut c, body, final_url, page)) = stream.next().await {
             for u in page_urls(final_url.as_deref(), body.canonical.as_deref()) {
                 if !c.urls.contains(&u) {
                     c.urls.push(u);
                 }
             }
             let method = body.method.clone();
-            match self.store_article(store, polled, &c, body) {
+            match self.store_article(store, polled, &c, body, page) {
                 Ok(Some(written)) => {
                     summary.new_articles += 1;
                     let outcome = &mut tally.outcomes[polled[c.feed].index];
@@ -257,26 +267,40 @@ impl Pipeline {
         }
     }
 
-    /// Downloads and extracts the item's page; falls back to the feed's own content.
-    async fn article_body(&self, feed_name: &str, item: &Item) -> (Extracted, Option<String>) {
+    /// Downloads and extracts the item's page; falls back to the feed's own content. Also
+    /// returns the URL the body came from, and the downloaded page (its URL and HTML), which
+    /// is kept for `reextract` even when it yielded nothing.
+    async fn article_body(
+        &self,
+        feed_name: &str,
+        item: &Item,
+    ) -> (Extracted, Option<String>, Option<DownloadedPage>) {
         let base = item.link.as_deref().and_then(|l| Url::parse(l).ok());
         if let Some(link) = &item.link {
             match self.client.get(link, None).await {
                 Ok(page) => {
                     let final_url = page.url.to_string();
                     let rules = Arc::clone(&self.rules);
-                    let extracted = tokio::task::spawn_blocking(move || {
+                    let done = tokio::task::spawn_blocking(move || {
                         let html =
                             crate::charset::decode_html(&page.body, page.content_type.as_deref());
-                        extract::extract_page(&html, &page.url, &rules)
+                        let found = extract::extract_page(&html, &page.url, &rules);
+                        (found, html)
                     })
                     .await
-                    .ok()
-                    .flatten();
+                    .ok();
+                    let (extracted, html) = done.map_or((None, None), |(f, h)| (f, Some(h)));
+                    let kept = html.map(|h| DownloadedPage {
+                        url: final_url.clone(),
+                        html: h,
+                    });
                     if let Some(found) = extracted {
-                        return (found, Some(final_url));
+                        return (found, Some(final_url), kept);
                     }
                     tracing::warn!(feed = %feed_name, "feed {feed_name}: article {link}: no article text found in the page; using the feed's content");
+                    let body = extract::from_feed(item.content_html.as_deref(), base.as_ref())
+                        .unwrap_or_else(Extracted::none);
+                    return (body, None, kept);
                 }
                 Err(e) => {
                     tracing::warn!(feed = %feed_name, "feed {feed_name}: article {e}; using the feed's content")
@@ -285,7 +309,7 @@ impl Pipeline {
         }
         let body = extract::from_feed(item.content_html.as_deref(), base.as_ref())
             .unwrap_or_else(Extracted::none);
-        (body, None)
+        (body, None, None)
     }
 
     /// Writes the file, then stores the article. `Ok(None)` when the page turned out to be an
@@ -296,6 +320,7 @@ impl Pipeline {
         polled: &[Polled],
         c: &Candidate,
         body: Extracted,
+        downloaded: Option<DownloadedPage>,
     ) -> Result<Option<bool>> {
         let p = &polled[c.feed];
         let key_refs: Vec<&str> = c.keys.iter().map(String::as_str).collect();
@@ -314,6 +339,12 @@ impl Pipeline {
             .or_else(|| p.parsed.language.clone())
             .unwrap_or_else(|| self.config.hugo.lang.clone());
         let title = title_of(&c.item);
+        let thumbnail = match self.config.thumbnail_for(&p.feed) {
+            Thumbnail::None => None,
+            Thumbnail::Feed => c.item.image.clone(),
+            Thumbnail::Page => body.meta.image.clone(),
+        }
+        .unwrap_or_default();
         let article = NewArticle {
             url: c.item.link.clone().unwrap_or_default(),
             file_name: output::file_name(date, &title, &c.keys[0]),
@@ -330,10 +361,20 @@ impl Pipeline {
             feed_id: p.feed_id,
             item_hash: Some(item_hash(&c.item)),
             modified_at: None,
+            thumbnail,
         };
         let (path, contents) = crate::archive::file_for(&article, &p.feed.name, &self.config)?;
         let written = output::write_atomic(&self.config.output_dir, &path, &contents)?;
         let id = store.insert_article(&article, &key_refs, &url_refs)?;
+        let (page_url, page_html) =
+            downloaded.map_or((None, None), |d| (Some(d.url), Some(d.html)));
+        crate::reextract::save_page(
+            store,
+            id,
+            page_url.as_deref(),
+            page_html.as_deref(),
+            &article.thumbnail,
+        )?;
         for fi in &c.also_in {
             store.link(polled[*fi].feed_id, id, &key_refs, &url_refs)?;
         }

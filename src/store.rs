@@ -24,6 +24,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0003_daemon",
         include_str!("../migrations/0003_daemon.sql"),
     ),
+    (
+        4,
+        "0004_article_pages",
+        include_str!("../migrations/0004_article_pages.sql"),
+    ),
 ];
 
 mod state;
@@ -73,6 +78,8 @@ pub struct NewArticle {
     pub item_hash: Option<String>,
     /// When the article last changed after it was first stored (Unix seconds).
     pub modified_at: Option<i64>,
+    /// The front matter's `thumbnail` (kept in `article_pages`; empty for none).
+    pub thumbnail: String,
 }
 
 /// A stored article with the feed it was first stored for.
@@ -375,7 +382,7 @@ mod tests {
             .connection()
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
-        assert_eq!(v, MIGRATIONS.len() as i64);
+        assert_eq!(v, MIGRATIONS.last().unwrap().0);
         let mode: String = s
             .connection()
             .query_row("PRAGMA journal_mode", [], |r| r.get(0))

@@ -433,3 +433,99 @@ fn bodies_over_the_cap_are_refused() {
         "the big page falls back to the feed text: {err}"
     );
 }
+
+/// `thumbnail = "feed"` takes the item's enclosure, `"page"` the page's og:image; the default
+/// ("none") is covered by the reference test above.
+#[test]
+fn thumbnail_from_feed_or_page() {
+    for (setting, want) in [
+        ("feed", "hegseth_021325.jpg?w=900"),
+        ("page", "hegseth_021325.jpg?w=1280"),
+    ] {
+        let server = thehill();
+        let dir = tempfile::tempdir().unwrap();
+        // Appended after the [[feeds]] table: the feed's own key.
+        let extra = format!("thumbnail = \"{setting}\"\n");
+        let config = write_config(
+            dir.path(),
+            &[("thehill", server.url("/policy/defense/feed/"))],
+            &extra,
+        );
+        let (ok, out, err) = stdout_of(feedmark(&config).arg("fetch"));
+        assert!(ok, "stdout: {out}\nstderr: {err}");
+        let hegseth = posts(&dir.path().join("posts"))
+            .into_iter()
+            .find(|p| p.to_string_lossy().contains("hegseth"))
+            .expect("the Hegseth file");
+        let text = std::fs::read_to_string(hegseth).unwrap();
+        let line = text.lines().find(|l| l.starts_with("thumbnail:")).unwrap();
+        assert!(
+            line.contains("https://thehill.com/wp-content/uploads/")
+                && line.ends_with(&format!("{want}\"")),
+            "{setting}: {line}"
+        );
+    }
+}
+
+/// After a rule change, `reextract` runs extraction again on the stored pages (no network:
+/// the server is gone) and rewrites only the files whose content changed.
+#[test]
+fn reextract_rewrites_only_changed_files() {
+    let server = thehill();
+    let dir = tempfile::tempdir().unwrap();
+    let rules_dir = dir.path().join("rules.d");
+    std::fs::create_dir(&rules_dir).unwrap();
+    let config_path = write_config(
+        dir.path(),
+        &[("thehill", server.url("/policy/defense/feed/"))],
+        "",
+    );
+    // rules_dir is a top-level key: put it before the [http] table.
+    let text = std::fs::read_to_string(&config_path).unwrap();
+    std::fs::write(&config_path, format!("rules_dir = \"rules.d\"\n{text}")).unwrap();
+    let (ok, out, err) = stdout_of(feedmark(&config_path).arg("fetch"));
+    assert!(ok, "stdout: {out}\nstderr: {err}");
+    drop(server);
+    let before: Vec<(std::path::PathBuf, String)> = posts(&dir.path().join("posts"))
+        .into_iter()
+        .map(|p| (p.clone(), std::fs::read_to_string(&p).unwrap()))
+        .collect();
+    assert_eq!(before.len(), 2);
+
+    let (ok, out, err) = stdout_of(feedmark(&config_path).arg("reextract"));
+    assert!(ok, "stdout: {out}\nstderr: {err}");
+    assert!(
+        out.contains("articles checked: 2; files rewritten: 0; unchanged: 2"),
+        "{out}"
+    );
+
+    // A user rule for thehill.com that also strips the link to the earlier story, which
+    // only the Hegseth article has.
+    std::fs::write(
+        rules_dir.join("thehill.toml"),
+        "[[rules]]\nname = \"thehill-mine\"\nhosts = [\"thehill.com\"]\n\
+         body = [\"div.article__text\"]\nstrip = [\"p:has(a[href*='5140389'])\"]\n",
+    )
+    .unwrap();
+    let (ok, out, err) = stdout_of(feedmark(&config_path).args(["reextract", "--feed", "thehill"]));
+    assert!(ok, "stdout: {out}\nstderr: {err}");
+    assert!(
+        out.contains("articles checked: 2; files rewritten: 1; unchanged: 1"),
+        "{out}"
+    );
+    for (path, old) in &before {
+        let new = std::fs::read_to_string(path).unwrap();
+        let hegseth = path.to_string_lossy().contains("hegseth");
+        assert_eq!(new != *old, hegseth, "{}", path.display());
+        if hegseth {
+            assert!(
+                old.contains("defended his comments") && !new.contains("defended his comments")
+            );
+        }
+    }
+    let (ok, out, _) =
+        stdout_of(feedmark(&config_path).args(["reextract", "--since", "2999-01-01"]));
+    assert!(ok && out.contains("articles checked: 0"), "{out}");
+    let (ok, _, err) = stdout_of(feedmark(&config_path).args(["reextract", "--feed", "nope"]));
+    assert!(!ok && err.contains("nope"), "{err}");
+}

@@ -1,16 +1,52 @@
-//! The generic extractor for pages no site rule covers (readability scoring via dom_smoothie).
+//! The generic extractor for pages no site rule covers: the page's named body, else
+//! readability's candidate; either way pruned of furniture.
 
+use scraper::Html;
 use url::Url;
 
-use super::Extracted;
+use super::{Extracted, container, prune};
 use crate::markdown::{self, Mode};
 
-/// Runs readability on the page and renders the content it keeps.
-pub fn extract(html: &str, url: &Url) -> Option<Extracted> {
-    let mut readability = dom_smoothie::Readability::new(html, Some(url.as_str()), None).ok()?;
+/// Extracts the body of `doc` (parsed from `html`, downloaded from `url`).
+pub fn extract(doc: &mut Html, html: &str, url: &Url) -> Option<Extracted> {
+    if let Some(id) = container::find(doc) {
+        tracing::debug!("using the body container the page names");
+        prune::prune(doc, id);
+        let root = doc.tree.get(id).and_then(scraper::ElementRef::wrap)?;
+        let found = render(root, url, "generic");
+        if found.is_some() {
+            return found;
+        }
+    }
+    readability(html, url)
+}
+
+/// Runs readability on the page, prunes furniture from what it keeps, and renders the rest.
+fn readability(html: &str, url: &Url) -> Option<Extracted> {
+    let config = dom_smoothie::Config {
+        // Class and id names are the pruning step's best evidence: keep them.
+        keep_classes: true,
+        ..Default::default()
+    };
+    let mut readability =
+        dom_smoothie::Readability::new(html, Some(url.as_str()), Some(config)).ok()?;
     let article = readability.parse().ok()?;
-    let content: &str = &article.content;
-    let md = markdown::render_fragment(content, Some(url), Mode::Markdown);
-    let text = markdown::render_fragment(content, Some(url), Mode::Text);
-    Extracted::new(md, text, "generic")
+    tracing::trace!(content = %article.content, "readability candidate");
+    let mut doc = Html::parse_fragment(&article.content);
+    let root = doc.root_element().id();
+    prune::prune(&mut doc, root);
+    render(doc.root_element(), url, "generic")
+}
+
+/// Fewest words a generic extraction must have: less is a menu or a button, and the feed's
+/// own content serves the reader better.
+const MIN_WORDS: usize = 5;
+
+fn render(root: scraper::ElementRef<'_>, url: &Url, method: &str) -> Option<Extracted> {
+    let text = markdown::render(root, Some(url), Mode::Text);
+    if text.split_whitespace().count() < MIN_WORDS {
+        return None;
+    }
+    let md = markdown::render(root, Some(url), Mode::Markdown);
+    Extracted::new(md, text, method)
 }

@@ -1,13 +1,17 @@
 //! Finds an article's body in its page: a site rule first, then the generic extractor.
 
 mod clean;
+mod container;
 mod generic;
+pub mod meta;
+mod prune;
 pub mod rules;
 
 use scraper::Html;
 use url::Url;
 
 use crate::markdown::{self, Mode};
+pub use meta::PageMeta;
 pub use rules::{RuleSpec, Rules};
 
 /// An extracted article body.
@@ -19,6 +23,8 @@ pub struct Extracted {
     pub method: String,
     /// The URL the page declares as its own (`<link rel="canonical">`, else `og:url`).
     pub canonical: Option<String>,
+    /// Title, author, date and lead image as the page states them (empty for feed content).
+    pub meta: PageMeta,
 }
 
 impl Extracted {
@@ -28,6 +34,7 @@ impl Extracted {
             text,
             method: method.into(),
             canonical: None,
+            meta: PageMeta::default(),
         })
     }
 
@@ -38,6 +45,7 @@ impl Extracted {
             text: String::new(),
             method: "none".into(),
             canonical: None,
+            meta: PageMeta::default(),
         }
     }
 }
@@ -53,15 +61,20 @@ pub fn extract_page(html: &str, url: &Url, rules: &Rules) -> Option<Extracted> {
         let host = canonical.as_ref()?.host_str()?.to_string();
         rules.for_host(&host)
     });
+    let mut page_meta = meta::read(&doc, url);
+    if let Some(rule) = rule {
+        rule.override_meta(&doc, &mut page_meta);
+    }
     let found = match rule {
         Some(rule) => apply_rule(&mut doc, url, rule).or_else(|| {
             tracing::warn!(rule = %rule.name, %url, "site rule matched no content; using the generic extractor");
-            generic::extract(html, url)
+            generic::extract(&mut doc, html, url)
         }),
-        None => generic::extract(html, url),
+        None => generic::extract(&mut doc, html, url),
     };
     found.map(|mut e| {
         e.canonical = canonical.map(String::from);
+        e.meta = page_meta;
         e
     })
 }

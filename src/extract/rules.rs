@@ -16,6 +16,15 @@ pub struct RuleSpec {
     /// Selectors removed from inside the body (ads, share bars, related links).
     #[serde(default)]
     pub strip: Vec<String>,
+    /// Optional selector of the headline; overrides what the page's metadata says.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// Optional selector of the publication date (its `datetime` or `content`, else its text).
+    #[serde(default)]
+    pub date: Option<String>,
+    /// Optional selector of the author name(s); several matches are joined with ", ".
+    #[serde(default)]
+    pub author: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -30,6 +39,50 @@ pub struct SiteRule {
     hosts: Vec<String>,
     pub body: Vec<Selector>,
     pub strip: Vec<Selector>,
+    title: Option<Selector>,
+    date: Option<Selector>,
+    author: Option<Selector>,
+}
+
+impl SiteRule {
+    /// Replaces fields of `meta` with what this rule's title/date/author selectors find.
+    /// A selector that finds nothing leaves the page's own value in place.
+    pub fn override_meta(&self, doc: &scraper::Html, meta: &mut crate::extract::PageMeta) {
+        let texts = |sel: &Selector| -> Vec<String> {
+            doc.select(sel)
+                .map(|e| crate::text::squash_whitespace(&e.text().collect::<String>()))
+                .filter(|t| !t.is_empty())
+                .collect()
+        };
+        if let Some(t) = self
+            .title
+            .as_ref()
+            .and_then(|s| texts(s).into_iter().next())
+        {
+            meta.title = Some(t);
+        }
+        if let Some(a) = self.author.as_ref().map(texts).filter(|a| !a.is_empty()) {
+            let mut unique: Vec<String> = Vec::new();
+            for name in a {
+                if !unique.contains(&name) {
+                    unique.push(name);
+                }
+            }
+            meta.author = Some(unique.join(", "));
+        }
+        let date = self.date.as_ref().and_then(|sel| {
+            doc.select(sel).find_map(|e| {
+                let v = e.value();
+                let raw = v.attr("datetime").or(v.attr("content")).map(str::to_string);
+                let raw = raw.unwrap_or_else(|| e.text().collect::<String>());
+                let raw = crate::text::squash_whitespace(&raw);
+                (!raw.is_empty()).then_some(raw)
+            })
+        });
+        if let Some(d) = date {
+            meta.date = Some(crate::extract::meta::normalise_date(&d));
+        }
+    }
 }
 
 /// The rules in force: the user's first, then the built-in ones.
@@ -64,6 +117,29 @@ impl Rules {
     }
 }
 
+/// Reads every `*.toml` file of `dir` (in name order), each holding `[[rules]]` tables.
+pub fn read_dir(dir: &std::path::Path) -> Result<Vec<RuleSpec>, String> {
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| format!("rules_dir {}: {e}", dir.display()))?;
+    let mut files: Vec<std::path::PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml") && p.is_file())
+        .collect();
+    files.sort();
+    let mut rules = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file)
+            .map_err(|e| format!("rule file {}: {e}", file.display()))?;
+        let parsed: RuleFile = toml::from_str(&text)
+            .map_err(|e| format!("rule file {}: {}", file.display(), e.message().trim()))?;
+        for rule in &parsed.rules {
+            validate(rule).map_err(|e| format!("rule file {}: {e}", file.display()))?;
+        }
+        rules.extend(parsed.rules);
+    }
+    Ok(rules)
+}
+
 /// Checks a rule's selectors without keeping them (for config validation).
 pub fn validate(spec: &RuleSpec) -> Result<(), String> {
     compile(spec).map(|_| ())
@@ -88,6 +164,9 @@ fn compile(spec: &RuleSpec) -> Result<SiteRule, String> {
             .collect(),
         body: spec.body.iter().map(parse).collect::<Result<_, _>>()?,
         strip: spec.strip.iter().map(parse).collect::<Result<_, _>>()?,
+        title: spec.title.as_ref().map(parse).transpose()?,
+        date: spec.date.as_ref().map(parse).transpose()?,
+        author: spec.author.as_ref().map(parse).transpose()?,
     })
 }
 
@@ -110,6 +189,9 @@ mod tests {
             hosts: vec!["thehill.com".into()],
             body: vec!["main".into()],
             strip: vec![],
+            title: None,
+            date: None,
+            author: None,
         };
         let rules = Rules::new(std::slice::from_ref(&spec)).unwrap();
         assert_eq!(rules.for_host("thehill.com").unwrap().name, "mine");
@@ -118,5 +200,35 @@ mod tests {
             ..spec
         };
         assert!(validate(&bad).unwrap_err().contains("div["));
+    }
+
+    #[test]
+    fn rule_selectors_override_page_metadata() {
+        let spec = RuleSpec {
+            name: "meta".into(),
+            hosts: vec!["example.com".into()],
+            body: vec!["main".into()],
+            strip: vec![],
+            title: Some("h1.t".into()),
+            date: Some(".d".into()),
+            author: Some(".by a".into()),
+        };
+        let rule = compile(&spec).unwrap();
+        let doc = scraper::Html::parse_document(
+            "<h1 class=t> Real  title </h1><span class=by><a>Ann</a> and <a>Bo</a> <a>Ann</a></span>\
+             <time class=d datetime='2024-01-02T03:04:05Z'>Jan 2</time>",
+        );
+        let mut meta = crate::extract::PageMeta {
+            title: Some("Real title | Site".into()),
+            ..Default::default()
+        };
+        rule.override_meta(&doc, &mut meta);
+        assert_eq!(meta.title.as_deref(), Some("Real title"));
+        assert_eq!(meta.author.as_deref(), Some("Ann, Bo"));
+        assert_eq!(meta.date.as_deref(), Some("2024-01-02T03:04:05+00:00"));
+        let none = scraper::Html::parse_document("<p>nothing</p>");
+        let mut kept = meta.clone();
+        rule.override_meta(&none, &mut kept);
+        assert_eq!(kept, meta);
     }
 }

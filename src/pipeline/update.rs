@@ -75,12 +75,12 @@ impl Pipeline {
     ) {
         let mut stream = futures_util::stream::iter(changed)
             .map(|c| async move {
-                let (body, _) = self.article_body(&polled[c.feed].feed.name, &c.item).await;
-                (c, body)
+                let (body, _, page) = self.article_body(&polled[c.feed].feed.name, &c.item).await;
+                (c, body, page)
             })
             .buffer_unordered(self.config.http.concurrency);
-        while let Some((c, body)) = stream.next().await {
-            match self.rewrite(store, &c, body) {
+        while let Some((c, body, page)) = stream.next().await {
+            match self.rewrite(store, &c, body, page) {
                 Ok(Some(written)) => {
                     summary.updated_articles += 1;
                     summary.files_written += usize::from(written);
@@ -99,7 +99,13 @@ impl Pipeline {
 
     /// Updates the article and rewrites its file (same name, same `date`, new `lastmod`).
     /// `Ok(None)` when nothing an article shows changed; `Some(written)` otherwise.
-    fn rewrite(&self, store: &Store, c: &Changed, body: Extracted) -> Result<Option<bool>> {
+    fn rewrite(
+        &self,
+        store: &Store,
+        c: &Changed,
+        body: Extracted,
+        page: Option<super::DownloadedPage>,
+    ) -> Result<Option<bool>> {
         let Some(stored) = store.article(c.id)? else {
             return Ok(None);
         };
@@ -134,6 +140,16 @@ impl Pipeline {
         let (path, contents) = crate::archive::file_for(&a, &stored.feed_name, &self.config)?;
         let written = crate::output::write_atomic(&self.config.output_dir, &path, &contents)?;
         store.update_article(c.id, &a)?;
+        if let Some(page) = page {
+            // Keep the page this text came from, so `reextract` works on the current version.
+            crate::reextract::save_page(
+                store,
+                c.id,
+                Some(&page.url),
+                Some(&page.html),
+                &a.thumbnail,
+            )?;
+        }
         tracing::info!(feed = %stored.feed_name, "updated article {}", path.display());
         Ok(Some(written))
     }

@@ -8,7 +8,11 @@ use crate::error::Result;
 /// Columns of `articles a` joined with `feeds f`, in the order [`stored_article`] reads them.
 const ARTICLE_COLUMNS: &str = "a.id, f.name, a.url, a.title, a.author, a.published_at,
     a.updated_at, a.lang, a.feed_content, a.text, a.markdown, a.extraction_method,
-    a.content_hash, a.file_name, a.feed_id, a.item_hash, a.modified_at";
+    a.content_hash, a.file_name, a.feed_id, a.item_hash, a.modified_at, COALESCE(p.thumbnail, '')";
+
+/// The tables [`ARTICLE_COLUMNS`] reads from.
+const ARTICLE_TABLES: &str = "articles a JOIN feeds f ON f.id = a.feed_id
+    LEFT JOIN article_pages p ON p.article_id = a.id";
 
 /// Which stored articles an export wants. `None` fields do not filter.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -46,7 +50,7 @@ impl Store {
         mut f: impl FnMut(StoredArticle) -> Result<()>,
     ) -> Result<()> {
         let mut stmt = self.conn.prepare(&format!(
-            "SELECT {ARTICLE_COLUMNS} FROM articles a JOIN feeds f ON f.id = a.feed_id {}
+            "SELECT {ARTICLE_COLUMNS} FROM {ARTICLE_TABLES} {}
              ORDER BY a.published_at, a.id",
             ArticleFilter::WHERE
         ))?;
@@ -72,10 +76,7 @@ impl Store {
         let row = self
             .conn
             .query_row(
-                &format!(
-                    "SELECT {ARTICLE_COLUMNS} FROM articles a JOIN feeds f ON f.id = a.feed_id
-                     WHERE a.id = ?1"
-                ),
+                &format!("SELECT {ARTICLE_COLUMNS} FROM {ARTICLE_TABLES} WHERE a.id = ?1"),
                 [id],
                 stored_article,
             )
@@ -152,6 +153,7 @@ fn stored_article(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredArticle> {
             feed_id: r.get(14)?,
             item_hash: r.get(15)?,
             modified_at: r.get(16)?,
+            thumbnail: r.get(17)?,
         },
     })
 }

@@ -159,7 +159,7 @@ mod tests {
             .connection()
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
-        assert_eq!(v, 3);
+        assert_eq!(v, crate::store::MIGRATIONS.last().unwrap().0);
     }
 
     #[test]

@@ -1,0 +1,8 @@
+-- feedmark schema, version 4: the downloaded article page of each article, kept so that
+-- `feedmark reextract` can run extraction again (after a rule change) without the network.
+CREATE TABLE article_pages (
+    article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+    url        TEXT,                       -- the URL the page was finally served from
+    html       TEXT,                       -- the page, decoded to UTF-8; NULL when not downloaded
+    thumbnail  TEXT    NOT NULL DEFAULT '' -- the front matter thumbnail the file was written with
+);

@@ -1,0 +1,117 @@
+//! Finds the element a page's own markup names as its article body (`articleBody`, `.post-content`).
+
+use ego_tree::NodeId;
+use scraper::{ElementRef, Html};
+
+/// Words that, in a class or id, name the thing (an article, a post, a story).
+const THING_WORDS: &[&str] = &["article", "post", "entry", "story", "blog", "news", "main"];
+/// Words that, in the same name, say "the body of it".
+const BODY_WORDS: &[&str] = &["body", "content", "text", "copy"];
+/// Words that disqualify a name even when it pairs the two above (`post-content-related`).
+const NOT_BODY_WORDS: &[&str] = &[
+    "related", "meta", "header", "footer", "sidebar", "comments", "comment", "teaser", "promo",
+    "list", "nav", "share", "author", "tags", "summary", "excerpt", "intro", "preview", "card",
+];
+
+/// Least text, in characters without whitespace, for a named container to be trusted.
+const MIN_TEXT: usize = 400;
+
+/// The node of the page's declared article body, or `None` when the markup names none that
+/// holds enough text. Among nested candidates the tightest one that still holds 80% of the
+/// largest one's text wins: it leaves out the headline and byline around the body.
+pub fn find(doc: &Html) -> Option<NodeId> {
+    let candidates: Vec<(NodeId, usize)> = doc
+        .root_element()
+        .descendants()
+        .filter_map(ElementRef::wrap)
+        .filter(is_named_body)
+        .map(|e| (e.id(), text_len(&e)))
+        .filter(|(_, len)| *len >= MIN_TEXT)
+        .collect();
+    let largest = candidates.iter().map(|(_, len)| *len).max()?;
+    candidates
+        .iter()
+        .filter(|(_, len)| len * 10 >= largest * 8)
+        .min_by_key(|(_, len)| *len)
+        .map(|(id, _)| *id)
+}
+
+fn is_named_body(el: &ElementRef<'_>) -> bool {
+    let v = el.value();
+    // Only containers: a paragraph classed `post-text` is one paragraph, not the body.
+    if !matches!(v.name(), "div" | "section" | "article" | "main") {
+        return false;
+    }
+    if v.attr("itemprop").is_some_and(|p| {
+        p.split_whitespace()
+            .any(|w| w.eq_ignore_ascii_case("articlebody"))
+    }) {
+        return true;
+    }
+    v.attr("class")
+        .into_iter()
+        .chain(v.attr("id"))
+        .flat_map(str::split_whitespace)
+        .any(|name| {
+            let words = name_words(name);
+            let has = |set: &[&str]| words.iter().any(|w| set.contains(&w.as_str()));
+            has(THING_WORDS) && has(BODY_WORDS) && !has(NOT_BODY_WORDS)
+        })
+}
+
+/// `article__body` → [article, body]; `storyBody` → [story, body].
+fn name_words(name: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    for part in name.split(['-', '_']).filter(|p| !p.is_empty()) {
+        let mut start = 0;
+        let b = part.as_bytes();
+        for i in 1..b.len() {
+            if b[i].is_ascii_uppercase() && b[i - 1].is_ascii_lowercase() {
+                words.push(part[start..i].to_ascii_lowercase());
+                start = i;
+            }
+        }
+        words.push(part[start..].to_ascii_lowercase());
+    }
+    words
+}
+
+fn text_len(el: &ElementRef<'_>) -> usize {
+    el.text()
+        .map(|t| t.chars().filter(|c| !c.is_whitespace()).count())
+        .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_split_into_words() {
+        assert_eq!(name_words("storyBody"), ["story", "body"]);
+        assert_eq!(
+            name_words("article__body-text"),
+            ["article", "body", "text"]
+        );
+    }
+
+    #[test]
+    fn the_tightest_named_body_with_most_of_the_text_wins() {
+        let para =
+            "<p>Real article text, long enough to count as the body of a story. </p>".repeat(10);
+        let page = format!(
+            "<div class='post-content'><h1>Head</h1><div class='entry-body'>{para}</div></div>\
+             <div class='post-content-related'>{para}</div>"
+        );
+        let doc = Html::parse_document(&page);
+        let id = find(&doc).unwrap();
+        let el = doc.tree.get(id).and_then(ElementRef::wrap).unwrap();
+        assert_eq!(el.value().attr("class"), Some("entry-body"));
+        assert!(
+            find(&Html::parse_document(
+                "<div class='post-content'>short</div>"
+            ))
+            .is_none()
+        );
+    }
+}

@@ -1,0 +1,196 @@
+//! Runs extraction again on stored articles (after a rule change), rewriting changed files only.
+
+use std::fmt;
+
+use rusqlite::{OptionalExtension, params};
+use url::Url;
+
+use crate::config::{Config, Thumbnail};
+use crate::error::{Error, Result};
+use crate::extract::{self, Extracted, Rules};
+use crate::output;
+use crate::store::NewArticle;
+use crate::store::Store;
+
+/// Keeps the downloaded page (and the thumbnail written) of a newly stored article.
+pub fn save_page(
+    store: &Store,
+    article_id: i64,
+    url: Option<&str>,
+    html: Option<&str>,
+    thumbnail: &str,
+) -> Result<()> {
+    store.connection().execute(
+        "INSERT OR REPLACE INTO article_pages (article_id, url, html, thumbnail)
+         VALUES (?1, ?2, ?3, ?4)",
+        params![article_id, url, html, thumbnail],
+    )?;
+    Ok(())
+}
+
+/// What a `reextract` run did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub checked: usize,
+    pub rewritten: usize,
+    pub unchanged: usize,
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "articles checked: {}; files rewritten: {}; unchanged: {}",
+            self.checked, self.rewritten, self.unchanged
+        )
+    }
+}
+
+/// One stored article with what extraction needs.
+struct Row {
+    id: i64,
+    feed_name: String,
+    url: String,
+    feed_content: Option<String>,
+    content_hash: String,
+    file_name: String,
+    page_url: Option<String>,
+    page_html: Option<String>,
+    thumbnail: String,
+}
+
+/// Re-extracts every stored article (of `feed`, published at or after `since`, when given)
+/// with the rules now in force, and rewrites the files whose content changed.
+pub fn run(
+    config: &Config,
+    store: &mut Store,
+    feed: Option<&str>,
+    since: Option<i64>,
+) -> Result<Summary> {
+    if let Some(name) = feed.filter(|n| config.feed(n).is_none()) {
+        return Err(config_error(
+            config,
+            format!("no feed named `{name}` in the config"),
+        ));
+    }
+    let user_rules = config.all_rules().map_err(|m| config_error(config, m))?;
+    let rules = Rules::new(&user_rules).map_err(|m| config_error(config, m))?;
+    let mut summary = Summary::default();
+    for id in article_ids(store, feed, since)? {
+        let Some(row) = load(store, id)? else {
+            continue;
+        };
+        summary.checked += 1;
+        if refresh(config, store, &rules, &row)? {
+            summary.rewritten += 1;
+        } else {
+            summary.unchanged += 1;
+        }
+    }
+    Ok(summary)
+}
+
+fn config_error(config: &Config, message: String) -> Error {
+    Error::Config {
+        path: config.base_dir.clone(),
+        message,
+    }
+}
+
+fn article_ids(store: &Store, feed: Option<&str>, since: Option<i64>) -> Result<Vec<i64>> {
+    let mut stmt = store.connection().prepare(
+        "SELECT a.id FROM articles a
+         WHERE (?1 IS NULL OR EXISTS (SELECT 1 FROM feed_articles fa JOIN feeds g ON g.id = fa.feed_id
+                                      WHERE fa.article_id = a.id AND g.name = ?1))
+           AND (?2 IS NULL OR a.published_at >= ?2)
+         ORDER BY a.published_at, a.id",
+    )?;
+    let ids = stmt.query_map(params![feed, since], |r| r.get(0))?;
+    Ok(ids.collect::<rusqlite::Result<Vec<i64>>>()?)
+}
+
+fn load(store: &Store, id: i64) -> Result<Option<Row>> {
+    let row = store
+        .connection()
+        .query_row(
+            "SELECT a.id, f.name, a.url, a.feed_content,
+                    a.content_hash, a.file_name, p.url, p.html, COALESCE(p.thumbnail, '')
+             FROM articles a JOIN feeds f ON f.id = a.feed_id
+             LEFT JOIN article_pages p ON p.article_id = a.id
+             WHERE a.id = ?1",
+            [id],
+            |r| {
+                Ok(Row {
+                    id: r.get(0)?,
+                    feed_name: r.get(1)?,
+                    url: r.get(2)?,
+                    feed_content: r.get(3)?,
+                    content_hash: r.get(4)?,
+                    file_name: r.get(5)?,
+                    page_url: r.get(6)?,
+                    page_html: r.get(7)?,
+                    thumbnail: r.get(8)?,
+                })
+            },
+        )
+        .optional()?;
+    Ok(row)
+}
+
+/// Extracts `row` again; stores and writes the result when it differs. True when the file
+/// was rewritten.
+fn refresh(config: &Config, store: &Store, rules: &Rules, row: &Row) -> Result<bool> {
+    let body = extract_again(rules, row);
+    let thumbnail = match config.feed(&row.feed_name).map(|f| config.thumbnail_for(f)) {
+        Some(Thumbnail::Page) if row.page_html.is_some() => {
+            body.meta.image.clone().unwrap_or_default()
+        }
+        _ => row.thumbnail.clone(),
+    };
+    let hash = crate::text::sha256_hex(&body.markdown);
+    let Some(stored) = store.article(row.id)? else {
+        return Ok(false);
+    };
+    // The same rendering as fetch and export: path template, lastmod, front matter.
+    let article = NewArticle {
+        text: body.text.clone(),
+        markdown: body.markdown.clone(),
+        extraction_method: body.method.clone(),
+        content_hash: hash.clone(),
+        thumbnail: thumbnail.clone(),
+        ..stored.article
+    };
+    let (path, contents) = crate::archive::file_for(&article, &stored.feed_name, config)?;
+    // write_atomic leaves a file whose bytes are already right untouched.
+    let written = output::write_atomic(&config.output_dir, &path, &contents)?;
+    if hash != row.content_hash || thumbnail != row.thumbnail {
+        store.connection().execute(
+            "UPDATE articles SET text = ?1, markdown = ?2, extraction_method = ?3, content_hash = ?4
+             WHERE id = ?5",
+            params![body.text, body.markdown, body.method, hash, row.id],
+        )?;
+        store.connection().execute(
+            "UPDATE article_pages SET thumbnail = ?1 WHERE article_id = ?2",
+            params![thumbnail, row.id],
+        )?;
+    }
+    if written {
+        tracing::info!(feed = %row.feed_name, method = %body.method, "rewrote {}", row.file_name);
+    }
+    Ok(written)
+}
+
+/// The stored page through the current rules; else the feed's content, as `fetch` does.
+fn extract_again(rules: &Rules, row: &Row) -> Extracted {
+    let page = row.page_html.as_deref().zip(row.page_url.as_deref());
+    let from_page = page.and_then(|(html, url)| {
+        let url = Url::parse(url).ok()?;
+        extract::extract_page(html, &url, rules)
+    });
+    from_page
+        .or_else(|| {
+            let base = Url::parse(&row.url).ok();
+            extract::from_feed(row.feed_content.as_deref(), base.as_ref())
+        })
+        .unwrap_or_else(Extracted::none)
+}
