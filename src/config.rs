@@ -183,6 +183,16 @@ pub struct FeedConfig {
     /// This feed's update policy; `None` follows the top-level `update`.
     #[serde(default)]
     pub update: Option<UpdatePolicy>,
+    /// Items must match one of these rules (when there are any) to be stored.
+    #[serde(default)]
+    pub keep: Vec<crate::filter::RuleSpec>,
+    /// Items matching any of these rules are skipped.
+    #[serde(default)]
+    pub block: Vec<crate::filter::RuleSpec>,
+    /// On the feed's first poll, items older than this (`30d`, `12h`, `2w`) are remembered
+    /// as seen instead of downloaded; `None` (the default) accepts every item.
+    #[serde(default)]
+    pub max_age: Option<String>,
 }
 
 fn default_database() -> PathBuf {
@@ -241,6 +251,7 @@ impl Config {
                 crate::schedule::Schedule::parse(line)
                     .map_err(|e| format!("feed `{}`: {e}", feed.name))?;
             }
+            crate::filter::Filter::compile(feed)?;
         }
         let d = &self.daemon;
         crate::schedule::Schedule::parse(&d.default_schedule)
@@ -296,7 +307,7 @@ impl Config {
 }
 
 /// A feed name becomes a taxonomy term and part of paths: keep it to a safe alphabet.
-fn validate_name(name: &str) -> std::result::Result<(), String> {
+pub fn validate_name(name: &str) -> std::result::Result<(), String> {
     let ok = !name.is_empty()
         && name.len() <= 64
         && !name.starts_with('.')
@@ -422,5 +433,10 @@ mod tests {
             let c = Config::load(&path).unwrap_or_else(|e| panic!("{e}"));
             assert!(!c.feeds.is_empty(), "{file} has feeds");
         }
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/example.toml");
+        let c = Config::load(&path).unwrap();
+        let f = &c.feeds[0];
+        assert_eq!((f.keep.len(), f.block.len()), (2, 2));
+        assert_eq!(f.max_age.as_deref(), Some("90d"));
     }
 }

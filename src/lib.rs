@@ -11,6 +11,7 @@ pub mod export;
 pub mod extract;
 pub mod feed;
 pub mod feed_repair;
+pub mod filter;
 pub mod http;
 pub mod identity;
 pub mod lock;

@@ -8,6 +8,7 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use feedmark::export::Target;
 use feedmark::extract::{self, Rules};
+use feedmark::pipeline::Mode;
 use feedmark::store::ArticleFilter;
 use feedmark::{Config, Pipeline, Store};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -53,6 +54,13 @@ enum Command {
         /// Only this feed (its `name` in the config).
         #[arg(long)]
         feed: Option<String>,
+        /// Poll and extract as usual, print what would be written; store and write nothing.
+        #[arg(long, conflicts_with = "catch_up")]
+        dry_run: bool,
+        /// Mark every current item as seen without downloading pages or writing files, so
+        /// that later polls skip them (the first run on a big feed). `export` leaves them out.
+        #[arg(long)]
+        catch_up: bool,
     },
     /// Run as a daemon: poll each feed on its schedule until SIGTERM/SIGINT; SIGHUP reloads.
     Run,
@@ -122,7 +130,18 @@ fn init_logging(format: LogFormat) {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Command::Fetch { feed } => fetch(&cli.config, feed.as_deref()),
+        Command::Fetch {
+            feed,
+            dry_run,
+            catch_up,
+        } => {
+            let mode = match (dry_run, catch_up) {
+                (true, _) => Mode::DryRun,
+                (_, true) => Mode::CatchUp,
+                _ => Mode::Write,
+            };
+            fetch(&cli.config, feed.as_deref(), mode)
+        }
         Command::Run => run_daemon(cli.config),
         Command::Status { json } => status(&cli.config, json),
         Command::Export {
@@ -155,15 +174,30 @@ fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
-fn fetch(config_path: &Path, feed: Option<&str>) -> Result<ExitCode> {
+fn fetch(config_path: &Path, feed: Option<&str>, mode: Mode) -> Result<ExitCode> {
     let config = Config::load(config_path)?;
-    let _lock = feedmark::lock::DbLock::acquire(&config.database)?;
-    let mut store = Store::open(&config.database)
-        .with_context(|| format!("opening database {}", config.database.display()))?;
-    let pipeline = Pipeline::new(config)?;
+    // A dry run reads a copy of the database: it needs no lock and changes nothing.
+    let (_lock, mut store) = if mode == Mode::DryRun {
+        let store = Store::snapshot(&config.database)
+            .with_context(|| format!("reading database {}", config.database.display()))?;
+        (None, store)
+    } else {
+        let lock = feedmark::lock::DbLock::acquire(&config.database)?;
+        let store = Store::open(&config.database)
+            .with_context(|| format!("opening database {}", config.database.display()))?;
+        (Some(lock), store)
+    };
+    let pipeline = Pipeline::new(config)?.with_mode(mode);
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let summary = runtime.block_on(pipeline.fetch(&mut store, feed))?;
-    println!("{summary}");
+    let mut text = String::new();
+    if mode == Mode::DryRun {
+        for planned in &summary.planned {
+            text.push_str(&format!("{planned}\n"));
+        }
+    }
+    text.push_str(&format!("{summary}\n"));
+    write_stdout(&text)?;
     Ok(if summary.feeds_failed > 0 {
         ExitCode::from(1)
     } else {

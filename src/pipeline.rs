@@ -12,13 +12,16 @@ use crate::config::{Config, FeedConfig};
 use crate::error::{Error, Result};
 use crate::extract::{self, Extracted, Rules};
 use crate::feed::{Item, ParsedFeed};
+use crate::filter::Filter;
 use crate::http::{Fetched, HttpClient};
 use crate::identity::{canonical_url, item_hash, item_key};
 use crate::output;
 use crate::store::{NewArticle, Store};
 
+mod mode;
 mod outcome;
 mod poll;
+pub use mode::{CAUGHT_UP, Mode, Planned};
 pub use outcome::FeedOutcome;
 use outcome::Tally;
 mod update;
@@ -37,19 +40,42 @@ pub struct Summary {
     pub failures: Vec<(String, String)>,
     /// How each polled feed's poll ended, in the order the feeds were given.
     pub outcomes: Vec<FeedOutcome>,
+    /// New items remembered without download or file (`--catch-up`, `max_age`).
+    pub caught_up: usize,
+    /// Items the feeds' keep/block rules left out.
+    pub filtered: usize,
+    /// The files written (or, in a dry run, that would have been), in the order done.
+    pub planned: Vec<Planned>,
+    /// The poll was a dry run: nothing was stored and no file was written.
+    pub dry_run: bool,
 }
 
 impl std::fmt::Display for Summary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (prefix, written) = if self.dry_run {
+            ("dry run: ", "files that would be written")
+        } else {
+            ("", "files written")
+        };
         write!(
             f,
-            "feeds: {} ok, {} failed; new articles: {}; files written: {}; updated articles: {}",
+            "{prefix}feeds: {} ok, {} failed; new articles: {}; {written}: {}; updated articles: {}",
             self.feeds_ok,
             self.feeds_failed,
             self.new_articles,
             self.files_written,
             self.updated_articles
-        )
+        )?;
+        if self.caught_up > 0 {
+            write!(f, "; caught up (no file): {}", self.caught_up)?;
+        }
+        if self.filtered > 0 {
+            write!(f, "; filtered out: {}", self.filtered)?;
+        }
+        if self.dry_run {
+            write!(f, "; nothing was stored or written")?;
+        }
+        Ok(())
     }
 }
 
@@ -59,6 +85,9 @@ pub struct Pipeline {
     client: HttpClient,
     rules: Arc<Rules>,
     clock: Arc<dyn Clock>,
+    mode: Mode,
+    /// Each feed's compiled keep/block rules and `max_age`, by feed name.
+    filters: HashMap<String, Filter>,
 }
 
 /// A feed that answered, with its items, waiting for them to be stored.
@@ -69,6 +98,8 @@ struct Polled {
     parsed: ParsedFeed,
     /// Index of the feed in the list given to `fetch_feeds`.
     index: usize,
+    /// The feed had never been polled successfully: `max_age` applies.
+    first_poll: bool,
 }
 
 /// A new item whose page is to be downloaded.
@@ -79,6 +110,8 @@ struct Candidate {
     urls: Vec<String>,
     /// Other feeds (indexes into the polled list) that carried the same item in this poll.
     also_in: Vec<usize>,
+    /// Remember the item without its page or a file (older than `max_age` on a first poll).
+    catch_up: bool,
 }
 
 impl Pipeline {
@@ -89,12 +122,29 @@ impl Pipeline {
             path: config.base_dir.clone(),
             message,
         })?;
+        let mut filters = HashMap::new();
+        for feed in &config.feeds {
+            let filter = Filter::compile(feed).map_err(|message| Error::Config {
+                path: config.base_dir.clone(),
+                message,
+            })?;
+            filters.insert(feed.name.clone(), filter);
+        }
         Ok(Pipeline {
             config,
             client,
             rules: Arc::new(rules),
             clock: Arc::new(SystemClock),
+            mode: Mode::Write,
+            filters,
         })
+    }
+
+    /// Sets what the poll does with new items (see [`Mode`]). A dry run must be given a
+    /// throw-away store ([`Store::snapshot`]): it records feed state as usual.
+    pub fn with_mode(mut self, mode: Mode) -> Pipeline {
+        self.mode = mode;
+        self
     }
 
     /// Uses `clock` for the times recorded on feeds (the daemon's, possibly scaled, clock).
@@ -128,16 +178,21 @@ impl Pipeline {
     /// Polls exactly `feeds` once (the daemon's due feeds) and stores what is new; the
     /// summary's `outcomes` say how each feed's poll ended.
     pub async fn fetch_feeds(&self, store: &mut Store, feeds: &[FeedConfig]) -> Result<Summary> {
-        let removed = output::remove_leftovers(&self.config.output_dir);
-        if removed > 0 {
-            tracing::warn!("removed {removed} temporary files left by an interrupted run");
+        let mut summary = Summary {
+            dry_run: self.mode == Mode::DryRun,
+            ..Summary::default()
+        };
+        if self.mode != Mode::DryRun {
+            let removed = output::remove_leftovers(&self.config.output_dir);
+            if removed > 0 {
+                tracing::warn!("removed {removed} temporary files left by an interrupted run");
+            }
         }
-        let mut summary = Summary::default();
         let mut tally = Tally::new(feeds);
         let polled = self
             .poll_all(store, feeds, &mut summary, &mut tally)
             .await?;
-        let (candidates, changed) = self.dedup(store, &polled)?;
+        let (candidates, changed) = self.dedup(store, &polled, &mut summary)?;
         self.download_and_store(store, &polled, candidates, &mut summary, &mut tally)
             .await;
         self.apply_updates(store, &polled, changed, &mut summary, &mut tally)
@@ -168,12 +223,22 @@ impl Pipeline {
         &self,
         store: &mut Store,
         polled: &[Polled],
+        summary: &mut Summary,
     ) -> Result<(Vec<Candidate>, Vec<Changed>)> {
         let mut candidates: Vec<Candidate> = Vec::new();
         let mut changed: Vec<Changed> = Vec::new();
         let mut claimed: HashMap<String, usize> = HashMap::new();
+        let now = self.clock.now();
+        let no_filter = Filter::default();
         for (fi, p) in polled.iter().enumerate() {
+            let filter = self.filters.get(&p.feed.name).unwrap_or(&no_filter);
             for item in &p.parsed.items {
+                // A filtered item is not remembered: a changed rule applies to it next time.
+                if !filter.accepts(item) {
+                    tracing::debug!(feed = %p.feed.name, "filtered out: {}", item.title);
+                    summary.filtered += 1;
+                    continue;
+                }
                 let key = item_key(item, p.fetched.url.as_str());
                 let urls: Vec<String> = item
                     .link
@@ -209,6 +274,7 @@ impl Pipeline {
                     keys: vec![key],
                     urls,
                     also_in: vec![],
+                    catch_up: p.first_poll && filter.too_old(item, now),
                 });
             }
         }
@@ -226,7 +292,11 @@ impl Pipeline {
         let mut stream = futures_util::stream::iter(candidates)
             .map(|c| async move {
                 let name = &polled[c.feed].feed.name;
-                let (body, final_url) = self.article_body(name, &c.item).await;
+                let (body, final_url) = if self.mode == Mode::CatchUp || c.catch_up {
+                    (caught_up_body(&c.item), None)
+                } else {
+                    self.article_body(name, &c.item).await
+                };
                 (c, body, final_url)
             })
             .buffer_unordered(self.config.http.concurrency);
@@ -238,12 +308,14 @@ impl Pipeline {
             }
             let method = body.method.clone();
             match self.store_article(store, polled, &c, body) {
-                Ok(Some(written)) => {
+                Ok(Some(_)) if method == CAUGHT_UP => summary.caught_up += 1,
+                Ok(Some((written, planned))) => {
                     summary.new_articles += 1;
                     let outcome = &mut tally.outcomes[polled[c.feed].index];
                     outcome.new_articles += 1;
                     outcome.extraction_methods.push(method);
                     summary.files_written += usize::from(written);
+                    summary.planned.push(planned);
                 }
                 Ok(None) => {}
                 Err(e) => {
@@ -288,15 +360,16 @@ impl Pipeline {
         (body, None)
     }
 
-    /// Writes the file, then stores the article. `Ok(None)` when the page turned out to be an
-    /// article already stored (reached through a redirect).
+    /// Writes the file (none for a caught-up item or in a dry run), then stores the article.
+    /// `Ok(None)` when the page turned out to be an article already stored (reached through
+    /// a redirect); else whether a file was (or would be) written, and what.
     fn store_article(
         &self,
         store: &mut Store,
         polled: &[Polled],
         c: &Candidate,
         body: Extracted,
-    ) -> Result<Option<bool>> {
+    ) -> Result<Option<(bool, Planned)>> {
         let p = &polled[c.feed];
         let key_refs: Vec<&str> = c.keys.iter().map(String::as_str).collect();
         let url_refs: Vec<&str> = c.urls.iter().map(String::as_str).collect();
@@ -332,13 +405,26 @@ impl Pipeline {
             modified_at: None,
         };
         let (path, contents) = crate::archive::file_for(&article, &p.feed.name, &self.config)?;
-        let written = output::write_atomic(&self.config.output_dir, &path, &contents)?;
+        let written = match self.mode {
+            _ if article.extraction_method == CAUGHT_UP => false,
+            Mode::DryRun => true,
+            _ => output::write_atomic(&self.config.output_dir, &path, &contents)?,
+        };
         let id = store.insert_article(&article, &key_refs, &url_refs)?;
         for fi in &c.also_in {
             store.link(polled[*fi].feed_id, id, &key_refs, &url_refs)?;
         }
-        tracing::info!(feed = %p.feed.name, method = %article.extraction_method, "new article {}", path.display());
-        Ok(Some(written))
+        if article.extraction_method != CAUGHT_UP {
+            tracing::info!(feed = %p.feed.name, method = %article.extraction_method, "new article {}", path.display());
+        }
+        let planned = Planned {
+            feed: p.feed.name.clone(),
+            path,
+            title: article.title,
+            method: article.extraction_method,
+            update: false,
+        };
+        Ok(Some((written, planned)))
     }
 }
 
@@ -361,6 +447,15 @@ fn page_urls(final_url: Option<&str>, declared: Option<&str>) -> Vec<String> {
         urls.extend(canonical_url(d.as_str()));
     }
     urls
+}
+
+/// The stored body of an item remembered without its page: the feed's own text, if any.
+fn caught_up_body(item: &Item) -> Extracted {
+    let base = item.link.as_deref().and_then(|l| Url::parse(l).ok());
+    let mut body = extract::from_feed(item.content_html.as_deref(), base.as_ref())
+        .unwrap_or_else(Extracted::none);
+    body.method = CAUGHT_UP.to_string();
+    body
 }
 
 /// The title to store and show; an item without one still needs a readable title.

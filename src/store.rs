@@ -77,7 +77,9 @@ pub struct NewArticle {
     pub modified_at: Option<i64>,
 }
 
-/// Which stored articles an export wants. `None` fields do not filter.
+/// Which stored articles an export wants. `None` fields do not filter. Caught-up articles
+/// (remembered without their page, see [`crate::pipeline::CAUGHT_UP`]) are never selected:
+/// `fetch` wrote no file for them, and `export` writes the files `fetch` wrote.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ArticleFilter {
     /// Only articles this feed carried (whichever feed they were first stored for).
@@ -91,7 +93,8 @@ pub struct ArticleFilter {
 impl ArticleFilter {
     const WHERE: &str = "WHERE (?1 IS NULL OR EXISTS (SELECT 1 FROM feed_articles fa
             JOIN feeds g ON g.id = fa.feed_id WHERE fa.article_id = a.id AND g.name = ?1))
-        AND (?2 IS NULL OR a.published_at >= ?2) AND (?3 IS NULL OR a.published_at <= ?3)";
+        AND (?2 IS NULL OR a.published_at >= ?2) AND (?3 IS NULL OR a.published_at <= ?3)
+        AND a.extraction_method <> 'catch-up'";
 }
 
 /// A stored article with the feed it was first stored for.
@@ -112,6 +115,29 @@ impl Store {
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        let mut store = Store {
+            conn,
+            path: path.to_path_buf(),
+        };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// An in-memory copy of the database at `path` (empty when there is none yet), brought
+    /// up to date: a dry run polls against it and the file is never written.
+    pub fn snapshot(path: &Path) -> Result<Store> {
+        let mut conn = Connection::open_in_memory()?;
+        if path.exists() {
+            let source = Connection::open_with_flags(
+                path,
+                rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
+                    | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )?;
+            source.busy_timeout(std::time::Duration::from_secs(10))?;
+            let backup = rusqlite::backup::Backup::new(&source, &mut conn)?;
+            backup.run_to_completion(1024, std::time::Duration::ZERO, None)?;
+        }
         conn.pragma_update(None, "foreign_keys", "ON")?;
         let mut store = Store {
             conn,
@@ -388,14 +414,14 @@ impl Store {
         Ok(())
     }
 
-    /// The feed an article was first stored for, and its stored item hash.
-    pub fn item_state(&self, id: i64) -> Result<Option<(i64, Option<String>)>> {
+    /// The feed an article was first stored for, its stored item hash and extraction method.
+    pub fn item_state(&self, id: i64) -> Result<Option<(i64, Option<String>, String)>> {
         let row = self
             .conn
             .query_row(
-                "SELECT feed_id, item_hash FROM articles WHERE id = ?1",
+                "SELECT feed_id, item_hash, extraction_method FROM articles WHERE id = ?1",
                 [id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()?;
         Ok(row)

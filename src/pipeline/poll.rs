@@ -75,6 +75,7 @@ impl Pipeline {
                         fetched,
                         parsed,
                         index,
+                        first_poll: row.last_success_at.is_none(),
                     });
                 }
                 Err(e) => {
