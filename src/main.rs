@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
+use feedmark::config_edit::ConfigFile;
 use feedmark::export::Target;
 use feedmark::extract::{self, Rules};
 use feedmark::pipeline::Mode;
@@ -89,6 +90,23 @@ enum Command {
         #[arg(long, value_name = "DATE")]
         until: Option<String>,
     },
+    /// Add the feeds of an OPML file (Miniflux, FreshRSS, Feedly exports) to the config file,
+    /// keeping its comments; feeds whose URL is already configured are skipped.
+    ImportOpml {
+        /// The OPML file.
+        file: PathBuf,
+    },
+    /// Print the configured feeds as OPML (or write them to a file).
+    ExportOpml {
+        /// Write to this file instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// List, add, remove or try out feeds.
+    Feeds {
+        #[command(subcommand)]
+        command: FeedsCommand,
+    },
     /// Extract the article body of one saved page; never touches the network.
     Extract {
         /// The URL the page was downloaded from (for site rules and absolute links).
@@ -99,6 +117,34 @@ enum Command {
         html: Option<PathBuf>,
         #[arg(long, value_enum, default_value_t = BodyFormat::Markdown)]
         format: BodyFormat,
+    },
+}
+
+#[derive(Subcommand)]
+enum FeedsCommand {
+    /// Print each configured feed: name and URL.
+    List,
+    /// Add a feed to the config file (its comments and layout are kept).
+    Add {
+        /// The feed's URL.
+        url: String,
+        /// Its name; by default derived from the URL's host, made unique.
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Remove a feed from the config file; its stored articles and files stay.
+    Remove {
+        /// The feed's name.
+        name: String,
+    },
+    /// Fetch a feed (or a site's home page that links one) once and show what would be
+    /// written for its first items; nothing is stored.
+    Test {
+        /// Feed URL, or the URL of a page with <link rel="alternate"> to a feed.
+        url: String,
+        /// How many items to download and extract.
+        #[arg(long, default_value_t = 3)]
+        items: usize,
     },
 }
 
@@ -168,6 +214,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             };
             export(&cli.config, &filter, &target)
         }
+        Command::ImportOpml { file } => import_opml(&cli.config, &file),
+        Command::ExportOpml { out } => export_opml(&cli.config, out.as_deref()),
+        Command::Feeds { command } => feeds(&cli.config, command),
         Command::Extract { url, html, format } => {
             extract_one(&cli.config, &url, html.as_deref(), format)
         }
@@ -307,6 +356,113 @@ fn extract_one(
             found.markdown
         };
         println!("{body}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn import_opml(config_path: &Path, file: &Path) -> Result<ExitCode> {
+    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let outlines = feedmark::opml::parse(&String::from_utf8_lossy(&bytes))
+        .map_err(anyhow::Error::msg)
+        .with_context(|| format!("OPML file {}", file.display()))?;
+    let mut config = ConfigFile::open(config_path)?;
+    let report = feedmark::opml::import(&mut config, &outlines);
+    if !report.added.is_empty() {
+        config.save()?;
+    }
+    let mut text = String::new();
+    for (name, url) in &report.added {
+        text.push_str(&format!("added\t{name}\t{url}\n"));
+    }
+    for url in &report.known {
+        text.push_str(&format!("known\t{url}\n"));
+    }
+    for (url, why) in &report.invalid {
+        text.push_str(&format!("invalid\t{url}\t{why}\n"));
+    }
+    text.push_str(&format!("{report}\n"));
+    write_stdout(&text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn export_opml(config_path: &Path, out: Option<&Path>) -> Result<ExitCode> {
+    let config = Config::load(config_path)?;
+    let feeds: Vec<(String, String)> = config
+        .feeds
+        .iter()
+        .map(|f| (f.name.clone(), f.url.clone()))
+        .collect();
+    let text = feedmark::opml::render(&feeds);
+    match out {
+        Some(path) => {
+            std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?
+        }
+        None => write_stdout(&text)?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn feeds(config_path: &Path, command: FeedsCommand) -> Result<ExitCode> {
+    match command {
+        FeedsCommand::List => {
+            let config = Config::load(config_path)?;
+            let text: String = config
+                .feeds
+                .iter()
+                .map(|f| format!("{}\t{}\n", f.name, f.url))
+                .collect();
+            write_stdout(&text)?;
+        }
+        FeedsCommand::Add { url, name } => {
+            let mut file = ConfigFile::open(config_path)?;
+            if file.has_url(&url) {
+                anyhow::bail!("{url} is already in {}", config_path.display());
+            }
+            let name = match name {
+                Some(n) => n,
+                None => {
+                    let host = url::Url::parse(&url)
+                        .with_context(|| format!("feed url `{url}`"))?
+                        .host_str()
+                        .map(|h| h.trim_start_matches("www.").to_string())
+                        .unwrap_or_default();
+                    file.unique_name(&host)
+                }
+            };
+            if file
+                .feeds()
+                .iter()
+                .any(|f| f.name.eq_ignore_ascii_case(&name))
+            {
+                anyhow::bail!(
+                    "a feed named `{name}` is already in {}",
+                    config_path.display()
+                );
+            }
+            file.add_feed(&name, &url)?;
+            file.save()?;
+            println!("added\t{name}\t{url}");
+        }
+        FeedsCommand::Remove { name } => {
+            let mut file = ConfigFile::open(config_path)?;
+            if !file.remove_feed(&name) {
+                anyhow::bail!("no feed named `{name}` in {}", config_path.display());
+            }
+            file.save()?;
+            println!("removed\t{name}");
+        }
+        FeedsCommand::Test { url, items } => {
+            // The config's [http] settings and rules apply when there is one.
+            let config = if config_path.exists() {
+                Config::load(config_path)?
+            } else {
+                Config::parse("", Path::new(".")).map_err(anyhow::Error::msg)?
+            };
+            let pipeline = Pipeline::new(config)?;
+            let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+            let preview = runtime.block_on(pipeline.preview(&url, items))?;
+            write_stdout(&preview.to_string())?;
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -21,9 +21,11 @@ use crate::store::{NewArticle, Store};
 mod mode;
 mod outcome;
 mod poll;
+mod preview;
 pub use mode::{CAUGHT_UP, Mode, Planned};
 pub use outcome::FeedOutcome;
 use outcome::Tally;
+pub use preview::{Preview, PreviewItem, discover};
 mod update;
 use update::Changed;
 
