@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use feedmark::config_edit::ConfigFile;
 use feedmark::export::Target;
 use feedmark::extract::{self, Rules};
@@ -17,7 +17,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 #[derive(Parser)]
 #[command(
     name = "feedmark",
-    version,
+    version = concat!(env!("CARGO_PKG_VERSION"), env!("FEEDMARK_GIT_SUFFIX")),
     about = "Feeds to full-text Hugo Markdown, deduplicated in SQLite"
 )]
 struct Cli {
@@ -107,6 +107,18 @@ enum Command {
         #[command(subcommand)]
         command: FeedsCommand,
     },
+    /// Print a shell completion script (e.g. `feedmark completions bash > /etc/bash_completion.d/feedmark`).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), or write one page per command into a folder.
+    Man {
+        /// Write feedmark.1 and feedmark-COMMAND.1 into this folder instead.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
     /// Extract the article body of one saved page; never touches the network.
     Extract {
         /// The URL the page was downloaded from (for site rules and absolute links).
@@ -150,7 +162,11 @@ enum FeedsCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging(cli.log_format);
+    // A progress bar replaces fetch's and export's per-item info lines on a terminal (they
+    // would tear it); warnings and errors still show, and FEEDMARK_LOG still rules.
+    let bar_shown = std::io::stderr().is_terminal()
+        && matches!(cli.command, Command::Fetch { .. } | Command::Export { .. });
+    init_logging(cli.log_format, bar_shown);
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -160,9 +176,10 @@ fn main() -> ExitCode {
     }
 }
 
-fn init_logging(format: LogFormat) {
+fn init_logging(format: LogFormat, quiet: bool) {
+    let default = if quiet { "warn" } else { "info" };
     let filter = tracing_subscriber::EnvFilter::try_from_env("FEEDMARK_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -217,6 +234,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::ImportOpml { file } => import_opml(&cli.config, &file),
         Command::ExportOpml { out } => export_opml(&cli.config, out.as_deref()),
         Command::Feeds { command } => feeds(&cli.config, command),
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "feedmark", &mut out);
+            write_stdout(&String::from_utf8_lossy(&out))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man { out } => man(out.as_deref()),
         Command::Extract { url, html, format } => {
             extract_one(&cli.config, &url, html.as_deref(), format)
         }
@@ -236,9 +260,14 @@ fn fetch(config_path: &Path, feed: Option<&str>, mode: Mode) -> Result<ExitCode>
             .with_context(|| format!("opening database {}", config.database.display()))?;
         (Some(lock), store)
     };
-    let pipeline = Pipeline::new(config)?.with_mode(mode);
+    let bar = progress_bar("{spinner} {msg:8} {bar:40} {pos}/{len} {elapsed}");
+    let pipeline = Pipeline::new(config)?
+        .with_mode(mode)
+        .with_progress(bar.clone());
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-    let summary = runtime.block_on(pipeline.fetch(&mut store, feed))?;
+    let summary = runtime.block_on(pipeline.fetch(&mut store, feed));
+    bar.finish_and_clear();
+    let summary = summary?;
     let mut text = String::new();
     if mode == Mode::DryRun {
         for planned in &summary.planned {
@@ -308,20 +337,26 @@ fn export(config_path: &Path, filter: &ArticleFilter, target: &Target) -> Result
     {
         anyhow::bail!("no feed named `{name}` in {}", config.database.display());
     }
-    // A bar only for a person watching; logs and pipes get the summary line alone.
-    let bar = if std::io::stderr().is_terminal() {
-        let bar = ProgressBar::new(store.count_articles(filter)?);
-        if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} articles {eta}") {
-            bar.set_style(style);
-        }
-        bar
-    } else {
-        ProgressBar::hidden()
-    };
+    let bar = progress_bar("{bar:40} {pos}/{len} articles {eta}");
+    bar.set_length(store.count_articles(filter)?);
     let summary = feedmark::export::export(&store, &config, filter, target, &mut || bar.inc(1))?;
     bar.finish_and_clear();
     println!("{summary}");
     Ok(ExitCode::SUCCESS)
+}
+
+/// A bar only for a person watching (stderr is a terminal); logs and pipes get plain log
+/// lines and the summary alone.
+fn progress_bar(template: &str) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(0);
+    if let Ok(style) = ProgressStyle::with_template(template) {
+        bar.set_style(style);
+    }
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    bar
 }
 
 fn extract_one(
@@ -464,5 +499,36 @@ fn feeds(config_path: &Path, command: FeedsCommand) -> Result<ExitCode> {
             write_stdout(&preview.to_string())?;
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn man(out: Option<&Path>) -> Result<ExitCode> {
+    let cmd = Cli::command();
+    let Some(dir) = out else {
+        let mut page = Vec::new();
+        clap_mangen::Man::new(cmd)
+            .render(&mut page)
+            .context("rendering the man page")?;
+        write_stdout(&String::from_utf8_lossy(&page))?;
+        return Ok(ExitCode::SUCCESS);
+    };
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let mut written = Vec::new();
+    // One page for feedmark, one per command (what `man feedmark-fetch` looks for).
+    let mut pages = vec![("feedmark".to_string(), cmd.clone())];
+    for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+        let name = format!("feedmark-{}", sub.get_name());
+        pages.push((name.clone(), sub.clone().name(name)));
+    }
+    for (name, page_cmd) in pages {
+        let path = dir.join(format!("{name}.1"));
+        let mut page = Vec::new();
+        clap_mangen::Man::new(page_cmd)
+            .render(&mut page)
+            .with_context(|| format!("rendering {name}.1"))?;
+        std::fs::write(&path, page).with_context(|| format!("writing {}", path.display()))?;
+        written.push(path.display().to_string());
+    }
+    write_stdout(&(written.join("\n") + "\n"))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -90,6 +90,8 @@ pub struct Pipeline {
     mode: Mode,
     /// Each feed's compiled keep/block rules and `max_age`, by feed name.
     filters: HashMap<String, Filter>,
+    /// Ticks once per feed polled and per page downloaded; hidden unless a caller shows it.
+    progress: indicatif::ProgressBar,
 }
 
 /// A feed that answered, with its items, waiting for them to be stored.
@@ -139,7 +141,14 @@ impl Pipeline {
             clock: Arc::new(SystemClock),
             mode: Mode::Write,
             filters,
+            progress: indicatif::ProgressBar::hidden(),
         })
+    }
+
+    /// Reports progress on `bar`: its length grows to the feeds plus the pages to download.
+    pub fn with_progress(mut self, bar: indicatif::ProgressBar) -> Pipeline {
+        self.progress = bar;
+        self
     }
 
     /// Sets what the poll does with new items (see [`Mode`]). A dry run must be given a
@@ -191,10 +200,15 @@ impl Pipeline {
             }
         }
         let mut tally = Tally::new(feeds);
+        self.progress.set_length(feeds.len() as u64);
+        self.progress.set_message("feeds");
         let polled = self
             .poll_all(store, feeds, &mut summary, &mut tally)
             .await?;
         let (candidates, changed) = self.dedup(store, &polled, &mut summary)?;
+        self.progress
+            .inc_length((candidates.len() + changed.len()) as u64);
+        self.progress.set_message("articles");
         self.download_and_store(store, &polled, candidates, &mut summary, &mut tally)
             .await;
         self.apply_updates(store, &polled, changed, &mut summary, &mut tally)
@@ -303,6 +317,7 @@ impl Pipeline {
             })
             .buffer_unordered(self.config.http.concurrency);
         while let Some((mut c, body, final_url)) = stream.next().await {
+            self.progress.inc(1);
             for u in page_urls(final_url.as_deref(), body.canonical.as_deref()) {
                 if !c.urls.contains(&u) {
                     c.urls.push(u);

@@ -316,3 +316,52 @@ fn export_after_dry_run_has_nothing() {
         .arg(dir.path().join("x")));
     assert!(!ok && err.contains("does not exist"), "{err}");
 }
+
+#[test]
+fn version_completions_and_man_pages() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("none.toml");
+    let (ok, out, _) = run(feedmark(&config).arg("--version"));
+    assert!(ok);
+    let version = out.trim_end().strip_prefix("feedmark ").unwrap();
+    let (semver, rev) = version.split_once(' ').unwrap_or((version, ""));
+    assert_eq!(semver, env!("CARGO_PKG_VERSION"));
+    // In a git checkout: " (abc1234)" or " (abc1234-dirty)"; elsewhere nothing.
+    if !rev.is_empty() {
+        let rev = rev
+            .trim_start_matches('(')
+            .trim_end_matches(')')
+            .trim_end_matches("-dirty");
+        assert!(
+            rev.len() >= 7 && rev.chars().all(|c| c.is_ascii_hexdigit()),
+            "{out}"
+        );
+    }
+    for (shell, marker) in [
+        ("bash", "complete -F"),
+        ("zsh", "#compdef feedmark"),
+        ("fish", "complete -c feedmark"),
+    ] {
+        let (ok, out, err) = run(feedmark(&config).args(["completions", shell]));
+        assert!(ok, "{err}");
+        assert!(
+            out.contains(marker) && out.contains("import-opml") && out.contains("catch-up"),
+            "{shell}"
+        );
+    }
+    let (ok, out, _) = run(feedmark(&config).arg("man"));
+    assert!(ok);
+    assert!(
+        out.contains(".TH feedmark 1") && out.contains("export\\-opml"),
+        "{out}"
+    );
+    let pages = dir.path().join("man");
+    let (ok, _, err) = run(feedmark(&config).args(["man", "--out"]).arg(&pages));
+    assert!(ok, "{err}");
+    let fetch = std::fs::read_to_string(pages.join("feedmark-fetch.1")).unwrap();
+    assert!(
+        fetch.contains("\\-\\-dry\\-run") && fetch.contains("\\-\\-catch\\-up"),
+        "{fetch}"
+    );
+    assert!(pages.join("feedmark-feeds.1").exists());
+}

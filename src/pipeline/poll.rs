@@ -44,6 +44,7 @@ impl Pipeline {
                 (f.clone(), row, result, started.elapsed())
             })
             .buffered(self.config.http.concurrency)
+            .inspect(|_| self.progress.inc(1))
             .collect()
             .await;
         let mut polled = Vec::new();

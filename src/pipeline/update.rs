@@ -94,6 +94,7 @@ impl Pipeline {
             })
             .buffer_unordered(self.config.http.concurrency);
         while let Some((c, body)) = stream.next().await {
+            self.progress.inc(1);
             match self.rewrite(store, &c, body) {
                 Ok(Some((written, planned))) => {
                     summary.updated_articles += 1;
