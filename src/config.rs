@@ -433,6 +433,10 @@ mod tests {
             let c = Config::load(&path).unwrap_or_else(|e| panic!("{e}"));
             assert!(!c.feeds.is_empty(), "{file} has feeds");
         }
+        // The Debian package's default: absolute state paths, no feeds yet.
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("packaging/deb/feedmark.toml");
+        let c = Config::load(&path).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.database, PathBuf::from("/var/lib/feedmark/feedmark.db"));
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/example.toml");
         let c = Config::load(&path).unwrap();
         let f = &c.feeds[0];
