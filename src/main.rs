@@ -6,10 +6,12 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
-use feedmark::config_edit::ConfigFile;
 use feedmark::export::Target;
 use feedmark::extract::{self, Rules};
 use feedmark::pipeline::Mode;
+
+#[path = "cli/tools.rs"]
+mod tools;
 use feedmark::store::ArticleFilter;
 use feedmark::{Config, Pipeline, Store};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -231,16 +233,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
             };
             export(&cli.config, &filter, &target)
         }
-        Command::ImportOpml { file } => import_opml(&cli.config, &file),
-        Command::ExportOpml { out } => export_opml(&cli.config, out.as_deref()),
-        Command::Feeds { command } => feeds(&cli.config, command),
+        Command::ImportOpml { file } => tools::import_opml(&cli.config, &file),
+        Command::ExportOpml { out } => tools::export_opml(&cli.config, out.as_deref()),
+        Command::Feeds { command } => tools::feeds(&cli.config, command),
         Command::Completions { shell } => {
             let mut out = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "feedmark", &mut out);
             write_stdout(&String::from_utf8_lossy(&out))?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Man { out } => man(out.as_deref()),
+        Command::Man { out } => tools::man(out.as_deref()),
         Command::Extract { url, html, format } => {
             extract_one(&cli.config, &url, html.as_deref(), format)
         }
@@ -392,143 +394,5 @@ fn extract_one(
         };
         println!("{body}");
     }
-    Ok(ExitCode::SUCCESS)
-}
-
-fn import_opml(config_path: &Path, file: &Path) -> Result<ExitCode> {
-    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
-    let outlines = feedmark::opml::parse(&String::from_utf8_lossy(&bytes))
-        .map_err(anyhow::Error::msg)
-        .with_context(|| format!("OPML file {}", file.display()))?;
-    let mut config = ConfigFile::open(config_path)?;
-    let report = feedmark::opml::import(&mut config, &outlines);
-    if !report.added.is_empty() {
-        config.save()?;
-    }
-    let mut text = String::new();
-    for (name, url) in &report.added {
-        text.push_str(&format!("added\t{name}\t{url}\n"));
-    }
-    for url in &report.known {
-        text.push_str(&format!("known\t{url}\n"));
-    }
-    for (url, why) in &report.invalid {
-        text.push_str(&format!("invalid\t{url}\t{why}\n"));
-    }
-    text.push_str(&format!("{report}\n"));
-    write_stdout(&text)?;
-    Ok(ExitCode::SUCCESS)
-}
-
-fn export_opml(config_path: &Path, out: Option<&Path>) -> Result<ExitCode> {
-    let config = Config::load(config_path)?;
-    let feeds: Vec<(String, String)> = config
-        .feeds
-        .iter()
-        .map(|f| (f.name.clone(), f.url.clone()))
-        .collect();
-    let text = feedmark::opml::render(&feeds);
-    match out {
-        Some(path) => {
-            std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?
-        }
-        None => write_stdout(&text)?,
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-fn feeds(config_path: &Path, command: FeedsCommand) -> Result<ExitCode> {
-    match command {
-        FeedsCommand::List => {
-            let config = Config::load(config_path)?;
-            let text: String = config
-                .feeds
-                .iter()
-                .map(|f| format!("{}\t{}\n", f.name, f.url))
-                .collect();
-            write_stdout(&text)?;
-        }
-        FeedsCommand::Add { url, name } => {
-            let mut file = ConfigFile::open(config_path)?;
-            if file.has_url(&url) {
-                anyhow::bail!("{url} is already in {}", config_path.display());
-            }
-            let name = match name {
-                Some(n) => n,
-                None => {
-                    let host = url::Url::parse(&url)
-                        .with_context(|| format!("feed url `{url}`"))?
-                        .host_str()
-                        .map(|h| h.trim_start_matches("www.").to_string())
-                        .unwrap_or_default();
-                    file.unique_name(&host)
-                }
-            };
-            if file
-                .feeds()
-                .iter()
-                .any(|f| f.name.eq_ignore_ascii_case(&name))
-            {
-                anyhow::bail!(
-                    "a feed named `{name}` is already in {}",
-                    config_path.display()
-                );
-            }
-            file.add_feed(&name, &url)?;
-            file.save()?;
-            println!("added\t{name}\t{url}");
-        }
-        FeedsCommand::Remove { name } => {
-            let mut file = ConfigFile::open(config_path)?;
-            if !file.remove_feed(&name) {
-                anyhow::bail!("no feed named `{name}` in {}", config_path.display());
-            }
-            file.save()?;
-            println!("removed\t{name}");
-        }
-        FeedsCommand::Test { url, items } => {
-            // The config's [http] settings and rules apply when there is one.
-            let config = if config_path.exists() {
-                Config::load(config_path)?
-            } else {
-                Config::parse("", Path::new(".")).map_err(anyhow::Error::msg)?
-            };
-            let pipeline = Pipeline::new(config)?;
-            let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-            let preview = runtime.block_on(pipeline.preview(&url, items))?;
-            write_stdout(&preview.to_string())?;
-        }
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-fn man(out: Option<&Path>) -> Result<ExitCode> {
-    let cmd = Cli::command();
-    let Some(dir) = out else {
-        let mut page = Vec::new();
-        clap_mangen::Man::new(cmd)
-            .render(&mut page)
-            .context("rendering the man page")?;
-        write_stdout(&String::from_utf8_lossy(&page))?;
-        return Ok(ExitCode::SUCCESS);
-    };
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let mut written = Vec::new();
-    // One page for feedmark, one per command (what `man feedmark-fetch` looks for).
-    let mut pages = vec![("feedmark".to_string(), cmd.clone())];
-    for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
-        let name = format!("feedmark-{}", sub.get_name());
-        pages.push((name.clone(), sub.clone().name(name)));
-    }
-    for (name, page_cmd) in pages {
-        let path = dir.join(format!("{name}.1"));
-        let mut page = Vec::new();
-        clap_mangen::Man::new(page_cmd)
-            .render(&mut page)
-            .with_context(|| format!("rendering {name}.1"))?;
-        std::fs::write(&path, page).with_context(|| format!("writing {}", path.display()))?;
-        written.push(path.display().to_string());
-    }
-    write_stdout(&(written.join("\n") + "\n"))?;
     Ok(ExitCode::SUCCESS)
 }
