@@ -116,10 +116,14 @@ fn catch_up_remembers_items_without_pages_or_files_and_export_skips_them() {
         3
     );
 
-    // Later polls skip them; a new item is fetched as usual.
+    // Later polls skip them, even when one changed in its feed; a new item is fetched as usual.
     let rss = std::fs::read_to_string(common::fixture("thehill/defense-feed.xml"))
         .unwrap()
         .replace("{BASE}", &server.base)
+        .replace(
+            "&#8216;No betrayal&#8217;",
+            "&#8216;No betrayal&#8217; (updated)",
+        )
         .replacen("<item>", &extra_item(&server.base), 1);
     server.route(
         "/policy/defense/feed/",
@@ -127,7 +131,10 @@ fn catch_up_remembers_items_without_pages_or_files_and_export_skips_them() {
     );
     let (ok, out, _) = run(feedmark(&config).arg("fetch"));
     assert!(ok);
-    assert!(out.contains("new articles: 1; files written: 1"), "{out}");
+    assert!(
+        out.contains("new articles: 1; files written: 1; updated articles: 0"),
+        "{out}"
+    );
     assert_eq!(server.hits(HEGSETH), 0);
     assert_eq!(posts(&dir.path().join("posts")).len(), 1);
 

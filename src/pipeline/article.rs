@@ -156,7 +156,12 @@ impl Pipeline {
             store.link(polled[*fi].feed_id, id, &key_refs, &url_refs)?;
         }
         if article.extraction_method != CAUGHT_UP {
-            tracing::info!(feed = %p.feed.name, method = %article.extraction_method, "new article {}", path.display());
+            let what = if self.mode == Mode::DryRun {
+                "would write new article"
+            } else {
+                "new article"
+            };
+            tracing::info!(feed = %p.feed.name, method = %article.extraction_method, "{what} {}", path.display());
         }
         let planned = Planned {
             feed: p.feed.name.clone(),
