@@ -9,17 +9,14 @@ fn git(args: &[&str]) -> Option<String> {
 }
 
 fn main() {
+    // No "-dirty" marker: edits to the sources do not rerun this script, so it would lie.
     let suffix = git(&["rev-parse", "--short", "HEAD"])
-        .map(|rev| {
-            let dirty = git(&["status", "--porcelain", "--untracked-files=no"]).is_some();
-            format!(" ({rev}{})", if dirty { "-dirty" } else { "" })
-        })
+        .map(|rev| format!(" ({rev})"))
         .unwrap_or_default();
     println!("cargo:rustc-env=FEEDMARK_GIT_SUFFIX={suffix}");
     // Rebuild when HEAD moves; a worktree's HEAD lives in its own git dir.
     if let Some(dir) = git(&["rev-parse", "--git-dir"]) {
         println!("cargo:rerun-if-changed={dir}/HEAD");
-        println!("cargo:rerun-if-changed={dir}/index");
     }
     if let Some(dir) = git(&["rev-parse", "--git-common-dir"]) {
         println!("cargo:rerun-if-changed={dir}/refs/heads");

@@ -326,12 +326,9 @@ fn version_completions_and_man_pages() {
     let version = out.trim_end().strip_prefix("feedmark ").unwrap();
     let (semver, rev) = version.split_once(' ').unwrap_or((version, ""));
     assert_eq!(semver, env!("CARGO_PKG_VERSION"));
-    // In a git checkout: " (abc1234)" or " (abc1234-dirty)"; elsewhere nothing.
+    // In a git checkout: " (abc1234)"; elsewhere nothing.
     if !rev.is_empty() {
-        let rev = rev
-            .trim_start_matches('(')
-            .trim_end_matches(')')
-            .trim_end_matches("-dirty");
+        let rev = rev.trim_start_matches('(').trim_end_matches(')');
         assert!(
             rev.len() >= 7 && rev.chars().all(|c| c.is_ascii_hexdigit()),
             "{out}"
