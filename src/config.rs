@@ -190,6 +190,16 @@ pub struct FeedConfig {
     /// This feed's update policy; `None` follows the top-level `update`.
     #[serde(default)]
     pub update: Option<UpdatePolicy>,
+    /// Items must match one of these rules (when there are any) to be stored.
+    #[serde(default)]
+    pub keep: Vec<crate::filter::RuleSpec>,
+    /// Items matching any of these rules are skipped.
+    #[serde(default)]
+    pub block: Vec<crate::filter::RuleSpec>,
+    /// On the feed's first poll, items older than this (`30d`, `12h`, `2w`) are remembered
+    /// as seen instead of downloaded; `None` (the default) accepts every item.
+    #[serde(default)]
+    pub max_age: Option<String>,
     /// This feed's `thumbnail` source; `None` follows the global `thumbnail`.
     #[serde(default)]
     pub thumbnail: Option<Thumbnail>,
@@ -265,6 +275,7 @@ impl Config {
                 crate::schedule::Schedule::parse(line)
                     .map_err(|e| format!("feed `{}`: {e}", feed.name))?;
             }
+            crate::filter::Filter::compile(feed)?;
         }
         let d = &self.daemon;
         crate::schedule::Schedule::parse(&d.default_schedule)
@@ -335,7 +346,7 @@ impl Config {
 }
 
 /// A feed name becomes a taxonomy term and part of paths: keep it to a safe alphabet.
-fn validate_name(name: &str) -> std::result::Result<(), String> {
+pub fn validate_name(name: &str) -> std::result::Result<(), String> {
     let ok = !name.is_empty()
         && name.len() <= 64
         && !name.starts_with('.')
@@ -496,5 +507,14 @@ mod tests {
             let c = Config::load(&path).unwrap_or_else(|e| panic!("{e}"));
             assert!(!c.feeds.is_empty(), "{file} has feeds");
         }
+        // The Debian package's default: absolute state paths, no feeds yet.
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("packaging/deb/feedmark.toml");
+        let c = Config::load(&path).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.database, PathBuf::from("/var/lib/feedmark/feedmark.db"));
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/example.toml");
+        let c = Config::load(&path).unwrap();
+        let f = &c.feeds[0];
+        assert_eq!((f.keep.len(), f.block.len()), (2, 2));
+        assert_eq!(f.max_age.as_deref(), Some("90d"));
     }
 }

@@ -5,9 +5,13 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use feedmark::export::Target;
 use feedmark::extract::{self, Rules};
+use feedmark::pipeline::Mode;
+
+#[path = "cli/tools.rs"]
+mod tools;
 use feedmark::store::ArticleFilter;
 use feedmark::{Config, Pipeline, Store};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -15,7 +19,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 #[derive(Parser)]
 #[command(
     name = "feedmark",
-    version,
+    version = concat!(env!("CARGO_PKG_VERSION"), env!("FEEDMARK_GIT_SUFFIX")),
     about = "Feeds to full-text Hugo Markdown, deduplicated in SQLite"
 )]
 struct Cli {
@@ -55,6 +59,13 @@ enum Command {
         /// Only this feed (its `name` in the config).
         #[arg(long)]
         feed: Option<String>,
+        /// Poll and extract as usual, print what would be written; store and write nothing.
+        #[arg(long, conflicts_with = "catch_up")]
+        dry_run: bool,
+        /// Mark every current item as seen without downloading pages or writing files, so
+        /// that later polls skip them (the first run on a big feed). `export` leaves them out.
+        #[arg(long)]
+        catch_up: bool,
     },
     /// Run as a daemon: poll each feed on its schedule until SIGTERM/SIGINT; SIGHUP reloads.
     Run,
@@ -92,6 +103,35 @@ enum Command {
         #[arg(long, value_parser = parse_since)]
         since: Option<i64>,
     },
+    /// Add the feeds of an OPML file (Miniflux, FreshRSS, Feedly exports) to the config file,
+    /// keeping its comments; feeds whose URL is already configured are skipped.
+    ImportOpml {
+        /// The OPML file.
+        file: PathBuf,
+    },
+    /// Print the configured feeds as OPML (or write them to a file).
+    ExportOpml {
+        /// Write to this file instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// List, add, remove or try out feeds.
+    Feeds {
+        #[command(subcommand)]
+        command: FeedsCommand,
+    },
+    /// Print a shell completion script (e.g. `feedmark completions bash > /etc/bash_completion.d/feedmark`).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), or write one page per command into a folder.
+    Man {
+        /// Write feedmark.1 and feedmark-COMMAND.1 into this folder instead.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
     /// Extract the article body of one saved page; never touches the network.
     Extract {
         /// The URL the page was downloaded from (for site rules and absolute links).
@@ -105,9 +145,41 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum FeedsCommand {
+    /// Print each configured feed: name and URL.
+    List,
+    /// Add a feed to the config file (its comments and layout are kept).
+    Add {
+        /// The feed's URL.
+        url: String,
+        /// Its name; by default derived from the URL's host, made unique.
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Remove a feed from the config file; its stored articles and files stay.
+    Remove {
+        /// The feed's name.
+        name: String,
+    },
+    /// Fetch a feed (or a site's home page that links one) once and show what would be
+    /// written for its first items; nothing is stored.
+    Test {
+        /// Feed URL, or the URL of a page with <link rel="alternate"> to a feed.
+        url: String,
+        /// How many items to download and extract.
+        #[arg(long, default_value_t = 3)]
+        items: usize,
+    },
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging(cli.log_format);
+    // A progress bar replaces fetch's and export's per-item info lines on a terminal (they
+    // would tear it); warnings and errors still show, and FEEDMARK_LOG still rules.
+    let bar_shown = std::io::stderr().is_terminal()
+        && matches!(cli.command, Command::Fetch { .. } | Command::Export { .. });
+    init_logging(cli.log_format, bar_shown);
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -117,9 +189,10 @@ fn main() -> ExitCode {
     }
 }
 
-fn init_logging(format: LogFormat) {
+fn init_logging(format: LogFormat, quiet: bool) {
+    let default = if quiet { "warn" } else { "info" };
     let filter = tracing_subscriber::EnvFilter::try_from_env("FEEDMARK_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -133,7 +206,18 @@ fn init_logging(format: LogFormat) {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Command::Fetch { feed } => fetch(&cli.config, feed.as_deref()),
+        Command::Fetch {
+            feed,
+            dry_run,
+            catch_up,
+        } => {
+            let mode = match (dry_run, catch_up) {
+                (true, _) => Mode::DryRun,
+                (_, true) => Mode::CatchUp,
+                _ => Mode::Write,
+            };
+            fetch(&cli.config, feed.as_deref(), mode)
+        }
         Command::Run => run_daemon(cli.config),
         Command::Status { json } => status(&cli.config, json),
         Command::Export {
@@ -161,21 +245,51 @@ fn run(cli: Cli) -> Result<ExitCode> {
             export(&cli.config, &filter, &target)
         }
         Command::Reextract { feed, since } => reextract(&cli.config, feed.as_deref(), since),
+        Command::ImportOpml { file } => tools::import_opml(&cli.config, &file),
+        Command::ExportOpml { out } => tools::export_opml(&cli.config, out.as_deref()),
+        Command::Feeds { command } => tools::feeds(&cli.config, command),
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "feedmark", &mut out);
+            write_stdout(&String::from_utf8_lossy(&out))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man { out } => tools::man(out.as_deref()),
         Command::Extract { url, html, format } => {
             extract_one(&cli.config, &url, html.as_deref(), format)
         }
     }
 }
 
-fn fetch(config_path: &Path, feed: Option<&str>) -> Result<ExitCode> {
+fn fetch(config_path: &Path, feed: Option<&str>, mode: Mode) -> Result<ExitCode> {
     let config = Config::load(config_path)?;
-    let _lock = feedmark::lock::DbLock::acquire(&config.database)?;
-    let mut store = Store::open(&config.database)
-        .with_context(|| format!("opening database {}", config.database.display()))?;
-    let pipeline = Pipeline::new(config)?;
+    // A dry run reads a copy of the database: it needs no lock and changes nothing.
+    let (_lock, mut store) = if mode == Mode::DryRun {
+        let store = Store::snapshot(&config.database)
+            .with_context(|| format!("reading database {}", config.database.display()))?;
+        (None, store)
+    } else {
+        let lock = feedmark::lock::DbLock::acquire(&config.database)?;
+        let store = Store::open(&config.database)
+            .with_context(|| format!("opening database {}", config.database.display()))?;
+        (Some(lock), store)
+    };
+    let bar = progress_bar("{spinner} {msg:8} {bar:40} {pos}/{len} {elapsed}");
+    let pipeline = Pipeline::new(config)?
+        .with_mode(mode)
+        .with_progress(bar.clone());
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-    let summary = runtime.block_on(pipeline.fetch(&mut store, feed))?;
-    println!("{summary}");
+    let summary = runtime.block_on(pipeline.fetch(&mut store, feed));
+    bar.finish_and_clear();
+    let summary = summary?;
+    let mut text = String::new();
+    if mode == Mode::DryRun {
+        for planned in &summary.planned {
+            text.push_str(&format!("{planned}\n"));
+        }
+    }
+    text.push_str(&format!("{summary}\n"));
+    write_stdout(&text)?;
     Ok(if summary.feeds_failed > 0 {
         ExitCode::from(1)
     } else {
@@ -237,16 +351,8 @@ fn export(config_path: &Path, filter: &ArticleFilter, target: &Target) -> Result
     {
         anyhow::bail!("no feed named `{name}` in {}", config.database.display());
     }
-    // A bar only for a person watching; logs and pipes get the summary line alone.
-    let bar = if std::io::stderr().is_terminal() {
-        let bar = ProgressBar::new(store.count_articles(filter)?);
-        if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} articles {eta}") {
-            bar.set_style(style);
-        }
-        bar
-    } else {
-        ProgressBar::hidden()
-    };
+    let bar = progress_bar("{bar:40} {pos}/{len} articles {eta}");
+    bar.set_length(store.count_articles(filter)?);
     let summary = feedmark::export::export(&store, &config, filter, target, &mut || bar.inc(1))?;
     bar.finish_and_clear();
     println!("{summary}");
@@ -288,6 +394,20 @@ struct JsonArticle<'a> {
     method: &'a str,
     markdown: &'a str,
     text: &'a str,
+}
+
+/// A bar only for a person watching (stderr is a terminal); logs and pipes get plain log
+/// lines and the summary alone.
+fn progress_bar(template: &str) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(0);
+    if let Ok(style) = ProgressStyle::with_template(template) {
+        bar.set_style(style);
+    }
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    bar
 }
 
 fn extract_one(

@@ -4,23 +4,27 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
-use futures_util::StreamExt;
-use url::Url;
 
 use crate::clock::{Clock, SystemClock};
-use crate::config::{Config, FeedConfig, Thumbnail};
+use crate::config::{Config, FeedConfig};
 use crate::error::{Error, Result};
-use crate::extract::{self, Extracted, Rules};
+use crate::extract::Rules;
 use crate::feed::{Item, ParsedFeed};
+use crate::filter::Filter;
 use crate::http::{Fetched, HttpClient};
-use crate::identity::{canonical_url, item_hash, item_key};
+use crate::identity::{canonical_url, item_key};
 use crate::output;
-use crate::store::{NewArticle, Store};
+use crate::store::Store;
 
+mod article;
+mod mode;
 mod outcome;
 mod poll;
+mod preview;
+pub use mode::{CAUGHT_UP, Mode, Planned};
 pub use outcome::FeedOutcome;
 use outcome::Tally;
+pub use preview::{Preview, PreviewItem, discover};
 mod update;
 use update::Changed;
 
@@ -37,19 +41,42 @@ pub struct Summary {
     pub failures: Vec<(String, String)>,
     /// How each polled feed's poll ended, in the order the feeds were given.
     pub outcomes: Vec<FeedOutcome>,
+    /// New items remembered without download or file (`--catch-up`, `max_age`).
+    pub caught_up: usize,
+    /// Items the feeds' keep/block rules left out.
+    pub filtered: usize,
+    /// The files written (or, in a dry run, that would have been), in the order done.
+    pub planned: Vec<Planned>,
+    /// The poll was a dry run: nothing was stored and no file was written.
+    pub dry_run: bool,
 }
 
 impl std::fmt::Display for Summary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (prefix, written) = if self.dry_run {
+            ("dry run: ", "files that would be written")
+        } else {
+            ("", "files written")
+        };
         write!(
             f,
-            "feeds: {} ok, {} failed; new articles: {}; files written: {}; updated articles: {}",
+            "{prefix}feeds: {} ok, {} failed; new articles: {}; {written}: {}; updated articles: {}",
             self.feeds_ok,
             self.feeds_failed,
             self.new_articles,
             self.files_written,
             self.updated_articles
-        )
+        )?;
+        if self.caught_up > 0 {
+            write!(f, "; caught up (no file): {}", self.caught_up)?;
+        }
+        if self.filtered > 0 {
+            write!(f, "; filtered out: {}", self.filtered)?;
+        }
+        if self.dry_run {
+            write!(f, "; nothing was stored or written")?;
+        }
+        Ok(())
     }
 }
 
@@ -59,6 +86,11 @@ pub struct Pipeline {
     client: HttpClient,
     rules: Arc<Rules>,
     clock: Arc<dyn Clock>,
+    mode: Mode,
+    /// Each feed's compiled keep/block rules and `max_age`, by feed name.
+    filters: HashMap<String, Filter>,
+    /// Ticks once per feed polled and per page downloaded; hidden unless a caller shows it.
+    progress: indicatif::ProgressBar,
 }
 
 /// A feed that answered, with its items, waiting for them to be stored.
@@ -69,6 +101,8 @@ struct Polled {
     parsed: ParsedFeed,
     /// Index of the feed in the list given to `fetch_feeds`.
     index: usize,
+    /// The feed had never been polled successfully: `max_age` applies.
+    first_poll: bool,
 }
 
 /// A new item whose page is to be downloaded.
@@ -79,6 +113,8 @@ struct Candidate {
     urls: Vec<String>,
     /// Other feeds (indexes into the polled list) that carried the same item in this poll.
     also_in: Vec<usize>,
+    /// Remember the item without its page or a file (older than `max_age` on a first poll).
+    catch_up: bool,
 }
 
 /// An article page as downloaded: where it was finally served from, and its decoded HTML.
@@ -99,12 +135,36 @@ impl Pipeline {
             path: config.base_dir.clone(),
             message,
         })?;
+        let mut filters = HashMap::new();
+        for feed in &config.feeds {
+            let filter = Filter::compile(feed).map_err(|message| Error::Config {
+                path: config.base_dir.clone(),
+                message,
+            })?;
+            filters.insert(feed.name.clone(), filter);
+        }
         Ok(Pipeline {
             config,
             client,
             rules: Arc::new(rules),
             clock: Arc::new(SystemClock),
+            mode: Mode::Write,
+            filters,
+            progress: indicatif::ProgressBar::hidden(),
         })
+    }
+
+    /// Reports progress on `bar`: its length grows to the feeds plus the pages to download.
+    pub fn with_progress(mut self, bar: indicatif::ProgressBar) -> Pipeline {
+        self.progress = bar;
+        self
+    }
+
+    /// Sets what the poll does with new items (see [`Mode`]). A dry run must be given a
+    /// throw-away store ([`Store::snapshot`]): it records feed state as usual.
+    pub fn with_mode(mut self, mode: Mode) -> Pipeline {
+        self.mode = mode;
+        self
     }
 
     /// Uses `clock` for the times recorded on feeds (the daemon's, possibly scaled, clock).
@@ -138,16 +198,26 @@ impl Pipeline {
     /// Polls exactly `feeds` once (the daemon's due feeds) and stores what is new; the
     /// summary's `outcomes` say how each feed's poll ended.
     pub async fn fetch_feeds(&self, store: &mut Store, feeds: &[FeedConfig]) -> Result<Summary> {
-        let removed = output::remove_leftovers(&self.config.output_dir);
-        if removed > 0 {
-            tracing::warn!("removed {removed} temporary files left by an interrupted run");
+        let mut summary = Summary {
+            dry_run: self.mode == Mode::DryRun,
+            ..Summary::default()
+        };
+        if self.mode != Mode::DryRun {
+            let removed = output::remove_leftovers(&self.config.output_dir);
+            if removed > 0 {
+                tracing::warn!("removed {removed} temporary files left by an interrupted run");
+            }
         }
-        let mut summary = Summary::default();
         let mut tally = Tally::new(feeds);
+        self.progress.set_length(feeds.len() as u64);
+        self.progress.set_message("feeds");
         let polled = self
             .poll_all(store, feeds, &mut summary, &mut tally)
             .await?;
-        let (candidates, changed) = self.dedup(store, &polled)?;
+        let (candidates, changed) = self.dedup(store, &polled, &mut summary)?;
+        self.progress
+            .inc_length((candidates.len() + changed.len()) as u64);
+        self.progress.set_message("articles");
         self.download_and_store(store, &polled, candidates, &mut summary, &mut tally)
             .await;
         self.apply_updates(store, &polled, changed, &mut summary, &mut tally)
@@ -178,12 +248,22 @@ impl Pipeline {
         &self,
         store: &mut Store,
         polled: &[Polled],
+        summary: &mut Summary,
     ) -> Result<(Vec<Candidate>, Vec<Changed>)> {
         let mut candidates: Vec<Candidate> = Vec::new();
         let mut changed: Vec<Changed> = Vec::new();
         let mut claimed: HashMap<String, usize> = HashMap::new();
+        let now = self.clock.now();
+        let no_filter = Filter::default();
         for (fi, p) in polled.iter().enumerate() {
+            let filter = self.filters.get(&p.feed.name).unwrap_or(&no_filter);
             for item in &p.parsed.items {
+                // A filtered item is not remembered: a changed rule applies to it next time.
+                if !filter.accepts(item) {
+                    tracing::debug!(feed = %p.feed.name, "filtered out: {}", item.title);
+                    summary.filtered += 1;
+                    continue;
+                }
                 let key = item_key(item, p.fetched.url.as_str());
                 let urls: Vec<String> = item
                     .link
@@ -219,189 +299,12 @@ impl Pipeline {
                     keys: vec![key],
                     urls,
                     also_in: vec![],
+                    catch_up: p.first_poll && filter.too_old(item, now),
                 });
             }
         }
         Ok((candidates, changed))
     }
-
-    async fn download_and_store(
-        &self,
-        store: &mut Store,
-        polled: &[Polled],
-        candidates: Vec<Candidate>,
-        summary: &mut Summary,
-        tally: &mut Tally,
-    ) {
-        let mut stream = futures_util::stream::iter(candidates)
-            .map(|c| async move {
-                let name = &polled[c.feed].feed.name;
-                let (body, final_url, page) = self.article_body(name, &c.item).await;
-                (c, body, final_url, page)
-            })
-            .buffer_unordered(self.config.http.concurrency);
-        while let Some((mut c, body, final_url, page)) = stream.next().await {
-            for u in page_urls(final_url.as_deref(), body.canonical.as_deref()) {
-                if !c.urls.contains(&u) {
-                    c.urls.push(u);
-                }
-            }
-            let method = body.method.clone();
-            match self.store_article(store, polled, &c, body, page) {
-                Ok(Some(written)) => {
-                    summary.new_articles += 1;
-                    let outcome = &mut tally.outcomes[polled[c.feed].index];
-                    outcome.new_articles += 1;
-                    outcome.extraction_methods.push(method);
-                    summary.files_written += usize::from(written);
-                }
-                Ok(None) => {}
-                Err(e) => {
-                    let name = &polled[c.feed].feed.name;
-                    tracing::error!(feed = %name, "feed {name}: cannot store {}: {e}", c.item.link.as_deref().unwrap_or(&c.item.title));
-                    let outcome = &mut tally.outcomes[polled[c.feed].index];
-                    outcome.error.get_or_insert_with(|| e.to_string());
-                    summary.failures.push((name.clone(), e.to_string()));
-                }
-            }
-        }
-    }
-
-    /// Downloads and extracts the item's page; falls back to the feed's own content. Also
-    /// returns the URL the body came from, and the downloaded page (its URL and HTML), which
-    /// is kept for `reextract` even when it yielded nothing.
-    async fn article_body(
-        &self,
-        feed_name: &str,
-        item: &Item,
-    ) -> (Extracted, Option<String>, Option<DownloadedPage>) {
-        let base = item.link.as_deref().and_then(|l| Url::parse(l).ok());
-        if let Some(link) = &item.link {
-            match self.client.get(link, None).await {
-                Ok(page) => {
-                    let final_url = page.url.to_string();
-                    let rules = Arc::clone(&self.rules);
-                    let done = tokio::task::spawn_blocking(move || {
-                        let html =
-                            crate::charset::decode_html(&page.body, page.content_type.as_deref());
-                        let found = extract::extract_page(&html, &page.url, &rules);
-                        (found, html)
-                    })
-                    .await
-                    .ok();
-                    let (extracted, html) = done.map_or((None, None), |(f, h)| (f, Some(h)));
-                    let kept = html.map(|h| DownloadedPage {
-                        url: final_url.clone(),
-                        html: h,
-                    });
-                    if let Some(found) = extracted {
-                        return (found, Some(final_url), kept);
-                    }
-                    tracing::warn!(feed = %feed_name, "feed {feed_name}: article {link}: no article text found in the page; using the feed's content");
-                    let body = extract::from_feed(item.content_html.as_deref(), base.as_ref())
-                        .unwrap_or_else(Extracted::none);
-                    return (body, None, kept);
-                }
-                Err(e) => {
-                    tracing::warn!(feed = %feed_name, "feed {feed_name}: article {e}; using the feed's content")
-                }
-            }
-        }
-        let body = extract::from_feed(item.content_html.as_deref(), base.as_ref())
-            .unwrap_or_else(Extracted::none);
-        (body, None, None)
-    }
-
-    /// Writes the file, then stores the article. `Ok(None)` when the page turned out to be an
-    /// article already stored (reached through a redirect).
-    fn store_article(
-        &self,
-        store: &mut Store,
-        polled: &[Polled],
-        c: &Candidate,
-        body: Extracted,
-        downloaded: Option<DownloadedPage>,
-    ) -> Result<Option<bool>> {
-        let p = &polled[c.feed];
-        let key_refs: Vec<&str> = c.keys.iter().map(String::as_str).collect();
-        let url_refs: Vec<&str> = c.urls.iter().map(String::as_str).collect();
-        if let Some(id) = store.find_article(&key_refs, &url_refs)? {
-            for fi in std::iter::once(c.feed).chain(c.also_in.iter().copied()) {
-                store.link(polled[fi].feed_id, id, &key_refs, &url_refs)?;
-            }
-            return Ok(None);
-        }
-        let date = item_date(&c.item);
-        let lang = p
-            .feed
-            .lang
-            .clone()
-            .or_else(|| p.parsed.language.clone())
-            .unwrap_or_else(|| self.config.hugo.lang.clone());
-        let title = title_of(&c.item);
-        let thumbnail = match self.config.thumbnail_for(&p.feed) {
-            Thumbnail::None => None,
-            Thumbnail::Feed => c.item.image.clone(),
-            Thumbnail::Page => body.meta.image.clone(),
-        }
-        .unwrap_or_default();
-        let article = NewArticle {
-            url: c.item.link.clone().unwrap_or_default(),
-            file_name: output::file_name(date, &title, &c.keys[0]),
-            title,
-            author: authors(&c.item),
-            published_at: date.timestamp(),
-            updated_at: c.item.updated.map(|d| d.timestamp()),
-            lang,
-            feed_content: c.item.content_html.clone(),
-            content_hash: crate::text::sha256_hex(&body.markdown),
-            text: body.text,
-            markdown: body.markdown,
-            extraction_method: body.method,
-            feed_id: p.feed_id,
-            item_hash: Some(item_hash(&c.item)),
-            modified_at: None,
-            thumbnail,
-        };
-        let (path, contents) = crate::archive::file_for(&article, &p.feed.name, &self.config)?;
-        let written = output::write_atomic(&self.config.output_dir, &path, &contents)?;
-        let id = store.insert_article(&article, &key_refs, &url_refs)?;
-        let (page_url, page_html) =
-            downloaded.map_or((None, None), |d| (Some(d.url), Some(d.html)));
-        crate::reextract::save_page(
-            store,
-            id,
-            page_url.as_deref(),
-            page_html.as_deref(),
-            &article.thumbnail,
-        )?;
-        for fi in &c.also_in {
-            store.link(polled[*fi].feed_id, id, &key_refs, &url_refs)?;
-        }
-        tracing::info!(feed = %p.feed.name, method = %article.extraction_method, "new article {}", path.display());
-        Ok(Some(written))
-    }
-}
-
-/// Canonical forms of the URL a page was finally served from and of the URL it declares as
-/// its own. The declared one counts only on the same host and off the site root: some sites
-/// declare their home page as every page's canonical, which would merge every article.
-fn page_urls(final_url: Option<&str>, declared: Option<&str>) -> Vec<String> {
-    let Some(final_url) = final_url.and_then(|u| Url::parse(u).ok()) else {
-        return Vec::new();
-    };
-    let mut urls: Vec<String> = canonical_url(final_url.as_str()).into_iter().collect();
-    let bare = |u: &Url| {
-        u.host_str()
-            .map(|h| h.trim_start_matches("www.").to_ascii_lowercase())
-    };
-    if let Some(d) = declared.and_then(|d| Url::parse(d).ok())
-        && bare(&d) == bare(&final_url)
-        && !d.path().trim_matches('/').is_empty()
-    {
-        urls.extend(canonical_url(d.as_str()));
-    }
-    urls
 }
 
 /// The title to store and show; an item without one still needs a readable title.

@@ -109,6 +109,29 @@ impl Store {
         Ok(store)
     }
 
+    /// An in-memory copy of the database at `path` (empty when there is none yet), brought
+    /// up to date: a dry run polls against it and the file is never written.
+    pub fn snapshot(path: &Path) -> Result<Store> {
+        let mut conn = Connection::open_in_memory()?;
+        if path.exists() {
+            let source = Connection::open_with_flags(
+                path,
+                rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
+                    | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )?;
+            source.busy_timeout(std::time::Duration::from_secs(10))?;
+            let backup = rusqlite::backup::Backup::new(&source, &mut conn)?;
+            backup.run_to_completion(1024, std::time::Duration::ZERO, None)?;
+        }
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        let mut store = Store {
+            conn,
+            path: path.to_path_buf(),
+        };
+        store.migrate()?;
+        Ok(store)
+    }
+
     /// Wraps an already open connection (e.g. a read-only one for `status`) without migrating.
     pub fn from_connection(conn: Connection, path: &Path) -> Store {
         Store {

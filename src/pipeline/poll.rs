@@ -44,6 +44,7 @@ impl Pipeline {
                 (f.clone(), row, result, started.elapsed())
             })
             .buffered(self.config.http.concurrency)
+            .inspect(|_| self.progress.inc(1))
             .collect()
             .await;
         let mut polled = Vec::new();
@@ -75,6 +76,7 @@ impl Pipeline {
                         fetched,
                         parsed,
                         index,
+                        first_poll: row.last_success_at.is_none(),
                     });
                 }
                 Err(e) => {

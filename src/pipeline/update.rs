@@ -3,7 +3,7 @@
 use futures_util::StreamExt;
 
 use super::outcome::Tally;
-use super::{Pipeline, Polled, Summary, authors, title_of};
+use super::{CAUGHT_UP, Mode, Pipeline, Planned, Polled, Summary, authors, title_of};
 use crate::config::UpdatePolicy;
 use crate::error::Result;
 use crate::extract::Extracted;
@@ -43,10 +43,11 @@ impl Pipeline {
         {
             return Ok(());
         }
-        let Some((owner, stored)) = store.item_state(id)? else {
+        let Some((owner, stored, method)) = store.item_state(id)? else {
             return Ok(());
         };
-        if owner != p.feed_id {
+        // A caught-up item was marked seen on purpose: its changes do not make it a download.
+        if owner != p.feed_id || method == CAUGHT_UP {
             return Ok(());
         }
         let hash = item_hash(item);
@@ -73,6 +74,19 @@ impl Pipeline {
         summary: &mut Summary,
         tally: &mut Tally,
     ) {
+        if self.mode == Mode::CatchUp {
+            // Catching up accepts every item as it stands now, changed ones included.
+            for c in &changed {
+                if let Err(e) = store.set_item_hash(c.id, &c.hash) {
+                    let name = &polled[c.feed].feed.name;
+                    tally.outcomes[polled[c.feed].index]
+                        .error
+                        .get_or_insert_with(|| e.to_string());
+                    summary.failures.push((name.clone(), e.to_string()));
+                }
+            }
+            return;
+        }
         let mut stream = futures_util::stream::iter(changed)
             .map(|c| async move {
                 let (body, _, page) = self.article_body(&polled[c.feed].feed.name, &c.item).await;
@@ -80,10 +94,12 @@ impl Pipeline {
             })
             .buffer_unordered(self.config.http.concurrency);
         while let Some((c, body, page)) = stream.next().await {
+            self.progress.inc(1);
             match self.rewrite(store, &c, body, page) {
-                Ok(Some(written)) => {
+                Ok(Some((written, planned))) => {
                     summary.updated_articles += 1;
                     summary.files_written += usize::from(written);
+                    summary.planned.push(planned);
                 }
                 Ok(None) => {}
                 Err(e) => {
@@ -105,7 +121,7 @@ impl Pipeline {
         c: &Changed,
         body: Extracted,
         page: Option<super::DownloadedPage>,
-    ) -> Result<Option<bool>> {
+    ) -> Result<Option<(bool, Planned)>> {
         let Some(stored) = store.article(c.id)? else {
             return Ok(None);
         };
@@ -138,7 +154,10 @@ impl Pipeline {
         a.item_hash = Some(c.hash.clone());
         a.modified_at = Some(at);
         let (path, contents) = crate::archive::file_for(&a, &stored.feed_name, &self.config)?;
-        let written = crate::output::write_atomic(&self.config.output_dir, &path, &contents)?;
+        let written = match self.mode {
+            Mode::DryRun => true,
+            _ => crate::output::write_atomic(&self.config.output_dir, &path, &contents)?,
+        };
         store.update_article(c.id, &a)?;
         if let Some(page) = page {
             // Keep the page this text came from, so `reextract` works on the current version.
@@ -151,6 +170,13 @@ impl Pipeline {
             )?;
         }
         tracing::info!(feed = %stored.feed_name, "updated article {}", path.display());
-        Ok(Some(written))
+        let planned = Planned {
+            feed: stored.feed_name,
+            path,
+            title: a.title,
+            method: a.extraction_method,
+            update: true,
+        };
+        Ok(Some((written, planned)))
     }
 }

@@ -14,7 +14,9 @@ const ARTICLE_COLUMNS: &str = "a.id, f.name, a.url, a.title, a.author, a.publish
 const ARTICLE_TABLES: &str = "articles a JOIN feeds f ON f.id = a.feed_id
     LEFT JOIN article_pages p ON p.article_id = a.id";
 
-/// Which stored articles an export wants. `None` fields do not filter.
+/// Which stored articles an export wants. `None` fields do not filter. Caught-up articles
+/// (remembered without their page, see [`crate::pipeline::CAUGHT_UP`]) are never selected:
+/// `fetch` wrote no file for them, and `export` writes the files `fetch` wrote.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ArticleFilter {
     /// Only articles this feed carried (whichever feed they were first stored for).
@@ -28,7 +30,8 @@ pub struct ArticleFilter {
 impl ArticleFilter {
     const WHERE: &str = "WHERE (?1 IS NULL OR EXISTS (SELECT 1 FROM feed_articles fa
             JOIN feeds g ON g.id = fa.feed_id WHERE fa.article_id = a.id AND g.name = ?1))
-        AND (?2 IS NULL OR a.published_at >= ?2) AND (?3 IS NULL OR a.published_at <= ?3)";
+        AND (?2 IS NULL OR a.published_at >= ?2) AND (?3 IS NULL OR a.published_at <= ?3)
+        AND a.extraction_method <> 'catch-up'";
 }
 
 impl Store {
@@ -110,13 +113,13 @@ impl Store {
     }
 
     /// The feed an article was first stored for, and its stored item hash.
-    pub fn item_state(&self, id: i64) -> Result<Option<(i64, Option<String>)>> {
+    pub fn item_state(&self, id: i64) -> Result<Option<(i64, Option<String>, String)>> {
         let row = self
             .conn
             .query_row(
-                "SELECT feed_id, item_hash FROM articles WHERE id = ?1",
+                "SELECT feed_id, item_hash, extraction_method FROM articles WHERE id = ?1",
                 [id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()?;
         Ok(row)

@@ -252,3 +252,63 @@ pub fn posts(dir: &Path) -> Vec<PathBuf> {
     files.sort();
     files
 }
+
+/// Article paths of the The Hill fixtures, as the feeds link them.
+pub const HEGSETH: &str = "/policy/defense/5143068-hegseth-us-ukraine-russia/";
+pub const PENTAGON: &str =
+    "/policy/defense/5143001-pentagon-readiness-review/?utm_source=rss&utm_medium=feed";
+pub const SENATE: &str = "/homenews/senate/5142999-senate-stopgap-funding/";
+
+/// Serves The Hill-style fixtures: `/policy/defense/feed/` and `/homenews/feed/` (sharing
+/// the Hegseth story) and the three article pages.
+pub fn thehill_server() -> Server {
+    let server = Server::start();
+    let feed = |file: &str| {
+        std::fs::read_to_string(fixture(file))
+            .unwrap()
+            .replace("{BASE}", &server.base)
+    };
+    let rss = "application/rss+xml; charset=UTF-8";
+    server.route(
+        "/policy/defense/feed/",
+        Route::ok(rss, feed("thehill/defense-feed.xml")),
+    );
+    server.route(
+        "/homenews/feed/",
+        Route::ok(rss, feed("thehill/news-feed.xml")),
+    );
+    let html = |file: &str| std::fs::read(fixture(file)).unwrap();
+    let page = "text/html; charset=UTF-8";
+    server.route(HEGSETH, Route::ok(page, html("thehill/hegseth.html")));
+    server.route(PENTAGON, Route::ok(page, html("thehill/pentagon.html")));
+    server.route(SENATE, Route::ok(page, html("thehill/senate.html")));
+    server
+}
+
+/// `feedmark --config CONFIG` with a timeout, ignoring any FEEDMARK_CONFIG of the caller.
+pub fn feedmark_cmd(config: &Path) -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("feedmark").unwrap();
+    cmd.arg("--config")
+        .arg(config)
+        .env_remove("FEEDMARK_CONFIG")
+        .timeout(Duration::from_secs(60));
+    cmd
+}
+
+/// Runs `cmd`: (success, stdout, stderr).
+pub fn run(cmd: &mut assert_cmd::Command) -> (bool, String, String) {
+    let out = cmd.output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// One number from the database at `db`.
+pub fn db_count(db: &Path, sql: &str) -> i64 {
+    rusqlite::Connection::open(db)
+        .unwrap()
+        .query_row(sql, [], |r| r.get(0))
+        .unwrap()
+}

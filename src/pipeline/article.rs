@@ -1,0 +1,234 @@
+//! The article half of a poll: download and extract each new item's page, write, store.
+
+use std::sync::Arc;
+
+use futures_util::StreamExt;
+use url::Url;
+
+use super::outcome::Tally;
+use super::{
+    CAUGHT_UP, Candidate, DownloadedPage, Mode, Pipeline, Planned, Polled, Summary, authors,
+    item_date, title_of,
+};
+use crate::config::Thumbnail;
+use crate::error::Result;
+use crate::extract::{self, Extracted};
+use crate::feed::Item;
+use crate::identity::{canonical_url, item_hash};
+use crate::output;
+use crate::store::{NewArticle, Store};
+
+impl Pipeline {
+    pub(super) async fn download_and_store(
+        &self,
+        store: &mut Store,
+        polled: &[Polled],
+        candidates: Vec<Candidate>,
+        summary: &mut Summary,
+        tally: &mut Tally,
+    ) {
+        let mut stream = futures_util::stream::iter(candidates)
+            .map(|c| async move {
+                let name = &polled[c.feed].feed.name;
+                let (body, final_url, page) = if self.mode == Mode::CatchUp || c.catch_up {
+                    (caught_up_body(&c.item), None, None)
+                } else {
+                    self.article_body(name, &c.item).await
+                };
+                (c, body, final_url, page)
+            })
+            .buffer_unordered(self.config.http.concurrency);
+        while let Some((mut c, body, final_url, page)) = stream.next().await {
+            self.progress.inc(1);
+            for u in page_urls(final_url.as_deref(), body.canonical.as_deref()) {
+                if !c.urls.contains(&u) {
+                    c.urls.push(u);
+                }
+            }
+            let method = body.method.clone();
+            match self.store_article(store, polled, &c, body, page) {
+                Ok(Some(_)) if method == CAUGHT_UP => summary.caught_up += 1,
+                Ok(Some((written, planned))) => {
+                    summary.new_articles += 1;
+                    let outcome = &mut tally.outcomes[polled[c.feed].index];
+                    outcome.new_articles += 1;
+                    outcome.extraction_methods.push(method);
+                    summary.files_written += usize::from(written);
+                    summary.planned.push(planned);
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    let name = &polled[c.feed].feed.name;
+                    tracing::error!(feed = %name, "feed {name}: cannot store {}: {e}", c.item.link.as_deref().unwrap_or(&c.item.title));
+                    let outcome = &mut tally.outcomes[polled[c.feed].index];
+                    outcome.error.get_or_insert_with(|| e.to_string());
+                    summary.failures.push((name.clone(), e.to_string()));
+                }
+            }
+        }
+    }
+
+    /// Downloads and extracts the item's page; falls back to the feed's own content. The
+    /// decoded page is handed back too, kept so that `reextract` can work without the network.
+    pub(super) async fn article_body(
+        &self,
+        feed_name: &str,
+        item: &Item,
+    ) -> (Extracted, Option<String>, Option<DownloadedPage>) {
+        let base = item.link.as_deref().and_then(|l| Url::parse(l).ok());
+        let from_feed = || {
+            extract::from_feed(item.content_html.as_deref(), base.as_ref())
+                .unwrap_or_else(Extracted::none)
+        };
+        let Some(link) = &item.link else {
+            return (from_feed(), None, None);
+        };
+        let page = match self.client.get(link, None).await {
+            Ok(page) => page,
+            Err(e) => {
+                tracing::warn!(feed = %feed_name, "feed {feed_name}: article {e}; using the feed's content");
+                return (from_feed(), None, None);
+            }
+        };
+        let final_url = page.url.to_string();
+        let rules = Arc::clone(&self.rules);
+        let done = tokio::task::spawn_blocking(move || {
+            let html = crate::charset::decode_html(&page.body, page.content_type.as_deref());
+            let found = extract::extract_page(&html, &page.url, &rules);
+            (found, html)
+        })
+        .await
+        .ok();
+        let (extracted, html) = done.map_or((None, None), |(f, h)| (f, Some(h)));
+        let kept = html.map(|html| DownloadedPage {
+            url: final_url.clone(),
+            html,
+        });
+        match extracted {
+            Some(found) => (found, Some(final_url), kept),
+            None => {
+                tracing::warn!(feed = %feed_name, "feed {feed_name}: article {link}: no article text found in the page; using the feed's content");
+                (from_feed(), None, kept)
+            }
+        }
+    }
+
+    /// Writes the file (none for a caught-up item or in a dry run), then stores the article.
+    /// `Ok(None)` when the page turned out to be an article already stored (reached through
+    /// a redirect); else whether a file was (or would be) written, and what.
+    fn store_article(
+        &self,
+        store: &mut Store,
+        polled: &[Polled],
+        c: &Candidate,
+        body: Extracted,
+        downloaded: Option<DownloadedPage>,
+    ) -> Result<Option<(bool, Planned)>> {
+        let p = &polled[c.feed];
+        let key_refs: Vec<&str> = c.keys.iter().map(String::as_str).collect();
+        let url_refs: Vec<&str> = c.urls.iter().map(String::as_str).collect();
+        if let Some(id) = store.find_article(&key_refs, &url_refs)? {
+            for fi in std::iter::once(c.feed).chain(c.also_in.iter().copied()) {
+                store.link(polled[fi].feed_id, id, &key_refs, &url_refs)?;
+            }
+            return Ok(None);
+        }
+        let date = item_date(&c.item);
+        let lang = p
+            .feed
+            .lang
+            .clone()
+            .or_else(|| p.parsed.language.clone())
+            .unwrap_or_else(|| self.config.hugo.lang.clone());
+        let title = title_of(&c.item);
+        let thumbnail = match self.config.thumbnail_for(&p.feed) {
+            Thumbnail::None => None,
+            Thumbnail::Feed => c.item.image.clone(),
+            Thumbnail::Page => body.meta.image.clone(),
+        }
+        .unwrap_or_default();
+        let article = NewArticle {
+            url: c.item.link.clone().unwrap_or_default(),
+            file_name: output::file_name(date, &title, &c.keys[0]),
+            title,
+            author: authors(&c.item),
+            published_at: date.timestamp(),
+            updated_at: c.item.updated.map(|d| d.timestamp()),
+            lang,
+            feed_content: c.item.content_html.clone(),
+            content_hash: crate::text::sha256_hex(&body.markdown),
+            text: body.text,
+            markdown: body.markdown,
+            extraction_method: body.method,
+            feed_id: p.feed_id,
+            item_hash: Some(item_hash(&c.item)),
+            modified_at: None,
+            thumbnail,
+        };
+        let (path, contents) = crate::archive::file_for(&article, &p.feed.name, &self.config)?;
+        let written = match self.mode {
+            _ if article.extraction_method == CAUGHT_UP => false,
+            Mode::DryRun => true,
+            _ => output::write_atomic(&self.config.output_dir, &path, &contents)?,
+        };
+        let id = store.insert_article(&article, &key_refs, &url_refs)?;
+        let (page_url, page_html) =
+            downloaded.map_or((None, None), |d| (Some(d.url), Some(d.html)));
+        crate::reextract::save_page(
+            store,
+            id,
+            page_url.as_deref(),
+            page_html.as_deref(),
+            &article.thumbnail,
+        )?;
+        for fi in &c.also_in {
+            store.link(polled[*fi].feed_id, id, &key_refs, &url_refs)?;
+        }
+        if article.extraction_method != CAUGHT_UP {
+            let what = if self.mode == Mode::DryRun {
+                "would write new article"
+            } else {
+                "new article"
+            };
+            tracing::info!(feed = %p.feed.name, method = %article.extraction_method, "{what} {}", path.display());
+        }
+        let planned = Planned {
+            feed: p.feed.name.clone(),
+            path,
+            title: article.title,
+            method: article.extraction_method,
+            update: false,
+        };
+        Ok(Some((written, planned)))
+    }
+}
+
+/// Canonical forms of the URL a page was finally served from and of the URL it declares as
+/// its own. The declared one counts only on the same host and off the site root: some sites
+/// declare their home page as every page's canonical, which would merge every article.
+fn page_urls(final_url: Option<&str>, declared: Option<&str>) -> Vec<String> {
+    let Some(final_url) = final_url.and_then(|u| Url::parse(u).ok()) else {
+        return Vec::new();
+    };
+    let mut urls: Vec<String> = canonical_url(final_url.as_str()).into_iter().collect();
+    let bare = |u: &Url| {
+        u.host_str()
+            .map(|h| h.trim_start_matches("www.").to_ascii_lowercase())
+    };
+    if let Some(d) = declared.and_then(|d| Url::parse(d).ok())
+        && bare(&d) == bare(&final_url)
+        && !d.path().trim_matches('/').is_empty()
+    {
+        urls.extend(canonical_url(d.as_str()));
+    }
+    urls
+}
+
+/// The stored body of an item remembered without its page: the feed's own text, if any.
+fn caught_up_body(item: &Item) -> Extracted {
+    let base = item.link.as_deref().and_then(|l| Url::parse(l).ok());
+    let mut body = extract::from_feed(item.content_html.as_deref(), base.as_ref())
+        .unwrap_or_else(Extracted::none);
+    body.method = CAUGHT_UP.to_string();
+    body
+}
