@@ -20,12 +20,42 @@ pub fn save_page(
     html: Option<&str>,
     thumbnail: &str,
 ) -> Result<()> {
+    // Compressing into memory cannot fail short of running out of it; if it ever did, the
+    // article is still stored and reextract falls back to the feed's content for it.
+    let html_gz = html.and_then(|h| {
+        gzip(h)
+            .inspect_err(|e| tracing::warn!(article_id, "page not kept: {e}"))
+            .ok()
+    });
     store.connection().execute(
-        "INSERT OR REPLACE INTO article_pages (article_id, url, html, thumbnail)
+        "INSERT OR REPLACE INTO article_pages (article_id, url, html_gz, thumbnail)
          VALUES (?1, ?2, ?3, ?4)",
-        params![article_id, url, html, thumbnail],
+        params![article_id, url, html_gz, thumbnail],
     )?;
     Ok(())
+}
+
+fn gzip(text: &str) -> std::io::Result<Vec<u8>> {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    enc.write_all(text.as_bytes())?;
+    enc.finish()
+}
+
+/// The stored page, or `None` (with a warning) when it cannot be read back.
+fn gunzip(bytes: &[u8], article_id: i64) -> Option<String> {
+    use std::io::Read;
+    let mut text = String::new();
+    match flate2::read::GzDecoder::new(bytes).read_to_string(&mut text) {
+        Ok(_) => Some(text),
+        Err(e) => {
+            tracing::warn!(
+                article_id,
+                "stored page unreadable ({e}); using the feed's content"
+            );
+            None
+        }
+    }
 }
 
 /// What a `reextract` run did.
@@ -114,7 +144,7 @@ fn load(store: &Store, id: i64) -> Result<Option<Row>> {
         .connection()
         .query_row(
             "SELECT a.id, f.name, a.url, a.feed_content,
-                    a.content_hash, a.file_name, p.url, p.html, COALESCE(p.thumbnail, '')
+                    a.content_hash, a.file_name, p.url, p.html_gz, COALESCE(p.thumbnail, '')
              FROM articles a JOIN feeds f ON f.id = a.feed_id
              LEFT JOIN article_pages p ON p.article_id = a.id
              WHERE a.id = ?1",
@@ -128,7 +158,9 @@ fn load(store: &Store, id: i64) -> Result<Option<Row>> {
                     content_hash: r.get(4)?,
                     file_name: r.get(5)?,
                     page_url: r.get(6)?,
-                    page_html: r.get(7)?,
+                    page_html: r
+                        .get::<_, Option<Vec<u8>>>(7)?
+                        .and_then(|gz| gunzip(&gz, id)),
                     thumbnail: r.get(8)?,
                 })
             },

@@ -74,3 +74,59 @@ fn reads_the_page_from_stdin() {
     let text = String::from_utf8(out.stdout).unwrap();
     insta::assert_snapshot!(text);
 }
+
+mod hostile_html {
+    use feedmark::extract::{Rules, extract_page};
+    use proptest::prelude::*;
+
+    /// Fragments that real pages combine in odd ways: unclosed tags, nested furniture names,
+    /// captions, lists with bad `start`, empty links, images without sources.
+    const PIECES: &[&str] = &[
+        "<div class='article-body'>",
+        "<div class='share'>",
+        "</div>",
+        "<p>",
+        "</p>",
+        "<figure><img src=''>",
+        "<figcaption>",
+        "</figure>",
+        "<ol start='-9999999999'>",
+        "<li>",
+        "<a href='javascript:x'>",
+        "<a href=''>",
+        "</a>",
+        "<table><tr><td>",
+        "<pre><code>",
+        "<blockquote>",
+        "<h1>",
+        "<script>",
+        "</script>",
+        "Word, ",
+        "the quick brown fox. ",
+        "[/",
+        "`",
+        "{{",
+        "\u{0}",
+        "é",
+        "&amp;",
+        "&#xD800;",
+        "<br>",
+        "<meta property='og:image' content='::'>",
+        "<script type='application/ld+json'>{\"@type\":\"NewsArticle\",\"author\":[[[]]]}</script>",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+        #[test]
+        fn never_panics_and_never_returns_blank_bodies(idx in proptest::collection::vec(0..PIECES.len(), 0..120)) {
+            let html: String = idx.iter().map(|&i| PIECES[i]).collect();
+            let rules = Rules::new(&[]).unwrap();
+            for url in ["https://example.org/a/", "https://thehill.com/x/"] {
+                let url = url::Url::parse(url).unwrap();
+                if let Some(found) = extract_page(&html, &url, &rules) {
+                    prop_assert!(!found.text.trim().is_empty());
+                }
+            }
+        }
+    }
+}

@@ -2,6 +2,7 @@
 
 mod clean;
 mod container;
+mod furniture;
 mod generic;
 pub mod meta;
 mod prune;

@@ -3,106 +3,7 @@
 use ego_tree::NodeId;
 use scraper::{ElementRef, Html};
 
-/// Words in a class or id that mark an element as furniture around the article text.
-/// Matched against whole words of the name split on `-` and `_`.
-const FURNITURE_WORDS: &[&str] = &[
-    "ad",
-    "ads",
-    "advert",
-    "advertisement",
-    "adunit",
-    "dfp",
-    "sponsor",
-    "sponsored",
-    "promo",
-    "newsletter",
-    "subscribe",
-    "subscription",
-    "signup",
-    "share",
-    "sharing",
-    "social",
-    "related",
-    "recirc",
-    "outbrain",
-    "taboola",
-    "popular",
-    "trending",
-    "comments",
-    "disqus",
-    "byline",
-    "dateline",
-    "timestamp",
-    "caption",
-    "credit",
-    "credits",
-    "breadcrumb",
-    "breadcrumbs",
-    "toolbar",
-    "tags",
-    "copyright",
-    "disclaimer",
-    "recommended",
-    "readmore",
-    "nav",
-    "menu",
-    "footer",
-    "author",
-    "bio",
-    "meta",
-    "published",
-    "updated",
-    "rail",
-    "carousel",
-    "swiper",
-    "teaser",
-    "widget",
-    "sidebar",
-    "comment",
-    "respond",
-    "reply",
-    "latest",
-    "paywall",
-    "login",
-    "signin",
-    "register",
-];
-
-/// Elements that never carry article text in a pruned body.
-/// `h1` is the page's headline (front matter carries it); readability turns body h1s into h2s.
-const FURNITURE_TAGS: &[&str] = &["nav", "aside", "footer", "button", "h1"];
-
-/// Opening words of lines that are calls to action or labels, not article text.
-const FURNITURE_PREFIXES: &[&str] = &[
-    "advertisement",
-    "also read",
-    "click here",
-    "continue reading",
-    "copyright",
-    "credit:",
-    "don't miss",
-    "don’t miss",
-    "follow us",
-    "image:",
-    "more:",
-    "photo:",
-    "posted",
-    "published",
-    "read more",
-    "related:",
-    "see also",
-    "see more",
-    "sign up",
-    "story continues",
-    "subscribe",
-    "updated",
-    "you may also like",
-    "(image:",
-    "(photo:",
-    "image credit",
-    "photo credit",
-    "©",
-];
+use super::furniture::{FURNITURE_PREFIXES, FURNITURE_TAGS, FURNITURE_WORDS, LABELS};
 
 /// Removes furniture from the subtree under `root` of `doc`. Nothing that holds most of the
 /// text is ever removed, so a misnamed wrapper cannot empty the body.
@@ -287,9 +188,6 @@ fn is_call_to_action(text: &str) -> bool {
             || lower.contains("enable javascript")
             || is_shortcode(text))
 }
-
-/// Whole lines that label a slot on the page rather than say anything.
-const LABELS: &[&str] = &["ad", "advert", "sponsored", "promoted", "comments"];
 
 /// A WordPress-style shortcode the site failed to expand: `[button link=…]Text[/button]`.
 fn is_shortcode(text: &str) -> bool {
