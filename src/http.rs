@@ -281,6 +281,10 @@ fn network_error(url: &str, e: &reqwest::Error) -> Error {
         "timed out".to_string()
     } else if e.is_connect() {
         format!("cannot connect: {deepest}")
+    } else if e.is_body() || e.is_decode() {
+        // reqwest reports a cut-off body as a decode error whenever a decoder is in place,
+        // so the two are one message: the cause (EOF, bad gzip header) follows it.
+        format!("cannot read the body: {deepest}")
     } else {
         deepest
     };
