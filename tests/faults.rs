@@ -154,7 +154,7 @@ fn feed_level_faults_fail_only_their_feed_and_keep_what_was_stored() {
     let server = Server::start();
     let b = server.base.clone();
     let good = rss(&b, &[("g1", "Good one"), ("g2", "Good two")]);
-    for slug in ["g1", "g2", "g3", "v1"] {
+    for slug in ["g1", "g2", "g3", "v1", "w1", "l1"] {
         server.route(&format!("/a/{slug}"), Route::ok(HTML, page(slug)));
     }
     // The first run stores the "victim" feed's article; on the second run that feed breaks.
@@ -202,6 +202,17 @@ fn feed_level_faults_fail_only_their_feed_and_keep_what_was_stored() {
     );
     server.route("/empty", Route::ok(RSS, ""));
     server.route("/no-location", Route::status(301));
+    // Tolerated: a feed served as text/html, and one that claims UTF-8 but is not.
+    server.route(
+        "/wrong-type",
+        Route::ok(HTML, rss(&b, &[("w1", "Served as HTML")])),
+    );
+    let latin = rss(&b, &[("l1", "Caf\u{e9} TITLE")]).replace('\u{e9}', "\u{1}");
+    let latin = latin
+        .into_bytes()
+        .into_iter()
+        .map(|c| if c == 1 { 0xe9 } else { c });
+    server.route("/latin", Route::ok(RSS, latin.collect::<Vec<u8>>()));
 
     let dir = tempfile::tempdir().unwrap();
     let first = config(dir.path(), &[("victim", server.url("/victim"))]);
@@ -235,13 +246,15 @@ fn feed_level_faults_fail_only_their_feed_and_keep_what_was_stored() {
         .collect();
     feeds.push(("good", server.url("/good")));
     feeds.push(("ten", server.url("/ten/0")));
+    feeds.push(("wrongtype", server.url("/wrong-type")));
+    feeds.push(("latin", server.url("/latin")));
     let second = config(dir.path(), &feeds);
     let (ok, out, err) = feedmark(&second);
     assert!(!ok, "failed feeds make a non-zero exit: {out}");
     assert!(!err.contains("panicked"), "{err}");
     assert!(
         out.contains(&format!(
-            "feeds: 2 ok, {} failed; new articles: 3; files written: 3",
+            "feeds: 4 ok, {} failed; new articles: 5; files written: 5",
             failing.len()
         )),
         "{out}\n{err}"
@@ -257,12 +270,23 @@ fn feed_level_faults_fail_only_their_feed_and_keep_what_was_stored() {
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
     // Nothing stored was lost: the broken feed's article and file are still there.
     let urls: Vec<String> = stored(dir.path()).into_iter().map(|(u, _)| u).collect();
-    let want: Vec<String> = ["g1", "g2", "g3", "v1"]
+    let want: Vec<String> = ["g1", "g2", "g3", "l1", "v1", "w1"]
         .iter()
         .map(|s| format!("{b}/a/{s}"))
         .collect();
     assert_eq!(urls, want);
-    assert_eq!(check_files(&dir.path().join("posts")), 4);
+    assert_eq!(check_files(&dir.path().join("posts")), 6);
+    let title: String = db(dir.path())
+        .query_row(
+            "SELECT title FROM articles WHERE url LIKE '%/l1'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        title, "Café TITLE",
+        "a mislabelled feed is read as Windows-1252"
+    );
     let errors: i64 = db(dir.path())
         .query_row(
             "SELECT COUNT(*) FROM feeds WHERE error_count = 1",
