@@ -212,6 +212,21 @@ fn budget() -> Duration {
     )
 }
 
+/// Inputs the fuzzers found, kept as regression tests: each goes through every target.
+#[test]
+fn past_findings_stay_fixed() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fuzz");
+    let rules = Rules::new(&[]).unwrap();
+    let mut n = 0;
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let data = std::fs::read(entry.path()).unwrap();
+        feed_parse(&data);
+        extract_markdown(&data, &rules);
+        n += 1;
+    }
+    assert!(n > 0);
+}
+
 #[test]
 fn fuzz_feed_parse() {
     run("feed_parse", budget(), 150, feed_parse);
