@@ -367,3 +367,32 @@ fn article_page_faults_fall_back_to_the_feed_text_one_by_one() {
         .unwrap();
     assert!(std::fs::read_to_string(latin).unwrap().contains("café"));
 }
+
+#[test]
+fn inputs_that_once_crashed_fetch_now_fail_only_their_feed() {
+    let server = Server::start();
+    let b = server.base.clone();
+    server.route("/good", Route::ok(RSS, rss(&b, &[("g1", "Good one")])));
+    server.route("/a/g1", Route::ok(HTML, page("g1")));
+    let mut feeds = vec![("good".to_string(), server.url("/good"))];
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fuzz");
+    let mut inputs: Vec<_> = std::fs::read_dir(dir).unwrap().flatten().collect();
+    inputs.sort_by_key(|e| e.path());
+    for (i, entry) in inputs.iter().enumerate() {
+        let path = format!("/fuzz/{i}");
+        server.route(&path, Route::ok(RSS, std::fs::read(entry.path()).unwrap()));
+        feeds.push((format!("fuzz{i}"), server.url(&path)));
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let named: Vec<(&str, String)> = feeds.iter().map(|(n, u)| (n.as_str(), u.clone())).collect();
+    let (_, out, err) = feedmark(&config(tmp.path(), &named));
+    assert!(
+        out.contains("feeds: "),
+        "the run finished with its summary:\n{out}\n{err}"
+    );
+    assert!(!err.contains("panicked at src/"), "{err}");
+    assert!(
+        stored(tmp.path()).iter().any(|(u, _)| u.ends_with("/a/g1")),
+        "{out}{err}"
+    );
+}
