@@ -103,10 +103,18 @@ fn sigkill_at_random_points_loses_and_duplicates_nothing() {
     let mut killed = 0;
     let mut seen_leftovers = 0;
     for _ in 0..KILLS {
+        let polls = server.hits("/feed");
         let mut child = fetch(&config);
-        // Short, uneven slices of the full run: some kills land in start-up and the feed poll,
-        // most among the article downloads and writes, and the work outlasts the kills.
-        std::thread::sleep(Duration::from_millis(20 + rng.below(full / 6)));
+        // One kill in four lands anywhere in start-up; the others wait until this run has
+        // polled the feed, then strike among the article downloads and writes. Slices are
+        // short, so the work outlasts the kills even on a loaded machine.
+        if rng.below(4) > 0 {
+            let deadline = Instant::now() + Duration::from_secs(20);
+            while server.hits("/feed") == polls && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        }
+        std::thread::sleep(Duration::from_millis(rng.below(full / 5)));
         if child.try_wait().unwrap().is_none() {
             child.kill().unwrap(); // SIGKILL
             killed += 1;
