@@ -48,15 +48,18 @@ fn http_charset(content_type: &str) -> Option<&'static Encoding> {
 fn xml_declared(bytes: &[u8]) -> Option<&'static Encoding> {
     let head = &bytes[..bytes.len().min(512)];
     let head = String::from_utf8_lossy(head);
-    let decl_end = head.find("?>")?;
-    let decl = &head[head.find("<?xml")?..decl_end];
+    // The end is searched after the start: a stray `?>` before `<?xml` must not be taken
+    // for it (slicing backwards panicked on such a feed and took the process down).
+    let start = head.find("<?xml")?;
+    let decl_end = start + head[start..].find("?>")?;
+    let decl = &head[start..decl_end];
     let at = decl.find("encoding")?;
     let rest = decl[at + "encoding".len()..]
         .trim_start()
         .strip_prefix('=')?
         .trim_start();
     let quote = rest.chars().next()?;
-    let value = rest[1..].split(quote).next()?;
+    let value = rest[quote.len_utf8()..].split(quote).next()?;
     let encoding = Encoding::for_label(value.trim().as_bytes())?;
     // A declaration read as ASCII cannot truly be UTF-16 (that is caught by the byte sniff).
     (encoding != UTF_16LE && encoding != UTF_16BE).then_some(encoding)
@@ -108,6 +111,26 @@ fn meta_charset(bytes: &[u8]) -> Option<&'static Encoding> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn odd_declarations_are_no_panic() {
+        // Found by fuzzing: `?>` before `<?xml`, and a multi-byte character as the quote.
+        for doc in [
+            "?><?xml version=\"1.0\" encoding=\"UTF-8\"?><rss/>",
+            "<?x\u{fffd}ml version=\"1.0\"?>\n<?xml encoding=\"latin1\"",
+            "<?xml version=\"1.0\" encoding=\u{e9}UTF-8\u{e9}?><rss/>",
+            "<?xml encoding=",
+        ] {
+            decode_xml(doc.as_bytes(), None);
+        }
+        let fuzzed =
+            b"<?x\xffml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\"><?xml x?>";
+        decode_xml(fuzzed, None);
+        assert_eq!(
+            xml_declared(b"?> <?xml version='1.0' encoding='windows-1252'?>"),
+            Some(WINDOWS_1252)
+        );
+    }
 
     #[test]
     fn honours_declaration_and_header() {

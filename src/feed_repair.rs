@@ -113,7 +113,7 @@ fn html_entities_to_numeric(text: &str) -> String {
 /// inside `<description>` / `<content:encoded>` that should have been escaped.
 pub fn second_chances(text: &str) -> Vec<String> {
     let mut out = Vec::new();
-    let head = &text[..text.len().min(4096)];
+    let head = prefix(text, 4096);
     if head.contains("&lt;rss")
         || head.contains("&lt;feed")
         || head.contains("&lt;rdf:RDF")
@@ -129,6 +129,16 @@ pub fn second_chances(text: &str) -> Vec<String> {
         out.push(wrapped);
     }
     out
+}
+
+/// At most the first `max` bytes of `text`, cut back to a character boundary (a cut inside a
+/// multi-byte character panicked: found by fuzzing).
+fn prefix(text: &str, max: usize) -> &str {
+    let mut end = text.len().min(max);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
 }
 
 /// The `<rss>…</rss>` (or Atom / RSS 1.0 root) inside a document whose root is something else.
@@ -187,6 +197,15 @@ fn wrap_element(text: &str, tag: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_multibyte_character_across_the_sniffed_head_is_no_panic() {
+        let text = format!("<rss>{}“quoted”</rss", "x".repeat(4090));
+        assert!(!text.is_char_boundary(4096));
+        second_chances(&text);
+        assert_eq!(prefix("a“b", 2), "a");
+        assert_eq!(prefix("ab", 10), "ab");
+    }
 
     #[test]
     fn unwraps_and_escapes() {

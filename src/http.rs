@@ -104,7 +104,8 @@ impl HttpClient {
             let response = self.send(&current, validators).await?;
             let status = response.status();
             if status.is_redirection() && status != StatusCode::NOT_MODIFIED {
-                let next = self.redirect_target(&current, &response, redirects.len())?;
+                let next =
+                    self.redirect_target(&current, status, response.headers(), redirects.len())?;
                 redirects.push(Hop {
                     from: current.to_string(),
                     to: next.to_string(),
@@ -148,10 +149,13 @@ impl HttpClient {
             .map_err(|e| network_error(url.as_str(), &e))
     }
 
+    /// Where a redirect from `from` leads, after the same checks as the first URL (scheme,
+    /// private address): each hop is checked, so a public page cannot bounce us inward.
     fn redirect_target(
         &self,
         from: &Url,
-        response: &reqwest::Response,
+        status: StatusCode,
+        headers: &HeaderMap,
         hops: usize,
     ) -> Result<Url> {
         if hops >= self.config.max_redirects {
@@ -160,13 +164,12 @@ impl HttpClient {
                 message: format!("more than {} redirects", self.config.max_redirects),
             });
         }
-        let location = response
-            .headers()
+        let location = headers
             .get(header::LOCATION)
             .and_then(|v| v.to_str().ok())
             .ok_or_else(|| Error::Redirect {
                 url: from.to_string(),
-                message: format!("HTTP {} without a Location header", response.status()),
+                message: format!("HTTP {status} without a Location header"),
             })?;
         let next = from.join(location).map_err(|e| Error::Redirect {
             url: from.to_string(),
@@ -281,6 +284,10 @@ fn network_error(url: &str, e: &reqwest::Error) -> Error {
         "timed out".to_string()
     } else if e.is_connect() {
         format!("cannot connect: {deepest}")
+    } else if e.is_body() || e.is_decode() {
+        // reqwest reports a cut-off body as a decode error whenever a decoder is in place,
+        // so the two are one message: the cause (EOF, bad gzip header) follows it.
+        format!("cannot read the body: {deepest}")
     } else {
         deepest
     };
@@ -302,5 +309,68 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert(header::RETRY_AFTER, "120".parse().unwrap());
         assert_eq!(retry_after(&h), Some(120));
+    }
+
+    fn hop(client: &HttpClient, location: &str) -> Result<Url> {
+        let from = Url::parse("https://feeds.example.com/a/feed").unwrap();
+        let mut h = HeaderMap::new();
+        h.insert(header::LOCATION, location.parse().unwrap());
+        client.redirect_target(&from, StatusCode::FOUND, &h, 0)
+    }
+
+    #[test]
+    fn redirects_inward_or_to_other_schemes_are_refused() {
+        let strict = HttpClient::new(&HttpConfig::default()).unwrap();
+        let open = HttpClient::new(&HttpConfig {
+            allow_private_networks: true,
+            ..HttpConfig::default()
+        })
+        .unwrap();
+        for inward in [
+            "http://169.254.169.254/latest/meta-data/iam/security-credentials/",
+            "http://2852039166/latest/meta-data/",
+            "http://0xa9fea9fe/",
+            "http://0251.0376.0251.0376/",
+            "http://[fd00:ec2::254]/latest/meta-data/",
+            "http://[::ffff:169.254.169.254]/",
+            "http://0.0.0.0:8080/",
+            "http://0/",
+            "http://[::]/",
+            "http://[::1]/",
+            "//127.0.0.1/admin",
+            "http://127.1/",
+            "http://10.0.0.1/",
+            "http://[fe80::1]/",
+        ] {
+            let err = hop(&strict, inward).unwrap_err().to_string();
+            assert!(err.contains("not a public address"), "{inward}: {err}");
+            assert!(
+                hop(&open, inward).is_ok(),
+                "{inward} allowed when private networks are"
+            );
+        }
+        for scheme in [
+            "file:///etc/passwd",
+            "ftp://feeds.example.com/x",
+            "gopher://feeds.example.com/",
+            "data:text/html,<script>x</script>",
+            "javascript:alert(1)",
+        ] {
+            for client in [&strict, &open] {
+                let err = hop(client, scheme).unwrap_err().to_string();
+                assert!(err.contains("refused"), "{scheme}: {err}");
+            }
+        }
+        assert_eq!(
+            hop(&strict, "/b/feed").unwrap().as_str(),
+            "https://feeds.example.com/b/feed"
+        );
+        let mut h = HeaderMap::new();
+        h.insert(header::LOCATION, "/x".parse().unwrap());
+        let from = Url::parse("https://feeds.example.com/").unwrap();
+        let err = strict
+            .redirect_target(&from, StatusCode::FOUND, &h, 10)
+            .unwrap_err();
+        assert!(err.to_string().contains("more than 10 redirects"), "{err}");
     }
 }

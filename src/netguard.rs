@@ -188,6 +188,13 @@ mod tests {
             "http://[::ffff:127.0.0.1]/",
             "http://[::1]:8080/feed",
             "http://169.254.169.254/latest/meta-data/",
+            "http://0.0.0.0/",
+            "http://0/",
+            "http://[::]/",
+            "http://[::ffff:a9fe:a9fe]/",
+            "http://[fd00:ec2::254]/",
+            "http://0251.0376.0251.0376/",
+            "http://0xA9FEA9FE/",
         ] {
             let u = Url::parse(url).unwrap();
             assert!(check_url(&u, false).is_err(), "{url} should be refused");

@@ -307,6 +307,18 @@ impl Pipeline {
     }
 }
 
+/// Whether a page's Content-Type may hold an article: HTML, XHTML, or no type at all (some
+/// servers send none). An image or PDF read as HTML would store its bytes as text.
+fn is_html(content_type: Option<&str>) -> bool {
+    let Some(ct) = content_type else {
+        return true;
+    };
+    let mime = ct.split(';').next().unwrap_or_default().trim();
+    mime.is_empty()
+        || mime.eq_ignore_ascii_case("text/html")
+        || mime.eq_ignore_ascii_case("application/xhtml+xml")
+}
+
 /// The title to store and show; an item without one still needs a readable title.
 fn title_of(item: &Item) -> String {
     if item.title.is_empty() {
@@ -327,4 +339,30 @@ fn item_date(item: &Item) -> DateTime<Utc> {
             .single()
             .unwrap_or_default()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_html;
+
+    #[test]
+    fn only_html_pages_are_read_as_articles() {
+        for ok in [
+            None,
+            Some("text/html"),
+            Some("TEXT/HTML; charset=utf-8"),
+            Some("application/xhtml+xml"),
+            Some(""),
+        ] {
+            assert!(is_html(ok), "{ok:?}");
+        }
+        for not in [
+            Some("image/png"),
+            Some("application/pdf"),
+            Some("application/rss+xml"),
+            Some("text/plain"),
+        ] {
+            assert!(!is_html(not), "{not:?}");
+        }
+    }
 }

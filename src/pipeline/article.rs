@@ -8,7 +8,7 @@ use url::Url;
 use super::outcome::Tally;
 use super::{
     CAUGHT_UP, Candidate, DownloadedPage, Mode, Pipeline, Planned, Polled, Summary, authors,
-    item_date, title_of,
+    is_html, item_date, title_of,
 };
 use crate::config::Thumbnail;
 use crate::error::Result;
@@ -84,6 +84,11 @@ impl Pipeline {
             return (from_feed(), None, None);
         };
         let page = match self.client.get(link, None).await {
+            Ok(page) if !is_html(page.content_type.as_deref()) => {
+                let kind = page.content_type.as_deref().unwrap_or_default();
+                tracing::warn!(feed = %feed_name, "feed {feed_name}: article {link}: not an HTML page (Content-Type {kind}); using the feed's content");
+                return (from_feed(), None, None);
+            }
             Ok(page) => page,
             Err(e) => {
                 tracing::warn!(feed = %feed_name, "feed {feed_name}: article {e}; using the feed's content");

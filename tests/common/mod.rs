@@ -16,6 +16,20 @@ pub struct Route {
     pub body: Vec<u8>,
     /// Sleep this long before answering (to provoke timeouts).
     pub delay: Option<Duration>,
+    /// Misbehave instead of answering normally (`None`: a well-formed answer).
+    pub fault: Option<Fault>,
+}
+
+/// Ways a route can misbehave at the transport level.
+#[derive(Clone, Debug)]
+pub enum Fault {
+    /// Read the request, then reset the connection (RST) without a byte of answer.
+    Reset,
+    /// Send the head (with the full Content-Length), then the body `chunk` bytes at a time,
+    /// sleeping `every` between chunks.
+    Drip { chunk: usize, every: Duration },
+    /// Announce the full Content-Length but send only the first `n` body bytes, then close.
+    Truncate(usize),
 }
 
 impl Route {
@@ -25,6 +39,7 @@ impl Route {
             headers: vec![("Content-Type".into(), content_type.into())],
             body: body.into(),
             delay: None,
+            fault: None,
         }
     }
 
@@ -34,6 +49,7 @@ impl Route {
             headers: vec![],
             body: b"error".to_vec(),
             delay: None,
+            fault: None,
         }
     }
 
@@ -45,6 +61,17 @@ impl Route {
     pub fn delayed(mut self, d: Duration) -> Route {
         self.delay = Some(d);
         self
+    }
+
+    /// Misbehaves as `fault` says.
+    pub fn faulty(mut self, fault: Fault) -> Route {
+        self.fault = Some(fault);
+        self
+    }
+
+    /// A connection reset right after the request.
+    pub fn reset() -> Route {
+        Route::status(200).faulty(Fault::Reset)
     }
 }
 
@@ -200,9 +227,46 @@ fn respond(mut stream: TcpStream, route: &Route, status: u16, body: &[u8]) {
         head.push_str(&format!("{k}: {v}\r\n"));
     }
     head.push_str("\r\n");
-    stream.write_all(head.as_bytes()).ok();
-    stream.write_all(body).ok();
+    match &route.fault {
+        None => {
+            stream.write_all(head.as_bytes()).ok();
+            stream.write_all(body).ok();
+        }
+        Some(Fault::Reset) => reset(&stream),
+        Some(Fault::Truncate(n)) => {
+            stream.write_all(head.as_bytes()).ok();
+            stream.write_all(&body[..(*n).min(body.len())]).ok();
+        }
+        Some(Fault::Drip { chunk, every }) => {
+            stream.write_all(head.as_bytes()).ok();
+            for part in body.chunks((*chunk).max(1)) {
+                if stream.write_all(part).and_then(|_| stream.flush()).is_err() {
+                    break;
+                }
+                std::thread::sleep(*every);
+            }
+        }
+    }
     stream.flush().ok();
+}
+
+/// Closes `stream` with an RST instead of a FIN: SO_LINGER on with a zero timeout.
+fn reset(stream: &TcpStream) {
+    use std::os::fd::AsRawFd;
+    let linger = libc::linger {
+        l_onoff: 1,
+        l_linger: 0,
+    };
+    // SAFETY: a valid socket descriptor and a correctly sized, initialised option value.
+    unsafe {
+        libc::setsockopt(
+            stream.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_LINGER,
+            (&linger as *const libc::linger).cast(),
+            std::mem::size_of::<libc::linger>() as libc::socklen_t,
+        );
+    }
 }
 
 /// The crate's fixture folder.

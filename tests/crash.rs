@@ -1,0 +1,193 @@
+//! SIGKILL `feedmark fetch` at many seeded random points of a 200-article fetch, restart it
+//! until done, and check that nothing is half-done, duplicated or missing.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{Route, Server, posts, write_config};
+
+const ARTICLES: usize = 200;
+const KILLS: usize = 16;
+
+/// A small deterministic generator (xorshift64*), so a failure can be replayed by its seed.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) % n.max(1)
+    }
+}
+
+fn serve() -> Server {
+    let server = Server::start();
+    let mut rss = String::from("<rss version=\"2.0\"><channel><title>Many</title>");
+    for i in 0..ARTICLES {
+        let link = server.url(&format!("/a/{i}"));
+        rss.push_str(&format!(
+            "<item><title>Story number {i}</title><link>{link}</link><guid>{link}</guid>\
+             <pubDate>Fri, 14 Feb 2025 {:02}:{:02}:00 +0000</pubDate>\
+             <description>Feed text {i}.</description></item>",
+            i / 60,
+            i % 60
+        ));
+        let body = format!(
+            "<html><body><article><h1>Story {i}</h1>{}</article></body></html>",
+            format!("<p>Paragraph of story {i}, long enough to be the article text. </p>")
+                .repeat(6)
+        );
+        // A short delay per page keeps the fetch going long enough to be killed in its middle.
+        server.route(
+            &format!("/a/{i}"),
+            Route::ok("text/html", body).delayed(Duration::from_millis(15)),
+        );
+    }
+    rss.push_str("</channel></rss>");
+    server.route("/feed", Route::ok("application/rss+xml", rss));
+    server
+}
+
+fn fetch(config: &Path) -> std::process::Child {
+    Command::new(assert_cmd::cargo::cargo_bin("feedmark"))
+        .arg("--config")
+        .arg(config)
+        .arg("fetch")
+        .env_remove("FEEDMARK_CONFIG")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+/// Temporary files (`.feedmark-*.tmp`) anywhere under `dir`.
+fn leftovers(dir: &Path) -> usize {
+    posts(dir)
+        .iter()
+        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with('.'))
+        .count()
+}
+
+#[test]
+fn sigkill_at_random_points_loses_and_duplicates_nothing() {
+    let server = serve();
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(
+        dir.path(),
+        &[("many", server.url("/feed"))],
+        "path_template = \"{name}.md\"\n",
+    );
+    // write_config puts extra keys last; path_template belongs before the tables.
+    let text = std::fs::read_to_string(&config).unwrap();
+    let text = text.replace("path_template = \"{name}.md\"\n", "");
+    std::fs::write(&config, format!("path_template = \"{{name}}.md\"\n{text}")).unwrap();
+    let out_dir = dir.path().join("posts");
+
+    // How long an uninterrupted fetch takes, on a copy, to spread the kills over it.
+    let probe = tempfile::tempdir().unwrap();
+    let probe_config = probe.path().join("feedmark.toml");
+    std::fs::write(&probe_config, std::fs::read(&config).unwrap()).unwrap();
+    let started = Instant::now();
+    assert!(fetch(&probe_config).wait().unwrap().success());
+    let full = started.elapsed().as_millis() as u64;
+
+    let seed = std::env::var("FEEDMARK_CRASH_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0x5eed_f00d_u64);
+    let mut rng = Rng(seed);
+    let mut killed = 0;
+    let mut seen_leftovers = 0;
+    for _ in 0..KILLS {
+        let polls = server.hits("/feed");
+        let mut child = fetch(&config);
+        // One kill in four lands anywhere in start-up; the others wait until this run has
+        // polled the feed, then strike among the article downloads and writes. Slices are
+        // short, so the work outlasts the kills even on a loaded machine.
+        if rng.below(4) > 0 {
+            let deadline = Instant::now() + Duration::from_secs(20);
+            while server.hits("/feed") == polls && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        }
+        std::thread::sleep(Duration::from_millis(rng.below(full / 5)));
+        if child.try_wait().unwrap().is_none() {
+            child.kill().unwrap(); // SIGKILL
+            killed += 1;
+        }
+        child.wait().unwrap();
+        seen_leftovers += leftovers(&out_dir);
+    }
+    let stored_by_killed_runs: i64 = rusqlite::Connection::open(dir.path().join("feedmark.db"))
+        .and_then(|c| c.query_row("SELECT COUNT(*) FROM articles", [], |r| r.get(0)))
+        .unwrap_or(0);
+    println!(
+        "seed {seed:#x}: uninterrupted fetch {full} ms; {killed} of {KILLS} runs killed; \
+         {stored_by_killed_runs} articles stored by them; {seen_leftovers} temporary files seen \
+         between runs"
+    );
+    assert!(killed >= KILLS * 3 / 4, "most runs were killed mid-way");
+
+    // Restart until a run completes.
+    let mut finished = false;
+    for _ in 0..5 {
+        if fetch(&config).wait().unwrap().success() {
+            finished = true;
+            break;
+        }
+    }
+    assert!(finished, "a fetch completes after the crashes");
+
+    assert_eq!(leftovers(&out_dir), 0, "no temporary files remain");
+    let conn = rusqlite::Connection::open(dir.path().join("feedmark.db")).unwrap();
+    let check: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+    let (rows, urls): (i64, i64) = conn
+        .query_row(
+            "SELECT COUNT(*), COUNT(DISTINCT url) FROM articles",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        (rows, urls),
+        (ARTICLES as i64, ARTICLES as i64),
+        "each stored once"
+    );
+    let mut names: Vec<String> = conn
+        .prepare("SELECT file_name FROM articles ORDER BY file_name")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    names.dedup();
+    assert_eq!(names.len(), ARTICLES);
+    let files: Vec<String> = posts(&out_dir)
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        files, names,
+        "every article has its file and every file its article"
+    );
+    for f in posts(&out_dir) {
+        let text = std::fs::read_to_string(&f).unwrap();
+        assert!(
+            text.starts_with("---\n") && text.ends_with(")\n"),
+            "{} is complete",
+            f.display()
+        );
+    }
+    // Every page was downloaded for a stored article; a killed run may have cost repeats.
+    let links: i64 = conn
+        .query_row("SELECT COUNT(*) FROM feed_articles", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(links, ARTICLES as i64);
+}

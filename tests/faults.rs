@@ -1,0 +1,398 @@
+//! A misbehaving server on 127.0.0.1: each fault fails only its own feed (or falls back for its
+//! own article) with a line naming it, the rest proceeds, nothing stored is lost, no panic.
+
+mod common;
+
+use std::io::Write;
+use std::path::Path;
+use std::time::Duration;
+
+use assert_cmd::Command;
+use common::{Fault, Route, Server, posts, write_config};
+
+const RSS: &str = "application/rss+xml; charset=UTF-8";
+const HTML: &str = "text/html; charset=UTF-8";
+
+/// An RSS document with one item per `(slug, title)`, linking to `/a/<slug>` on `base`.
+fn rss(base: &str, items: &[(&str, &str)]) -> String {
+    let mut out =
+        String::from("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>T</title>");
+    for (i, (slug, title)) in items.iter().enumerate() {
+        out.push_str(&format!(
+            "<item><title>{title}</title><link>{base}/a/{slug}</link><guid>{base}/a/{slug}</guid>\
+             <pubDate>Fri, 14 Feb 2025 00:{i:02}:00 +0000</pubDate>\
+             <description>Feed text of {slug}.</description></item>"
+        ));
+    }
+    out + "</channel></rss>"
+}
+
+fn page(words: &str) -> String {
+    format!(
+        "<html><head><title>t</title></head><body><article><h1>Head</h1>{}</article></body></html>",
+        format!("<p>{words} is the article text, long enough to be taken for one. </p>").repeat(8)
+    )
+}
+
+/// A small gzip body (about 16 kB) that expands to 16 MiB, far over the 100 kB cap the tests
+/// set: only a cap counted after decompression stops it.
+fn bomb() -> Vec<u8> {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    let zeros = vec![b' '; 1 << 20];
+    for _ in 0..16 {
+        gz.write_all(&zeros).unwrap();
+    }
+    let out = gz.finish().unwrap();
+    assert!(out.len() < 100_000, "the bomb itself fits under the cap");
+    out
+}
+
+fn gzipped(content_type: &str, bytes: Vec<u8>) -> Route {
+    Route::ok(content_type, bytes).header("Content-Encoding", "gzip")
+}
+
+fn drip(content_type: &str, body: impl Into<Vec<u8>>) -> Route {
+    Route::ok(content_type, body).faulty(Fault::Drip {
+        chunk: 16,
+        every: Duration::from_millis(250),
+    })
+}
+
+fn truncated(content_type: &str, body: String) -> Route {
+    let half = body.len() / 2;
+    Route::ok(content_type, body).faulty(Fault::Truncate(half))
+}
+
+fn redirect(to: &str) -> Route {
+    Route::status(302).header("Location", to)
+}
+
+/// Serves `/<path>/i` → `/<path>/i+1` for `hops` hops, ending in `end`.
+fn chain(server: &Server, path: &str, hops: usize, end: Route) {
+    for i in 0..hops {
+        server.route(
+            &format!("/{path}/{i}"),
+            redirect(&format!("/{path}/{}", i + 1)),
+        );
+    }
+    server.route(&format!("/{path}/{hops}"), end);
+}
+
+fn feedmark(config: &Path) -> (bool, String, String) {
+    let out = Command::cargo_bin("feedmark")
+        .unwrap()
+        .arg("--config")
+        .arg(config)
+        .arg("fetch")
+        .env_remove("FEEDMARK_CONFIG")
+        .env_remove("FEEDMARK_LOG")
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A config with a 100 kB body cap and room for every faulty request at once.
+fn config(dir: &Path, feeds: &[(&str, String)]) -> std::path::PathBuf {
+    let path = write_config(dir, feeds, "");
+    let text = std::fs::read_to_string(&path).unwrap().replace(
+        "[http]\n",
+        "[http]\nmax_body_bytes = 100000\nconcurrency = 32\nmax_redirects = 10\n",
+    );
+    let text = text.replace("per_host_concurrency = 8", "per_host_concurrency = 32");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn db(dir: &Path) -> rusqlite::Connection {
+    rusqlite::Connection::open(dir.join("feedmark.db")).unwrap()
+}
+
+/// `(url, extraction_method)` of every stored article, sorted.
+fn stored(dir: &Path) -> Vec<(String, String)> {
+    let conn = db(dir);
+    let mut stmt = conn
+        .prepare("SELECT url, extraction_method FROM articles ORDER BY url")
+        .unwrap();
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+/// The one ERROR line about feed `name`.
+fn error_line<'a>(err: &'a str, name: &str) -> &'a str {
+    let lines: Vec<&str> = err
+        .lines()
+        .filter(|l| l.contains("ERROR") && l.contains(&format!("feed {name}:")))
+        .collect();
+    assert_eq!(lines.len(), 1, "one error line for {name}:\n{err}");
+    lines[0]
+}
+
+/// Every file under `posts` is a finished article: no temporary files, front matter YAML valid.
+fn check_files(posts_dir: &Path) -> usize {
+    let files = posts(posts_dir);
+    for f in &files {
+        let name = f.file_name().unwrap().to_string_lossy();
+        assert!(name.ends_with(".md") && !name.starts_with('.'), "{name}");
+        let text = std::fs::read_to_string(f).unwrap();
+        let rest = text.strip_prefix("---\n").expect("front matter");
+        let end = rest.find("\n---\n").expect("end of front matter");
+        let docs = yaml_rust2::YamlLoader::load_from_str(&rest[..end]).unwrap();
+        assert!(docs[0]["title"].as_str().is_some(), "{name}");
+    }
+    files.len()
+}
+
+#[test]
+fn feed_level_faults_fail_only_their_feed_and_keep_what_was_stored() {
+    let server = Server::start();
+    let b = server.base.clone();
+    let good = rss(&b, &[("g1", "Good one"), ("g2", "Good two")]);
+    for slug in ["g1", "g2", "g3", "v1", "w1", "l1"] {
+        server.route(&format!("/a/{slug}"), Route::ok(HTML, page(slug)));
+    }
+    // The first run stores the "victim" feed's article; on the second run that feed breaks.
+    server.route_seq(
+        "/victim",
+        vec![
+            Route::ok(RSS, rss(&b, &[("v1", "Victim")])),
+            Route::ok(RSS, rss(&b, &[("v1", "Victim")])).faulty(Fault::Truncate(40)),
+        ],
+    );
+    server.route("/good", Route::ok(RSS, good.clone()));
+    server.route("/reset", Route::reset());
+    server.route(
+        "/hang",
+        Route::ok(RSS, good.clone()).delayed(Duration::from_secs(6)),
+    );
+    server.route("/drip", drip(RSS, good.clone()));
+    server.route("/truncated", truncated(RSS, good.clone()));
+    server.route("/big", Route::ok(RSS, " ".repeat(150_000)));
+    server.route("/bomb", gzipped(RSS, bomb()));
+    server.route(
+        "/bad-gzip",
+        gzipped(RSS, b"this is not gzip at all".to_vec()),
+    );
+    server.route("/loop/a", redirect("/loop/b"));
+    server.route("/loop/b", redirect("/loop/a"));
+    chain(&server, "long", 11, Route::ok(RSS, good.clone()));
+    // Ten hops are allowed; this chain ends in a feed with a third article.
+    chain(
+        &server,
+        "ten",
+        10,
+        Route::ok(RSS, rss(&b, &[("g3", "Ten hops away")])),
+    );
+    server.route(
+        "/png",
+        Route::ok(
+            "image/png",
+            b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\xff\xfe".to_vec(),
+        ),
+    );
+    server.route(
+        "/html",
+        Route::ok(HTML, "<!DOCTYPE html><html><body><p>Home</p></body></html>"),
+    );
+    server.route("/empty", Route::ok(RSS, ""));
+    server.route("/no-location", Route::status(301));
+    // Tolerated: a feed served as text/html, and one that claims UTF-8 but is not.
+    server.route(
+        "/wrong-type",
+        Route::ok(HTML, rss(&b, &[("w1", "Served as HTML")])),
+    );
+    let latin = rss(&b, &[("l1", "Caf\u{e9} TITLE")]).replace('\u{e9}', "\u{1}");
+    let latin = latin
+        .into_bytes()
+        .into_iter()
+        .map(|c| if c == 1 { 0xe9 } else { c });
+    server.route("/latin", Route::ok(RSS, latin.collect::<Vec<u8>>()));
+
+    let dir = tempfile::tempdir().unwrap();
+    let first = config(dir.path(), &[("victim", server.url("/victim"))]);
+    let (ok, out, err) = feedmark(&first);
+    assert!(ok, "{out}{err}");
+    assert_eq!(stored(dir.path()).len(), 1);
+
+    let failing = [
+        ("victim", "/victim", "cannot read the body: end of file"),
+        ("reset", "/reset", "reset by peer"),
+        ("hang", "/hang", "timed out"),
+        ("drip", "/drip", "timed out"),
+        (
+            "truncated",
+            "/truncated",
+            "cannot read the body: end of file",
+        ),
+        ("big", "/big", "100000-byte limit"),
+        ("bomb", "/bomb", "100000-byte limit"),
+        ("badgzip", "/bad-gzip", "cannot read the body: Invalid gzip"),
+        ("loop", "/loop/a", "more than 10 redirects"),
+        ("long", "/long/0", "more than 10 redirects"),
+        ("png", "/png", "not a readable feed"),
+        ("html", "/html", "HTML page"),
+        ("empty", "/empty", "empty document"),
+        ("nolocation", "/no-location", "without a Location header"),
+    ];
+    let mut feeds: Vec<(&str, String)> = failing
+        .iter()
+        .map(|(name, path, _)| (*name, server.url(path)))
+        .collect();
+    feeds.push(("good", server.url("/good")));
+    feeds.push(("ten", server.url("/ten/0")));
+    feeds.push(("wrongtype", server.url("/wrong-type")));
+    feeds.push(("latin", server.url("/latin")));
+    let second = config(dir.path(), &feeds);
+    let (ok, out, err) = feedmark(&second);
+    assert!(!ok, "failed feeds make a non-zero exit: {out}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(
+        out.contains(&format!(
+            "feeds: 4 ok, {} failed; new articles: 5; files written: 5",
+            failing.len()
+        )),
+        "{out}\n{err}"
+    );
+    let wrong: Vec<String> = failing
+        .iter()
+        .filter_map(|(name, path, cause)| {
+            let line = error_line(&err, name);
+            let named = line.contains(&server.url(path)) || line.contains(&server.base);
+            (!named || !line.contains(cause)).then(|| format!("{name}: want `{cause}` in {line}"))
+        })
+        .collect();
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    // Nothing stored was lost: the broken feed's article and file are still there.
+    let urls: Vec<String> = stored(dir.path()).into_iter().map(|(u, _)| u).collect();
+    let want: Vec<String> = ["g1", "g2", "g3", "l1", "v1", "w1"]
+        .iter()
+        .map(|s| format!("{b}/a/{s}"))
+        .collect();
+    assert_eq!(urls, want);
+    assert_eq!(check_files(&dir.path().join("posts")), 6);
+    let title: String = db(dir.path())
+        .query_row(
+            "SELECT title FROM articles WHERE url LIKE '%/l1'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        title, "Café TITLE",
+        "a mislabelled feed is read as Windows-1252"
+    );
+    let errors: i64 = db(dir.path())
+        .query_row(
+            "SELECT COUNT(*) FROM feeds WHERE error_count = 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(errors as usize, failing.len());
+}
+
+#[test]
+fn article_page_faults_fall_back_to_the_feed_text_one_by_one() {
+    let server = Server::start();
+    let b = server.base.clone();
+    let faults: Vec<(&str, Route)> = vec![
+        ("ok", Route::ok(HTML, page("ok"))),
+        ("reset", Route::reset()),
+        (
+            "hang",
+            Route::ok(HTML, page("hang")).delayed(Duration::from_secs(6)),
+        ),
+        ("drip", drip(HTML, page("drip"))),
+        ("truncated", truncated(HTML, page("truncated"))),
+        ("big", Route::ok(HTML, page(&"big ".repeat(30_000)))),
+        ("bomb", gzipped(HTML, bomb())),
+        ("loop", redirect("/a/loop")),
+        ("empty", Route::ok(HTML, "")),
+        (
+            "png",
+            Route::ok("image/png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".repeat(200)),
+        ),
+        ("status", Route::status(500)),
+    ];
+    let items: Vec<(&str, &str)> = faults.iter().map(|(s, _)| (*s, *s)).collect();
+    server.route("/feed", Route::ok(RSS, rss(&b, &items)));
+    for (slug, route) in faults.clone() {
+        server.route(&format!("/a/{slug}"), route);
+    }
+    // Invalid UTF-8 in a page that claims UTF-8: read (as Windows-1252), not a failure.
+    let latin = page("latin");
+    let (head, tail) = latin.split_at(latin.find("</article>").unwrap());
+    let mut bad_utf8 = head.as_bytes().to_vec();
+    bad_utf8.extend_from_slice(b"<p>A caf\xe9 \xff\xfe na\xefve sentence in the article.</p>");
+    bad_utf8.extend_from_slice(tail.as_bytes());
+    server.route("/a/latin", Route::ok(HTML, bad_utf8));
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut all = items.clone();
+    all.push(("latin", "latin"));
+    server.route("/feed", Route::ok(RSS, rss(&b, &all)));
+    let path = config(dir.path(), &[("site", server.url("/feed"))]);
+    let (ok, out, err) = feedmark(&path);
+    assert!(ok, "a broken page never fails its feed: {out}{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(
+        out.contains(&format!("new articles: {}", all.len())),
+        "{out}\n{err}"
+    );
+    let methods: std::collections::HashMap<String, String> = stored(dir.path())
+        .into_iter()
+        .map(|(u, m)| (u.rsplit('/').next().unwrap().to_string(), m))
+        .collect();
+    assert_eq!(methods["ok"], "generic");
+    assert_eq!(methods["latin"], "generic");
+    for (slug, _) in &faults[1..] {
+        assert_eq!(methods[*slug], "feed", "{slug} falls back to the feed text");
+        let url = format!("{b}/a/{slug}");
+        assert!(
+            err.lines()
+                .any(|l| l.contains("feed site: article") && l.contains(&url)),
+            "a warning names {url}:\n{err}"
+        );
+    }
+    assert_eq!(check_files(&dir.path().join("posts")), all.len());
+    let latin = posts(&dir.path().join("posts"))
+        .into_iter()
+        .find(|p| p.to_string_lossy().contains("latin"))
+        .unwrap();
+    assert!(std::fs::read_to_string(latin).unwrap().contains("café"));
+}
+
+#[test]
+fn inputs_that_once_crashed_fetch_now_fail_only_their_feed() {
+    let server = Server::start();
+    let b = server.base.clone();
+    server.route("/good", Route::ok(RSS, rss(&b, &[("g1", "Good one")])));
+    server.route("/a/g1", Route::ok(HTML, page("g1")));
+    let mut feeds = vec![("good".to_string(), server.url("/good"))];
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fuzz");
+    let mut inputs: Vec<_> = std::fs::read_dir(dir).unwrap().flatten().collect();
+    inputs.sort_by_key(|e| e.path());
+    for (i, entry) in inputs.iter().enumerate() {
+        let path = format!("/fuzz/{i}");
+        server.route(&path, Route::ok(RSS, std::fs::read(entry.path()).unwrap()));
+        feeds.push((format!("fuzz{i}"), server.url(&path)));
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let named: Vec<(&str, String)> = feeds.iter().map(|(n, u)| (n.as_str(), u.clone())).collect();
+    let (_, out, err) = feedmark(&config(tmp.path(), &named));
+    assert!(
+        out.contains("feeds: "),
+        "the run finished with its summary:\n{out}\n{err}"
+    );
+    assert!(!err.contains("panicked at src/"), "{err}");
+    assert!(
+        stored(tmp.path()).iter().any(|(u, _)| u.ends_with("/a/g1")),
+        "{out}{err}"
+    );
+}
