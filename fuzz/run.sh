@@ -15,10 +15,13 @@ fi
 cp -n ../tests/fixtures/thehill/*.html corpus/extract_markdown/ 2>/dev/null || true
 cp -n ../tests/fixtures/thehill/*.xml corpus/feed_parse/ 2>/dev/null || true
 printf 'A "title": with\n--- yaml\x01text <b>\x01{{< x >}} <!--more-->' > corpus/front_matter/seed
+# Build once; `run` must get the same -O, or cargo-fuzz rebuilds everything with other flags
+# (the first build takes most of an hour on two busy cores: aws-lc, SQLite, html5ever).
+cargo +nightly fuzz build -O
 status=0
 for target in feed_parse extract_markdown front_matter; do
     echo "== $target: ${secs}s"
-    if ! cargo +nightly fuzz run "$target" "corpus/$target" -- \
+    if ! cargo +nightly fuzz run -O "$target" "corpus/$target" -- \
         -max_total_time="$secs" -max_len=262144 -rss_limit_mb=2048 -timeout=20; then
         echo "!! $target found a problem; see fuzz/artifacts/$target/"
         status=1
