@@ -59,6 +59,9 @@ pub struct Pipeline {
     client: HttpClient,
     rules: Arc<Rules>,
     clock: Arc<dyn Clock>,
+    /// Page extractions running at once: one per core. Extraction is CPU-bound, so more
+    /// only adds parsed pages held in memory (and blocking threads), not throughput.
+    extract_slots: Arc<tokio::sync::Semaphore>,
 }
 
 /// A feed that answered, with its items, waiting for them to be stored.
@@ -94,6 +97,9 @@ impl Pipeline {
             client,
             rules: Arc::new(rules),
             clock: Arc::new(SystemClock),
+            extract_slots: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            )),
         })
     }
 
@@ -265,6 +271,8 @@ impl Pipeline {
                 Ok(page) => {
                     let final_url = page.url.to_string();
                     let rules = Arc::clone(&self.rules);
+                    // Closed never happens (the semaphore lives as long as the pipeline).
+                    let _slot = self.extract_slots.acquire().await.ok();
                     let extracted = tokio::task::spawn_blocking(move || {
                         let html =
                             crate::charset::decode_html(&page.body, page.content_type.as_deref());
