@@ -91,6 +91,9 @@ pub struct Pipeline {
     filters: HashMap<String, Filter>,
     /// Ticks once per feed polled and per page downloaded; hidden unless a caller shows it.
     progress: indicatif::ProgressBar,
+    /// Page extractions running at once: one per core. Extraction is CPU-bound, so more
+    /// only adds parsed pages held in memory (and blocking threads), not throughput.
+    extract_slots: Arc<tokio::sync::Semaphore>,
 }
 
 /// A feed that answered, with its items, waiting for them to be stored.
@@ -151,6 +154,9 @@ impl Pipeline {
             mode: Mode::Write,
             filters,
             progress: indicatif::ProgressBar::hidden(),
+            extract_slots: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            )),
         })
     }
 

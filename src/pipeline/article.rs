@@ -97,6 +97,9 @@ impl Pipeline {
         };
         let final_url = page.url.to_string();
         let rules = Arc::clone(&self.rules);
+        // One extraction per core: extraction is CPU-bound, so more at once only holds more
+        // parsed pages in memory. Closed never happens (the semaphore lives with the pipeline).
+        let _slot = self.extract_slots.acquire().await.ok();
         let done = tokio::task::spawn_blocking(move || {
             let html = crate::charset::decode_html(&page.body, page.content_type.as_deref());
             let found = extract::extract_page(&html, &page.url, &rules);

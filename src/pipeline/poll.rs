@@ -108,7 +108,7 @@ impl Pipeline {
         url: &str,
         validators: &crate::http::Validators,
     ) -> Result<(Fetched, ParsedFeed)> {
-        let fetched = self.client.get(url, Some(validators)).await?;
+        let mut fetched = self.client.get(url, Some(validators)).await?;
         if fetched.not_modified {
             return Ok((fetched, ParsedFeed::default()));
         }
@@ -121,6 +121,9 @@ impl Pipeline {
             Error::Parse(m) => Error::Parse(format!("{}: {m}", fetched.url)),
             other => other,
         })?;
+        // Only the parsed items are used from here on; keeping every feed's raw body until
+        // the end of the poll costs ~20 MB with 1,000 feeds.
+        fetched.body = Vec::new();
         Ok((fetched, parsed))
     }
 }
