@@ -3,34 +3,6 @@
 use ego_tree::NodeId;
 use scraper::{ElementRef, Html, Selector};
 
-/// Words in a class or id that mark an element as page furniture rather than article text.
-const BOILERPLATE_WORDS: &[&str] = &[
-    "ad",
-    "ads",
-    "advert",
-    "advertisement",
-    "adunit",
-    "dfp",
-    "sponsor",
-    "sponsored",
-    "promo",
-    "newsletter",
-    "subscribe",
-    "subscription",
-    "signup",
-    "share",
-    "sharing",
-    "social",
-    "related",
-    "recirc",
-    "outbrain",
-    "taboola",
-    "popular",
-    "trending",
-    "comments",
-    "disqus",
-];
-
 /// Drops ids that sit inside another id of the list, keeping document order.
 pub fn outermost(doc: &Html, ids: Vec<NodeId>) -> Vec<NodeId> {
     ids.iter()
@@ -80,7 +52,9 @@ fn is_boilerplate(e: &ElementRef<'_>) -> bool {
     names
         .flat_map(str::split_whitespace)
         .flat_map(|n| n.split(['-', '_']))
-        .any(|word| BOILERPLATE_WORDS.contains(&word.to_ascii_lowercase().as_str()))
+        .any(|word| {
+            super::furniture::AD_AND_SOCIAL_WORDS.contains(&word.to_ascii_lowercase().as_str())
+        })
 }
 
 fn detach(doc: &mut Html, ids: &[NodeId]) {

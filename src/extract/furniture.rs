@@ -1,8 +1,9 @@
 //! The vocabulary of page furniture: class/id words, tags, call-to-action openings, labels.
 
-/// Words in a class or id that mark an element as furniture around the article text.
-/// Matched against whole words of the name split on `-` and `_`.
-pub const FURNITURE_WORDS: &[&str] = &[
+/// Class/id words of ads, sharing, sign-up and recirculation boxes: furniture on any page,
+/// removed inside site-rule bodies too. Matched against whole words of the name split on
+/// `-` and `_`.
+pub const AD_AND_SOCIAL_WORDS: &[&str] = &[
     "ad",
     "ads",
     "advert",
@@ -27,6 +28,11 @@ pub const FURNITURE_WORDS: &[&str] = &[
     "trending",
     "comments",
     "disqus",
+];
+
+/// Further class/id words that mark furniture around the article text (bylines, captions,
+/// navigation, widgets) for the generic extractor; a site rule's body may keep them.
+pub const FURNITURE_WORDS: &[&str] = &[
     "byline",
     "dateline",
     "timestamp",

@@ -3,7 +3,9 @@
 use ego_tree::NodeId;
 use scraper::{ElementRef, Html};
 
-use super::furniture::{FURNITURE_PREFIXES, FURNITURE_TAGS, FURNITURE_WORDS, LABELS};
+use super::furniture::{
+    AD_AND_SOCIAL_WORDS, FURNITURE_PREFIXES, FURNITURE_TAGS, FURNITURE_WORDS, LABELS,
+};
 
 /// Removes furniture from the subtree under `root` of `doc`. Nothing that holds most of the
 /// text is ever removed, so a misnamed wrapper cannot empty the body.
@@ -156,7 +158,10 @@ fn named_as_furniture(el: &ElementRef<'_>) -> bool {
         .flat_map(str::split_whitespace)
         .flat_map(|n| n.split(['-', '_']))
         .flat_map(camel_words)
-        .any(|w| FURNITURE_WORDS.contains(&w.to_ascii_lowercase().as_str()))
+        .any(|w| {
+            let w = w.to_ascii_lowercase();
+            FURNITURE_WORDS.contains(&w.as_str()) || AD_AND_SOCIAL_WORDS.contains(&w.as_str())
+        })
 }
 
 /// `newsCaption` → `news`, `Caption`; other words are returned whole.
