@@ -170,36 +170,10 @@ fn normalise(url: &str) -> String {
 }
 
 /// A feed name from a title: ASCII letters and digits lowercased, everything else one `-`,
-/// at most 64 characters, never starting with `.` (see `validate_name`).
+/// at most 64 characters, never starting with `.` (see `validate_name`). The same slug rule
+/// as file names.
 pub fn slug(title: &str) -> String {
-    let mut out = String::new();
-    for c in title.chars() {
-        let c = fold(c);
-        if c.is_ascii_alphanumeric() {
-            out.push(c.to_ascii_lowercase());
-        } else if !out.is_empty() && !out.ends_with('-') {
-            out.push('-');
-        }
-        if out.len() >= 64 {
-            break;
-        }
-    }
-    out.trim_end_matches('-').to_string()
-}
-
-/// Common Latin letters with accents, as their base letter (`é` → `e`).
-fn fold(c: char) -> char {
-    match c {
-        'à'..='å' | 'À'..='Å' => 'a',
-        'ç' | 'Ç' => 'c',
-        'è'..='ë' | 'È'..='Ë' => 'e',
-        'ì'..='ï' | 'Ì'..='Ï' => 'i',
-        'ñ' | 'Ñ' => 'n',
-        'ò'..='ö' | 'ø' | 'Ò'..='Ö' | 'Ø' => 'o',
-        'ù'..='ü' | 'Ù'..='Ü' => 'u',
-        'ý' | 'ÿ' | 'Ý' => 'y',
-        _ => c,
-    }
+    crate::text::slugify(title, 64)
 }
 
 #[cfg(test)]

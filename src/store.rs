@@ -255,28 +255,15 @@ impl Store {
 
     /// The article known under any of `keys` or `urls`, if one is.
     pub fn find_article(&self, keys: &[&str], urls: &[&str]) -> Result<Option<i64>> {
-        for key in keys {
-            let id = self
-                .conn
-                .query_row(
-                    "SELECT article_id FROM article_keys WHERE key = ?1",
-                    [key],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            if id.is_some() {
-                return Ok(id);
-            }
-        }
-        for url in urls {
-            let id = self
-                .conn
-                .query_row(
-                    "SELECT article_id FROM article_urls WHERE url = ?1",
-                    [url],
-                    |r| r.get(0),
-                )
-                .optional()?;
+        let lookups = keys
+            .iter()
+            .map(|k| ("SELECT article_id FROM article_keys WHERE key = ?1", k))
+            .chain(
+                urls.iter()
+                    .map(|u| ("SELECT article_id FROM article_urls WHERE url = ?1", u)),
+            );
+        for (sql, value) in lookups {
+            let id = self.conn.query_row(sql, [value], |r| r.get(0)).optional()?;
             if id.is_some() {
                 return Ok(id);
             }

@@ -3,6 +3,8 @@
 use ego_tree::NodeId;
 use scraper::{ElementRef, Html};
 
+use super::prune::text_len;
+
 /// Words that, in a class or id, name the thing (an article, a post, a story).
 const THING_WORDS: &[&str] = &["article", "post", "entry", "story", "blog", "news", "main"];
 /// Words that, in the same name, say "the body of it".
@@ -74,12 +76,6 @@ fn name_words(name: &str) -> Vec<String> {
         words.push(part[start..].to_ascii_lowercase());
     }
     words
-}
-
-fn text_len(el: &ElementRef<'_>) -> usize {
-    el.text()
-        .map(|t| t.chars().filter(|c| !c.is_whitespace()).count())
-        .sum()
 }
 
 #[cfg(test)]

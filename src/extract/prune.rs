@@ -255,7 +255,7 @@ fn is_leaf_block(el: &ElementRef<'_>) -> bool {
 }
 
 /// Characters of visible text, whitespace excluded.
-fn text_len(el: &ElementRef<'_>) -> usize {
+pub(super) fn text_len(el: &ElementRef<'_>) -> usize {
     el.text()
         .map(|t| t.chars().filter(|c| !c.is_whitespace()).count())
         .sum()
