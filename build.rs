@@ -19,8 +19,13 @@ fn main() {
         println!("cargo:rerun-if-changed={dir}/HEAD");
     }
     if let Some(dir) = git(&["rev-parse", "--git-common-dir"]) {
-        println!("cargo:rerun-if-changed={dir}/refs/heads");
-        println!("cargo:rerun-if-changed={dir}/packed-refs");
+        // Only paths that exist: cargo reruns a script whose watched path is missing on
+        // every build (a fresh clone has no packed-refs), which recompiled the crate each time.
+        for path in [format!("{dir}/refs/heads"), format!("{dir}/packed-refs")] {
+            if std::path::Path::new(&path).exists() {
+                println!("cargo:rerun-if-changed={path}");
+            }
+        }
     }
     println!("cargo:rerun-if-changed=build.rs");
 }
