@@ -12,11 +12,11 @@ use crate::extract::Rules;
 use crate::feed::{Item, ParsedFeed};
 use crate::filter::Filter;
 use crate::http::{Fetched, HttpClient};
-use crate::identity::{canonical_url, item_key};
 use crate::output;
 use crate::store::Store;
 
 mod article;
+mod flow;
 mod mode;
 mod outcome;
 mod poll;
@@ -26,7 +26,6 @@ pub use outcome::FeedOutcome;
 use outcome::Tally;
 pub use preview::{Preview, PreviewItem, discover};
 mod update;
-use update::Changed;
 
 /// What one poll did, for the closing summary line and the exit code.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -110,20 +109,24 @@ struct Polled {
 
 /// A new item whose page is to be downloaded.
 struct Candidate {
+    /// Numbers the candidates of one poll, so that items of other feeds can join one.
+    id: u64,
+    /// Position of its feed in the poll's list of feeds that answered.
     feed: usize,
     item: Item,
     keys: Vec<String>,
     urls: Vec<String>,
-    /// Other feeds (indexes into the polled list) that carried the same item in this poll.
+    /// Other feeds (positions in the polled list) that carried the same item in this poll.
     also_in: Vec<usize>,
     /// Remember the item without its page or a file (older than `max_age` on a first poll).
     catch_up: bool,
 }
 
-/// An article page as downloaded: where it was finally served from, and its decoded HTML.
+/// An article page as downloaded: where it was finally served from, and its HTML gzipped
+/// (kept for `reextract`; compressed right away, as it waits in memory until stored).
 struct DownloadedPage {
     url: String,
-    html: String,
+    html_gz: Option<Vec<u8>>,
 }
 
 impl Pipeline {
@@ -217,99 +220,13 @@ impl Pipeline {
         let mut tally = Tally::new(feeds);
         self.progress.set_length(feeds.len() as u64);
         self.progress.set_message("feeds");
-        let polled = self
-            .poll_all(store, feeds, &mut summary, &mut tally)
-            .await?;
-        let (candidates, changed) = self.dedup(store, &polled, &mut summary)?;
-        self.progress
-            .inc_length((candidates.len() + changed.len()) as u64);
-        self.progress.set_message("articles");
-        self.download_and_store(store, &polled, candidates, &mut summary, &mut tally)
-            .await;
-        self.apply_updates(store, &polled, changed, &mut summary, &mut tally)
-            .await;
-        let now = self.clock.now().timestamp();
-        for p in &polled {
-            if let Some(message) = tally.outcomes[p.index].error.clone() {
-                store.record_error(p.feed_id, &message, now)?;
-                summary.feeds_failed += 1;
-                continue;
-            }
-            store.record_success(
-                p.feed_id,
-                &p.fetched.validators,
-                p.parsed.title.as_deref(),
-                now,
-            )?;
-            self.follow_redirects(store, p)?;
-            summary.feeds_ok += 1;
-        }
+        let ran = self.run_flow(store, feeds, &mut summary, &mut tally).await;
+        // Whatever stopped the poll, what was stored before is sound and its files exist.
+        let committed = store.commit_batch();
+        ran?;
+        committed?;
         summary.outcomes = tally.outcomes;
         Ok(summary)
-    }
-
-    /// Splits items into known (linked now, no download unless changed) and new candidates,
-    /// merging items that several feeds carry in this same poll.
-    fn dedup(
-        &self,
-        store: &mut Store,
-        polled: &[Polled],
-        summary: &mut Summary,
-    ) -> Result<(Vec<Candidate>, Vec<Changed>)> {
-        let mut candidates: Vec<Candidate> = Vec::new();
-        let mut changed: Vec<Changed> = Vec::new();
-        let mut claimed: HashMap<String, usize> = HashMap::new();
-        let now = self.clock.now();
-        let no_filter = Filter::default();
-        for (fi, p) in polled.iter().enumerate() {
-            let filter = self.filters.get(&p.feed.name).unwrap_or(&no_filter);
-            for item in &p.parsed.items {
-                // A filtered item is not remembered: a changed rule applies to it next time.
-                if !filter.accepts(item) {
-                    tracing::debug!(feed = %p.feed.name, "filtered out: {}", item.title);
-                    summary.filtered += 1;
-                    continue;
-                }
-                let key = item_key(item, p.fetched.url.as_str());
-                let urls: Vec<String> = item
-                    .link
-                    .as_deref()
-                    .and_then(canonical_url)
-                    .into_iter()
-                    .collect();
-                let key_refs = [key.as_str()];
-                let url_refs: Vec<&str> = urls.iter().map(String::as_str).collect();
-                if let Some(id) = store.find_article(&key_refs, &url_refs)? {
-                    store.link(p.feed_id, id, &key_refs, &url_refs)?;
-                    self.note_change(store, p, fi, id, item, &mut changed)?;
-                    continue;
-                }
-                let seen = std::iter::once(&key)
-                    .chain(&urls)
-                    .find_map(|k| claimed.get(k).copied());
-                if let Some(ci) = seen {
-                    let c = &mut candidates[ci];
-                    if c.feed != fi && !c.also_in.contains(&fi) {
-                        c.also_in.push(fi);
-                    }
-                    c.keys.push(key.clone());
-                    c.keys.dedup();
-                    continue;
-                }
-                for k in std::iter::once(&key).chain(&urls) {
-                    claimed.insert(k.clone(), candidates.len());
-                }
-                candidates.push(Candidate {
-                    feed: fi,
-                    item: item.clone(),
-                    keys: vec![key],
-                    urls,
-                    also_in: vec![],
-                    catch_up: p.first_poll && filter.too_old(item, now),
-                });
-            }
-        }
-        Ok((candidates, changed))
     }
 }
 

@@ -12,21 +12,15 @@ use crate::output;
 use crate::store::NewArticle;
 use crate::store::Store;
 
-/// Keeps the downloaded page (and the thumbnail written) of a newly stored article.
+/// Keeps the downloaded page (gzipped by [`compress_page`]) and the thumbnail written of a
+/// newly stored article.
 pub fn save_page(
     store: &Store,
     article_id: i64,
     url: Option<&str>,
-    html: Option<&str>,
+    html_gz: Option<&[u8]>,
     thumbnail: &str,
 ) -> Result<()> {
-    // Compressing into memory cannot fail short of running out of it; if it ever did, the
-    // article is still stored and reextract falls back to the feed's content for it.
-    let html_gz = html.and_then(|h| {
-        gzip(h)
-            .inspect_err(|e| tracing::warn!(article_id, "page not kept: {e}"))
-            .ok()
-    });
     store.connection().execute(
         "INSERT OR REPLACE INTO article_pages (article_id, url, html_gz, thumbnail)
          VALUES (?1, ?2, ?3, ?4)",
@@ -35,11 +29,17 @@ pub fn save_page(
     Ok(())
 }
 
-fn gzip(text: &str) -> std::io::Result<Vec<u8>> {
+/// A page's HTML gzipped for [`save_page`]. Done where the page was extracted, on a worker
+/// thread, so that the task storing articles one by one does not also compress them.
+/// Compressing into memory cannot fail short of running out of it; if it ever did, the
+/// article is still stored and reextract falls back to the feed's content for it.
+pub fn compress_page(html: &str) -> Option<Vec<u8>> {
     use std::io::Write;
     let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    enc.write_all(text.as_bytes())?;
-    enc.finish()
+    enc.write_all(html.as_bytes())
+        .and_then(|()| enc.finish())
+        .inspect_err(|e| tracing::warn!("page not kept: {e}"))
+        .ok()
 }
 
 /// The stored page, or `None` (with a warning) when it cannot be read back.

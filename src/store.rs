@@ -35,6 +35,7 @@ mod state;
 pub use state::FeedState;
 
 mod articles;
+mod batch;
 pub use articles::ArticleFilter;
 
 /// An open feedmark database.
@@ -280,15 +281,16 @@ impl Store {
         keys: &[&str],
         urls: &[&str],
     ) -> Result<bool> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.savepoint()?;
         let added = link_in(&tx, feed_id, article_id, keys, urls)?;
         tx.commit()?;
         Ok(added)
     }
 
-    /// Stores a new article with its keys, URLs and feed link in one transaction.
+    /// Stores a new article with its keys, URLs and feed link, all or nothing (a savepoint,
+    /// so that it can be part of a batch).
     pub fn insert_article(&mut self, a: &NewArticle, keys: &[&str], urls: &[&str]) -> Result<i64> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.savepoint()?;
         tx.execute(
             "INSERT INTO articles (url, title, author, published_at, updated_at, lang, feed_content,
                  text, markdown, extraction_method, content_hash, file_name, feed_id, created_at,
@@ -320,7 +322,7 @@ impl Store {
 }
 
 fn link_in(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &Connection,
     feed_id: i64,
     article_id: i64,
     keys: &[&str],

@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
-use futures_util::StreamExt;
 use url::Url;
 
+use super::flow::{Done, Job, NewDone};
 use super::outcome::Tally;
 use super::{
     CAUGHT_UP, Candidate, DownloadedPage, Mode, Pipeline, Planned, Polled, Summary, authors,
@@ -19,51 +19,57 @@ use crate::output;
 use crate::store::{NewArticle, Store};
 
 impl Pipeline {
-    pub(super) async fn download_and_store(
-        &self,
-        store: &mut Store,
-        polled: &[Polled],
-        candidates: Vec<Candidate>,
-        summary: &mut Summary,
-        tally: &mut Tally,
-    ) {
-        let mut stream = futures_util::stream::iter(candidates)
-            .map(|c| async move {
-                let name = &polled[c.feed].feed.name;
+    /// Reads a job's page (none for an item only remembered).
+    pub(super) async fn run_job(&self, job: Job, feed_name: &str) -> Done {
+        match job {
+            Job::New(c) => {
                 let (body, final_url, page) = if self.mode == Mode::CatchUp || c.catch_up {
                     (caught_up_body(&c.item), None, None)
                 } else {
-                    self.article_body(name, &c.item).await
+                    self.article_body(feed_name, &c.item).await
                 };
-                (c, body, final_url, page)
-            })
-            .buffer_unordered(self.config.http.concurrency);
-        while let Some((mut c, body, final_url, page)) = stream.next().await {
-            self.progress.inc(1);
-            for u in page_urls(final_url.as_deref(), body.canonical.as_deref()) {
-                if !c.urls.contains(&u) {
-                    c.urls.push(u);
-                }
+                Done::New((c, body, final_url, page))
             }
-            let method = body.method.clone();
-            match self.store_article(store, polled, &c, body, page) {
-                Ok(Some(_)) if method == CAUGHT_UP => summary.caught_up += 1,
-                Ok(Some((written, planned))) => {
-                    summary.new_articles += 1;
-                    let outcome = &mut tally.outcomes[polled[c.feed].index];
-                    outcome.new_articles += 1;
-                    outcome.extraction_methods.push(method);
-                    summary.files_written += usize::from(written);
-                    summary.planned.push(planned);
-                }
-                Ok(None) => {}
-                Err(e) => {
-                    let name = &polled[c.feed].feed.name;
-                    tracing::error!(feed = %name, "feed {name}: cannot store {}: {e}", c.item.link.as_deref().unwrap_or(&c.item.title));
-                    let outcome = &mut tally.outcomes[polled[c.feed].index];
-                    outcome.error.get_or_insert_with(|| e.to_string());
-                    summary.failures.push((name.clone(), e.to_string()));
-                }
+            Job::Update(c) => {
+                let (body, _, page) = self.article_body(feed_name, &c.item).await;
+                Done::Update((c, body, page))
+            }
+        }
+    }
+
+    /// Stores a new item whose page was read (or not), counting it in the summary; a failure
+    /// to store is that feed's error.
+    pub(super) fn finish_new(
+        &self,
+        store: &mut Store,
+        polled: &[Polled],
+        (mut c, body, final_url, page): NewDone,
+        summary: &mut Summary,
+        tally: &mut Tally,
+    ) {
+        for u in page_urls(final_url.as_deref(), body.canonical.as_deref()) {
+            if !c.urls.contains(&u) {
+                c.urls.push(u);
+            }
+        }
+        let method = body.method.clone();
+        match self.store_article(store, polled, &c, body, page) {
+            Ok(Some(_)) if method == CAUGHT_UP => summary.caught_up += 1,
+            Ok(Some((written, planned))) => {
+                summary.new_articles += 1;
+                let outcome = &mut tally.outcomes[polled[c.feed].index];
+                outcome.new_articles += 1;
+                outcome.extraction_methods.push(method);
+                summary.files_written += usize::from(written);
+                summary.planned.push(planned);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                let name = &polled[c.feed].feed.name;
+                tracing::error!(feed = %name, "feed {name}: cannot store {}: {e}", c.item.link.as_deref().unwrap_or(&c.item.title));
+                let outcome = &mut tally.outcomes[polled[c.feed].index];
+                outcome.error.get_or_insert_with(|| e.to_string());
+                summary.failures.push((name.clone(), e.to_string()));
             }
         }
     }
@@ -103,14 +109,14 @@ impl Pipeline {
         let done = tokio::task::spawn_blocking(move || {
             let html = crate::charset::decode_html(&page.body, page.content_type.as_deref());
             let found = extract::extract_page(&html, &page.url, &rules);
-            (found, html)
+            (found, crate::reextract::compress_page(&html))
         })
         .await
         .ok();
-        let (extracted, html) = done.map_or((None, None), |(f, h)| (f, Some(h)));
-        let kept = html.map(|html| DownloadedPage {
+        let (extracted, html_gz) = done.map_or((None, None), |(f, h)| (f, Some(h)));
+        let kept = html_gz.map(|html_gz| DownloadedPage {
             url: final_url.clone(),
-            html,
+            html_gz,
         });
         match extracted {
             Some(found) => (found, Some(final_url), kept),
@@ -180,13 +186,12 @@ impl Pipeline {
             _ => output::write_atomic(&self.config.output_dir, &path, &contents)?,
         };
         let id = store.insert_article(&article, &key_refs, &url_refs)?;
-        let (page_url, page_html) =
-            downloaded.map_or((None, None), |d| (Some(d.url), Some(d.html)));
+        let (page_url, page_gz) = downloaded.map_or((None, None), |d| (Some(d.url), d.html_gz));
         crate::reextract::save_page(
             store,
             id,
             page_url.as_deref(),
-            page_html.as_deref(),
+            page_gz.as_deref(),
             &article.thumbnail,
         )?;
         for fi in &c.also_in {

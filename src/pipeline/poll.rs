@@ -1,14 +1,16 @@
 //! The feed half of a poll: download and parse each feed, record errors, dead and moved feeds.
 
-use futures_util::StreamExt;
-
 use super::outcome::{Tally, permanent_target};
 use super::{Pipeline, Polled, Summary};
 use crate::config::FeedConfig;
 use crate::error::{Error, Result};
 use crate::feed::{self, ParsedFeed};
 use crate::http::Fetched;
-use crate::store::Store;
+use crate::store::{FeedRow, Store};
+
+/// A feed's answer: its number in the poll, the parsed document (or why not), and the time
+/// its download and parse took.
+pub(super) type PollResult = (usize, Result<(Fetched, ParsedFeed)>, std::time::Duration);
 
 impl Pipeline {
     /// Counts a permanent redirect towards moving the stored URL, and says so when it moves.
@@ -22,85 +24,132 @@ impl Pipeline {
         Ok(())
     }
 
-    /// Downloads and parses the feeds concurrently; failures are recorded and reported.
-    pub(super) async fn poll_all(
+    /// The stored row of every feed of the poll (created for new feeds). Its URL is the one
+    /// polled: it follows a permanent redirect seen on several polls.
+    pub(super) fn feed_rows(
         &self,
-        store: &mut Store,
+        store: &Store,
         feeds: &[FeedConfig],
-        summary: &mut Summary,
         tally: &mut Tally,
-    ) -> Result<Vec<Polled>> {
-        let mut rows = Vec::new();
+    ) -> Result<Vec<FeedRow>> {
+        let mut rows = Vec::with_capacity(feeds.len());
         for (i, f) in feeds.iter().enumerate() {
             let row = store.upsert_feed(&f.name, &f.url)?;
             tally.outcomes[i].feed_id = row.id;
             rows.push(row);
         }
-        // The stored URL: it follows a permanent redirect seen on several polls.
-        let results: Vec<_> = futures_util::stream::iter(feeds.iter().zip(&rows))
-            .map(|(f, row)| async move {
-                let started = std::time::Instant::now();
-                let result = self.poll_one(&row.url, &row.validators).await;
-                (f.clone(), row, result, started.elapsed())
-            })
-            .buffered(self.config.http.concurrency)
-            .inspect(|_| self.progress.inc(1))
-            .collect()
-            .await;
-        let mut polled = Vec::new();
-        for (index, (feed, row, result, took)) in results.into_iter().enumerate() {
-            tally.outcomes[index].fetch_secs = took.as_secs_f64();
-            match result {
-                Ok((mut fetched, parsed)) => {
-                    if let Some(hop) = fetched.redirects.last() {
-                        let kind = if permanent_target(&fetched.redirects).is_some() {
-                            "permanently "
-                        } else {
-                            ""
-                        };
-                        tracing::info!(feed = %feed.name, "feed {}: {kind}redirected to {}", feed.name, hop.to);
-                    }
-                    tracing::info!(feed = %feed.name, items = parsed.items.len(), not_modified = fetched.not_modified, "polled");
-                    if fetched.not_modified {
-                        // A 304 need not repeat the validators: keep the ones that earned it.
-                        let old = &row.validators;
-                        let v = &mut fetched.validators;
-                        v.etag = v.etag.take().or_else(|| old.etag.clone());
-                        v.last_modified =
-                            v.last_modified.take().or_else(|| old.last_modified.clone());
-                    }
-                    tally.polled(index, &fetched, &parsed);
-                    polled.push(Polled {
-                        feed,
-                        feed_id: row.id,
-                        fetched,
-                        parsed,
-                        index,
-                        first_poll: row.last_success_at.is_none(),
-                    });
-                }
-                Err(e) => {
-                    let gone = matches!(e, Error::Status { status: 410, .. });
-                    let message = if gone {
-                        format!(
-                            "{e} Gone: the feed is dead; it is not polled again until its url changes in the config"
-                        )
-                    } else {
-                        e.to_string()
-                    };
-                    tracing::error!(feed = %feed.name, "feed {}: {message}", feed.name);
-                    let now = self.clock.now().timestamp();
-                    store.record_error(row.id, &message, now)?;
-                    if gone {
-                        store.mark_dead(row.id, now)?;
-                    }
-                    tally.failed(index, &e, message.clone());
-                    summary.feeds_failed += 1;
-                    summary.failures.push((feed.name.clone(), message));
-                }
+        Ok(rows)
+    }
+
+    /// Downloads and parses feed number `index`; says how long that took.
+    pub(super) async fn poll_feed(&self, index: usize, row: &FeedRow) -> PollResult {
+        let started = std::time::Instant::now();
+        let result = self.poll_one(&row.url, &row.validators).await;
+        self.progress.inc(1);
+        (index, result, started.elapsed())
+    }
+
+    /// Takes in a feed's answer: the feed, ready for deduplication, or `None` when it failed
+    /// (recorded, logged and counted here).
+    pub(super) fn accept(
+        &self,
+        store: &Store,
+        (feed, row): (&FeedConfig, &FeedRow),
+        (index, result, took): PollResult,
+        summary: &mut Summary,
+        tally: &mut Tally,
+    ) -> Result<Option<Polled>> {
+        tally.outcomes[index].fetch_secs = took.as_secs_f64();
+        let (mut fetched, parsed) = match result {
+            Ok(answer) => answer,
+            Err(e) => {
+                self.failed(store, feed, row, index, &e, summary, tally)?;
+                return Ok(None);
             }
+        };
+        if let Some(hop) = fetched.redirects.last() {
+            let kind = if permanent_target(&fetched.redirects).is_some() {
+                "permanently "
+            } else {
+                ""
+            };
+            tracing::info!(feed = %feed.name, "feed {}: {kind}redirected to {}", feed.name, hop.to);
         }
-        Ok(polled)
+        tracing::info!(feed = %feed.name, items = parsed.items.len(), not_modified = fetched.not_modified, "polled");
+        if fetched.not_modified {
+            // A 304 need not repeat the validators: keep the ones that earned it.
+            let old = &row.validators;
+            let v = &mut fetched.validators;
+            v.etag = v.etag.take().or_else(|| old.etag.clone());
+            v.last_modified = v.last_modified.take().or_else(|| old.last_modified.clone());
+        }
+        tally.polled(index, &fetched, &parsed);
+        Ok(Some(Polled {
+            feed: feed.clone(),
+            feed_id: row.id,
+            fetched,
+            parsed,
+            index,
+            first_poll: row.last_success_at.is_none(),
+        }))
+    }
+
+    /// Records, logs and counts a feed whose download or parse failed.
+    #[allow(clippy::too_many_arguments)]
+    fn failed(
+        &self,
+        store: &Store,
+        feed: &FeedConfig,
+        row: &FeedRow,
+        index: usize,
+        e: &Error,
+        summary: &mut Summary,
+        tally: &mut Tally,
+    ) -> Result<()> {
+        let gone = matches!(e, Error::Status { status: 410, .. });
+        let message = if gone {
+            format!(
+                "{e} Gone: the feed is dead; it is not polled again until its url changes in the config"
+            )
+        } else {
+            e.to_string()
+        };
+        tracing::error!(feed = %feed.name, "feed {}: {message}", feed.name);
+        let now = self.clock.now().timestamp();
+        store.record_error(row.id, &message, now)?;
+        if gone {
+            store.mark_dead(row.id, now)?;
+        }
+        tally.failed(index, e, message.clone());
+        summary.feeds_failed += 1;
+        summary.failures.push((feed.name.clone(), message));
+        Ok(())
+    }
+
+    /// Records how a feed's poll ended, once all its articles are stored: its validators
+    /// only then, so that a feed interrupted half-way is polled in full again.
+    pub(super) fn finish_feed(
+        &self,
+        store: &Store,
+        p: &Polled,
+        summary: &mut Summary,
+        tally: &Tally,
+    ) -> Result<()> {
+        let now = self.clock.now().timestamp();
+        if let Some(message) = &tally.outcomes[p.index].error {
+            store.record_error(p.feed_id, message, now)?;
+            summary.feeds_failed += 1;
+            return Ok(());
+        }
+        store.record_success(
+            p.feed_id,
+            &p.fetched.validators,
+            p.parsed.title.as_deref(),
+            now,
+        )?;
+        self.follow_redirects(store, p)?;
+        summary.feeds_ok += 1;
+        Ok(())
     }
 
     async fn poll_one(

@@ -1,9 +1,11 @@
 //! Notices stored items that changed in their feed and rewrites their articles in place.
 
-use futures_util::StreamExt;
+use std::collections::HashSet;
 
 use super::outcome::Tally;
-use super::{CAUGHT_UP, Mode, Pipeline, Planned, Polled, Summary, authors, title_of};
+use super::{
+    CAUGHT_UP, DownloadedPage, Mode, Pipeline, Planned, Polled, Summary, authors, title_of,
+};
 use crate::config::UpdatePolicy;
 use crate::error::Result;
 use crate::extract::Extracted;
@@ -13,11 +15,11 @@ use crate::store::Store;
 
 /// A stored article whose item came back different.
 pub(super) struct Changed {
-    id: i64,
-    /// Index into the polled list of the article's own feed.
-    feed: usize,
-    item: Item,
-    hash: String,
+    pub id: i64,
+    /// Position in the polled list of the article's own feed.
+    pub feed: usize,
+    pub item: Item,
+    pub hash: String,
 }
 
 /// Whether a text came from the page (as opposed to the feed's own excerpt, or nothing).
@@ -26,89 +28,69 @@ fn from_page(method: &str) -> bool {
 }
 
 impl Pipeline {
-    /// Queues article `id` for an update when `item`, seen in its own feed `p`, no longer
-    /// hashes as stored. Only the article's own feed counts: section feeds that carry one
-    /// story may describe it differently, and must not make it flip back and forth.
+    /// The update article `id` needs when `item`, seen in its own feed `p`, no longer hashes
+    /// as stored (once per poll: `queued` holds the articles already queued). Only the
+    /// article's own feed counts: section feeds that carry one story may describe it
+    /// differently, and must not make it flip back and forth.
     pub(super) fn note_change(
         &self,
         store: &Store,
-        p: &Polled,
-        feed: usize,
+        (p, feed): (&Polled, usize),
         id: i64,
         item: &Item,
-        changed: &mut Vec<Changed>,
-    ) -> Result<()> {
-        if self.config.update_policy(&p.feed) == UpdatePolicy::Keep
-            || changed.iter().any(|c| c.id == id)
-        {
-            return Ok(());
+        queued: &mut HashSet<i64>,
+    ) -> Result<Option<Changed>> {
+        if self.config.update_policy(&p.feed) == UpdatePolicy::Keep || queued.contains(&id) {
+            return Ok(None);
         }
         let Some((owner, stored, method)) = store.item_state(id)? else {
-            return Ok(());
+            return Ok(None);
         };
         // A caught-up item was marked seen on purpose: its changes do not make it a download.
         if owner != p.feed_id || method == CAUGHT_UP {
-            return Ok(());
+            return Ok(None);
         }
         let hash = item_hash(item);
         match stored {
             // Stored before item hashes existed: remember this one, rewrite nothing.
             None => store.set_item_hash(id, &hash)?,
-            Some(old) if old != hash => changed.push(Changed {
-                id,
-                feed,
-                item: item.clone(),
-                hash,
-            }),
+            Some(old) if old != hash => {
+                queued.insert(id);
+                return Ok(Some(Changed {
+                    id,
+                    feed,
+                    item: item.clone(),
+                    hash,
+                }));
+            }
             Some(_) => {}
         }
-        Ok(())
+        Ok(None)
     }
 
-    /// Reads the changed items' pages again and rewrites the articles that really changed.
-    pub(super) async fn apply_updates(
+    /// Rewrites an article whose changed item's page was read again, counting it in the
+    /// summary; a failure is that feed's error.
+    pub(super) fn finish_update(
         &self,
-        store: &mut Store,
+        store: &Store,
         polled: &[Polled],
-        changed: Vec<Changed>,
+        (c, body, page): (Changed, Extracted, Option<DownloadedPage>),
         summary: &mut Summary,
         tally: &mut Tally,
     ) {
-        if self.mode == Mode::CatchUp {
-            // Catching up accepts every item as it stands now, changed ones included.
-            for c in &changed {
-                if let Err(e) = store.set_item_hash(c.id, &c.hash) {
-                    let name = &polled[c.feed].feed.name;
-                    tally.outcomes[polled[c.feed].index]
-                        .error
-                        .get_or_insert_with(|| e.to_string());
-                    summary.failures.push((name.clone(), e.to_string()));
-                }
+        match self.rewrite(store, &c, body, page) {
+            Ok(Some((written, planned))) => {
+                summary.updated_articles += 1;
+                summary.files_written += usize::from(written);
+                summary.planned.push(planned);
             }
-            return;
-        }
-        let mut stream = futures_util::stream::iter(changed)
-            .map(|c| async move {
-                let (body, _, page) = self.article_body(&polled[c.feed].feed.name, &c.item).await;
-                (c, body, page)
-            })
-            .buffer_unordered(self.config.http.concurrency);
-        while let Some((c, body, page)) = stream.next().await {
-            self.progress.inc(1);
-            match self.rewrite(store, &c, body, page) {
-                Ok(Some((written, planned))) => {
-                    summary.updated_articles += 1;
-                    summary.files_written += usize::from(written);
-                    summary.planned.push(planned);
-                }
-                Ok(None) => {}
-                Err(e) => {
-                    let name = &polled[c.feed].feed.name;
-                    tracing::error!(feed = %name, "feed {name}: cannot update {}: {e}", c.item.link.as_deref().unwrap_or(&c.item.title));
-                    let outcome = &mut tally.outcomes[polled[c.feed].index];
-                    outcome.error.get_or_insert_with(|| e.to_string());
-                    summary.failures.push((name.clone(), e.to_string()));
-                }
+            Ok(None) => {}
+            Err(e) => {
+                let name = &polled[c.feed].feed.name;
+                tracing::error!(feed = %name, "feed {name}: cannot update {}: {e}", c.item.link.as_deref().unwrap_or(&c.item.title));
+                let outcome = &mut tally.outcomes[polled[c.feed].index];
+                outcome.error.get_or_insert_with(|| e.to_string());
+                summary.failures.push((name.clone(), e.to_string()));
             }
         }
     }
@@ -120,7 +102,7 @@ impl Pipeline {
         store: &Store,
         c: &Changed,
         body: Extracted,
-        page: Option<super::DownloadedPage>,
+        page: Option<DownloadedPage>,
     ) -> Result<Option<(bool, Planned)>> {
         let Some(stored) = store.article(c.id)? else {
             return Ok(None);
@@ -165,7 +147,7 @@ impl Pipeline {
                 store,
                 c.id,
                 Some(&page.url),
-                Some(&page.html),
+                page.html_gz.as_deref(),
                 &a.thumbnail,
             )?;
         }

@@ -1,0 +1,318 @@
+//! Runs one poll as a flow: each feed is deduplicated as it arrives and its new pages are read
+//! while later feeds download, so memory holds the work in flight, not every feed's items.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use futures_util::stream::{FuturesOrdered, FuturesUnordered};
+use tokio::time::Instant;
+
+use super::outcome::Tally;
+use super::update::Changed;
+use super::{Candidate, DownloadedPage, Mode, Pipeline, Polled, Summary};
+use crate::config::FeedConfig;
+use crate::error::Result;
+use crate::extract::Extracted;
+use crate::filter::Filter;
+use crate::identity::{canonical_url, item_key};
+use crate::store::Store;
+
+/// Writes committed together at most (see [`Store::begin_batch`]).
+const BATCH_WRITES: usize = 200;
+/// How long a batch may stay open: the database's write lock is never held for long, and a
+/// crash loses at most this much of finished work (whose files are rewritten on the next run).
+const BATCH_AGE: Duration = Duration::from_millis(250);
+
+/// A page to read: a new item's, or a changed item's.
+pub(super) enum Job {
+    New(Candidate),
+    Update(Changed),
+}
+
+/// A new item back from its job: the text found, the final page URL, the page kept.
+pub(super) type NewDone = (Candidate, Extracted, Option<String>, Option<DownloadedPage>);
+
+/// A job done.
+pub(super) enum Done {
+    New(NewDone),
+    Update((Changed, Extracted, Option<DownloadedPage>)),
+}
+
+/// Feeds and keys that joined a candidate while its page was being read.
+#[derive(Default)]
+struct Joined {
+    feeds: Vec<usize>,
+    keys: Vec<String>,
+}
+
+/// What a poll in progress keeps between events.
+#[derive(Default)]
+struct Flow {
+    /// Feeds that answered, in config order; jobs refer to them by position. Their items are
+    /// moved out into jobs when they are deduplicated.
+    polled: Vec<Polled>,
+    /// Unfinished jobs each polled feed takes part in; at zero its poll is recorded.
+    pending: Vec<usize>,
+    /// Keys and URLs of candidates in flight: the candidate's number and its feed.
+    claimed: HashMap<String, (u64, usize)>,
+    joined: HashMap<u64, Joined>,
+    /// Articles queued for an update in this poll.
+    updating: HashSet<i64>,
+    queue: VecDeque<Job>,
+    next_id: u64,
+    /// When the open batch of writes began, and how many events it holds.
+    batch: Option<(Instant, usize)>,
+}
+
+impl Flow {
+    /// Opens a batch of writes unless one is open; counts the event about to write.
+    fn write(&mut self, store: &mut Store) -> Result<()> {
+        if self.batch.is_none() || !store.in_batch() {
+            store.begin_batch()?;
+            self.batch = Some((Instant::now(), 0));
+        }
+        if let Some((_, n)) = &mut self.batch {
+            *n += 1;
+        }
+        Ok(())
+    }
+
+    /// When the open batch must be committed at the latest.
+    fn deadline(&self) -> Option<Instant> {
+        self.batch.map(|(opened, _)| opened + BATCH_AGE)
+    }
+
+    /// Commits the batch when it is big or old enough.
+    fn commit_if_due(&mut self, store: &mut Store) -> Result<()> {
+        if let Some((opened, n)) = self.batch
+            && (n >= BATCH_WRITES || opened.elapsed() >= BATCH_AGE)
+        {
+            self.batch = None;
+            store.commit_batch()?;
+        }
+        Ok(())
+    }
+}
+
+impl Pipeline {
+    /// Polls `feeds`: at most `[http] concurrency` feed downloads and as many page downloads in
+    /// flight; a new feed starts only while few pages wait, since waiting pages are what
+    /// holds memory. Feeds are taken in and deduplicated in config order (the first feed
+    /// carrying a story owns it, whatever the network's timing).
+    pub(super) async fn run_flow(
+        &self,
+        store: &mut Store,
+        feeds: &[FeedConfig],
+        summary: &mut Summary,
+        tally: &mut Tally,
+    ) -> Result<()> {
+        let mut flow = Flow::default();
+        flow.write(store)?;
+        let rows = self.feed_rows(store, feeds, tally)?;
+        let limit = self.config.http.concurrency.max(1);
+        let mut next = 0;
+        let mut polls = FuturesOrdered::new();
+        let mut jobs = FuturesUnordered::new();
+        loop {
+            while next < feeds.len() && polls.len() < limit && flow.queue.len() < 2 * limit {
+                polls.push_back(self.poll_feed(next, &rows[next]));
+                next += 1;
+            }
+            while jobs.len() < limit
+                && let Some(job) = flow.queue.pop_front()
+            {
+                let fi = match &job {
+                    Job::New(c) => c.feed,
+                    Job::Update(c) => c.feed,
+                };
+                let name = feeds[flow.polled[fi].index].name.as_str();
+                jobs.push(self.run_job(job, name));
+            }
+            if polls.is_empty() && jobs.is_empty() {
+                return Ok(());
+            }
+            let deadline = flow.deadline();
+            tokio::select! {
+                Some(answer) = polls.next(), if !polls.is_empty() => {
+                    flow.write(store)?;
+                    let i = answer.0;
+                    if let Some(p) = self.accept(store, (&feeds[i], &rows[i]), answer, summary, tally)? {
+                        self.take_in(store, &mut flow, p, summary, tally)?;
+                    }
+                }
+                Some(done) = jobs.next(), if !jobs.is_empty() => {
+                    flow.write(store)?;
+                    self.on_done(store, &mut flow, done, summary, tally)?;
+                }
+                () = sleep_until(deadline), if deadline.is_some() => {}
+            }
+            flow.commit_if_due(store)?;
+        }
+    }
+
+    /// Deduplicates a feed that answered and queues its jobs; records it when it has none.
+    fn take_in(
+        &self,
+        store: &mut Store,
+        flow: &mut Flow,
+        p: Polled,
+        summary: &mut Summary,
+        tally: &mut Tally,
+    ) -> Result<()> {
+        let fi = flow.polled.len();
+        flow.polled.push(p);
+        flow.pending.push(0);
+        self.dedup(store, flow, fi, summary, tally)?;
+        self.progress.inc_length(flow.pending[fi] as u64);
+        if flow.pending[fi] == 0 {
+            self.finish_feed(store, &flow.polled[fi], summary, tally)?;
+        }
+        Ok(())
+    }
+
+    /// Splits a feed's items into known ones (linked now, queued for an update when they
+    /// changed) and new ones, queued for download unless a candidate in flight is the same
+    /// item, which they join.
+    fn dedup(
+        &self,
+        store: &mut Store,
+        flow: &mut Flow,
+        fi: usize,
+        summary: &mut Summary,
+        tally: &mut Tally,
+    ) -> Result<()> {
+        let items = std::mem::take(&mut flow.polled[fi].parsed.items);
+        let Flow {
+            polled,
+            pending,
+            claimed,
+            joined,
+            updating,
+            queue,
+            next_id,
+            ..
+        } = flow;
+        let p = &polled[fi];
+        let no_filter = Filter::default();
+        let filter = self.filters.get(&p.feed.name).unwrap_or(&no_filter);
+        let now = self.clock.now();
+        for item in items {
+            // A filtered item is not remembered: a changed rule applies to it next time.
+            if !filter.accepts(&item) {
+                tracing::debug!(feed = %p.feed.name, "filtered out: {}", item.title);
+                summary.filtered += 1;
+                continue;
+            }
+            let key = item_key(&item, p.fetched.url.as_str());
+            let urls: Vec<String> = item
+                .link
+                .as_deref()
+                .and_then(canonical_url)
+                .into_iter()
+                .collect();
+            let key_refs = [key.as_str()];
+            let url_refs: Vec<&str> = urls.iter().map(String::as_str).collect();
+            if let Some(id) = store.find_article(&key_refs, &url_refs)? {
+                store.link(p.feed_id, id, &key_refs, &url_refs)?;
+                let Some(change) = self.note_change(store, (p, fi), id, &item, updating)? else {
+                    continue;
+                };
+                if self.mode == Mode::CatchUp {
+                    // Catching up accepts every item as it stands now, changed ones included.
+                    if let Err(e) = store.set_item_hash(change.id, &change.hash) {
+                        tally.outcomes[p.index]
+                            .error
+                            .get_or_insert_with(|| e.to_string());
+                        summary.failures.push((p.feed.name.clone(), e.to_string()));
+                    }
+                } else {
+                    pending[fi] += 1;
+                    queue.push_back(Job::Update(change));
+                }
+                continue;
+            }
+            let seen = std::iter::once(&key)
+                .chain(&urls)
+                .find_map(|k| claimed.get(k).copied());
+            if let Some((id, owner)) = seen {
+                let j = joined.entry(id).or_default();
+                if owner != fi && !j.feeds.contains(&fi) {
+                    j.feeds.push(fi);
+                    pending[fi] += 1;
+                }
+                j.keys.push(key);
+                continue;
+            }
+            *next_id += 1;
+            for k in std::iter::once(&key).chain(&urls) {
+                claimed.insert(k.clone(), (*next_id, fi));
+            }
+            pending[fi] += 1;
+            let catch_up = p.first_poll && filter.too_old(&item, now);
+            queue.push_back(Job::New(Candidate {
+                id: *next_id,
+                feed: fi,
+                item,
+                keys: vec![key],
+                urls,
+                also_in: vec![],
+                catch_up,
+            }));
+        }
+        Ok(())
+    }
+
+    /// Stores what a job found, then records every feed that was waiting only for it.
+    fn on_done(
+        &self,
+        store: &mut Store,
+        flow: &mut Flow,
+        done: Done,
+        summary: &mut Summary,
+        tally: &mut Tally,
+    ) -> Result<()> {
+        self.progress.inc(1);
+        let feeds = match done {
+            Done::New((mut c, body, final_url, page)) => {
+                for k in c.keys.iter().chain(&c.urls) {
+                    if flow.claimed.get(k).is_some_and(|(id, _)| *id == c.id) {
+                        flow.claimed.remove(k);
+                    }
+                }
+                if let Some(j) = flow.joined.remove(&c.id) {
+                    c.also_in = j.feeds;
+                    for k in j.keys {
+                        if !c.keys.contains(&k) {
+                            c.keys.push(k);
+                        }
+                    }
+                }
+                let feeds: Vec<usize> = std::iter::once(c.feed).chain(c.also_in.clone()).collect();
+                let done = (c, body, final_url, page);
+                self.finish_new(store, &flow.polled, done, summary, tally);
+                feeds
+            }
+            Done::Update(done) => {
+                let feeds = vec![done.0.feed];
+                self.finish_update(store, &flow.polled, done, summary, tally);
+                feeds
+            }
+        };
+        for fi in feeds {
+            flow.pending[fi] = flow.pending[fi].saturating_sub(1);
+            if flow.pending[fi] == 0 {
+                self.finish_feed(store, &flow.polled[fi], summary, tally)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Sleeps until `deadline`; forever without one (the caller then disables the branch).
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
