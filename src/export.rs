@@ -10,7 +10,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use crate::archive::file_for;
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::output::{remove_leftovers, write_atomic};
+use crate::output::{remove_leftovers, sync_files, write_atomic_unsynced};
 use crate::store::{ArticleFilter, Store, StoredArticle};
 
 /// Where the archive goes.
@@ -112,7 +112,7 @@ fn to_dir(
     }
     let mut summary = ExportSummary::default();
     summary.articles = walk(store, config, filter, |_, path, contents| {
-        if write_atomic(dir, &path, &contents)? {
+        if write_atomic_unsynced(dir, &path, &contents)? {
             summary.written += 1;
         } else {
             summary.unchanged += 1;
@@ -120,6 +120,11 @@ fn to_dir(
         tick();
         Ok(())
     })?;
+    // One flush for the whole export instead of one per file (a crash before it may leave
+    // some files empty; export again rewrites exactly those, as their bytes differ).
+    if summary.written > 0 {
+        sync_files(dir)?;
+    }
     Ok(summary)
 }
 

@@ -181,6 +181,18 @@ const TEMP_PREFIX: &str = ".feedmark-";
 /// leaves a half-written file; folders are created as needed. Returns false (and writes
 /// nothing) when the file already holds exactly these bytes.
 pub fn write_atomic(root: &Path, rel: &Path, contents: &str) -> Result<bool> {
+    write_file(root, rel, contents, true)
+}
+
+/// Like [`write_atomic`], but on Linux leaves flushing the bytes to disk to one later
+/// [`sync_files`] for many files: one journal commit instead of one per file. Until then a
+/// crash may leave such a file empty, so nothing may depend on it before that call (the
+/// poll commits an article's row only after it; a rerun rewrites the file).
+pub fn write_atomic_unsynced(root: &Path, rel: &Path, contents: &str) -> Result<bool> {
+    write_file(root, rel, contents, !cfg!(target_os = "linux"))
+}
+
+fn write_file(root: &Path, rel: &Path, contents: &str, sync: bool) -> Result<bool> {
     let path = root.join(rel);
     if std::fs::read(&path).is_ok_and(|old| old == contents.as_bytes()) {
         return Ok(false);
@@ -189,10 +201,29 @@ pub fn write_atomic(root: &Path, rel: &Path, contents: &str) -> Result<bool> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let mut tmp = temp_file_in(dir).map_err(|e| Error::io(dir, e))?;
     tmp.write_all(contents.as_bytes())
-        .and_then(|_| tmp.as_file().sync_all())
+        .and_then(|_| {
+            if sync {
+                tmp.as_file().sync_all()
+            } else {
+                Ok(())
+            }
+        })
         .map_err(|e| Error::io(tmp.path(), e))?;
     tmp.persist(&path).map_err(|e| Error::io(&path, e.error))?;
     Ok(true)
+}
+
+/// Flushes to disk every file written under `root` by [`write_atomic_unsynced`], with their
+/// names (Linux `syncfs` of the file system holding `root`; elsewhere those writes were
+/// already synced one by one).
+pub fn sync_files(root: &Path) -> Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        let dir = std::fs::File::open(root).map_err(|e| Error::io(root, e))?;
+        rustix::fs::syncfs(&dir).map_err(|e| Error::io(root, e.into()))?;
+    }
+    let _ = root;
+    Ok(())
 }
 
 /// A temporary file in `dir` (named so [`remove_leftovers`] finds it) that, once renamed,
@@ -284,6 +315,24 @@ mod tests {
             file_name(d, "../../", "0123456789ab"),
             "2025-02-14-0123456789.md"
         );
+    }
+
+    #[test]
+    fn unsynced_writes_are_whole_files_flushed_together() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = Path::new("f/2026/11/a.md");
+        assert!(write_atomic_unsynced(dir.path(), a, "x").unwrap());
+        assert!(!write_atomic_unsynced(dir.path(), a, "x").unwrap());
+        assert!(write_atomic_unsynced(dir.path(), a, "yy").unwrap());
+        sync_files(dir.path()).unwrap();
+        assert_eq!(std::fs::read_to_string(dir.path().join(a)).unwrap(), "yy");
+        assert_eq!(remove_leftovers(dir.path()), 0, "no temporary file is left");
+        #[cfg(target_os = "linux")]
+        {
+            let missing = dir.path().join("missing");
+            let e = sync_files(&missing).unwrap_err().to_string();
+            assert!(e.contains("missing"), "the error names the folder: {e}");
+        }
     }
 
     #[test]

@@ -220,11 +220,8 @@ impl Pipeline {
         let mut tally = Tally::new(feeds);
         self.progress.set_length(feeds.len() as u64);
         self.progress.set_message("feeds");
-        let ran = self.run_flow(store, feeds, &mut summary, &mut tally).await;
-        // Whatever stopped the poll, what was stored before is sound and its files exist.
-        let committed = store.commit_batch();
-        ran?;
-        committed?;
+        self.run_flow(store, feeds, &mut summary, &mut tally)
+            .await?;
         summary.outcomes = tally.outcomes;
         Ok(summary)
     }

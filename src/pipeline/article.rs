@@ -183,7 +183,7 @@ impl Pipeline {
         let written = match self.mode {
             _ if article.extraction_method == CAUGHT_UP => false,
             Mode::DryRun => true,
-            _ => output::write_atomic(&self.config.output_dir, &path, &contents)?,
+            _ => output::write_atomic_unsynced(&self.config.output_dir, &path, &contents)?,
         };
         let id = store.insert_article(&article, &key_refs, &url_refs)?;
         let (page_url, page_gz) = downloaded.map_or((None, None), |d| (Some(d.url), d.html_gz));

@@ -2,6 +2,7 @@
 //! while later feeds download, so memory holds the work in flight, not every feed's items.
 
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::path::Path;
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -16,6 +17,7 @@ use crate::error::Result;
 use crate::extract::Extracted;
 use crate::filter::Filter;
 use crate::identity::{canonical_url, item_key};
+use crate::output;
 use crate::store::Store;
 
 /// Writes committed together at most (see [`Store::begin_batch`]).
@@ -63,6 +65,8 @@ struct Flow {
     next_id: u64,
     /// When the open batch of writes began, and how many events it holds.
     batch: Option<(Instant, usize)>,
+    /// Files were written (not yet flushed) since the batch began.
+    unsynced: bool,
 }
 
 impl Flow {
@@ -83,15 +87,24 @@ impl Flow {
         self.batch.map(|(opened, _)| opened + BATCH_AGE)
     }
 
-    /// Commits the batch when it is big or old enough.
-    fn commit_if_due(&mut self, store: &mut Store) -> Result<()> {
-        if let Some((opened, n)) = self.batch
-            && (n >= BATCH_WRITES || opened.elapsed() >= BATCH_AGE)
+    /// Whether the open batch is big or old enough to commit.
+    fn due(&self) -> bool {
+        self.batch
+            .is_some_and(|(opened, n)| n >= BATCH_WRITES || opened.elapsed() >= BATCH_AGE)
+    }
+
+    /// Commits the open batch, after flushing the files it wrote to disk: a stored row
+    /// always has its file. When the flush fails, the batch is rolled back (the next poll
+    /// downloads those articles again and rewrites their files).
+    fn commit(&mut self, store: &mut Store, output_dir: &Path) -> Result<()> {
+        self.batch = None;
+        if std::mem::take(&mut self.unsynced)
+            && let Err(e) = output::sync_files(output_dir)
         {
-            self.batch = None;
-            store.commit_batch()?;
+            store.rollback_batch();
+            return Err(e);
         }
-        Ok(())
+        store.commit_batch()
     }
 }
 
@@ -107,7 +120,23 @@ impl Pipeline {
         summary: &mut Summary,
         tally: &mut Tally,
     ) -> Result<()> {
+        // A batch left open by a poll abandoned half-way: its files may not be on disk.
+        store.rollback_batch();
         let mut flow = Flow::default();
+        let ran = self.flow(store, &mut flow, feeds, summary, tally).await;
+        // Whatever stopped the poll, what was stored before is sound and its files exist.
+        let kept = flow.commit(store, &self.config.output_dir);
+        ran.and(kept)
+    }
+
+    async fn flow(
+        &self,
+        store: &mut Store,
+        flow: &mut Flow,
+        feeds: &[FeedConfig],
+        summary: &mut Summary,
+        tally: &mut Tally,
+    ) -> Result<()> {
         flow.write(store)?;
         let rows = self.feed_rows(store, feeds, tally)?;
         let limit = self.config.http.concurrency.max(1);
@@ -133,21 +162,25 @@ impl Pipeline {
                 return Ok(());
             }
             let deadline = flow.deadline();
+            let written = summary.files_written;
             tokio::select! {
                 Some(answer) = polls.next(), if !polls.is_empty() => {
                     flow.write(store)?;
                     let i = answer.0;
                     if let Some(p) = self.accept(store, (&feeds[i], &rows[i]), answer, summary, tally)? {
-                        self.take_in(store, &mut flow, p, summary, tally)?;
+                        self.take_in(store, flow, p, summary, tally)?;
                     }
                 }
                 Some(done) = jobs.next(), if !jobs.is_empty() => {
                     flow.write(store)?;
-                    self.on_done(store, &mut flow, done, summary, tally)?;
+                    self.on_done(store, flow, done, summary, tally)?;
                 }
                 () = sleep_until(deadline), if deadline.is_some() => {}
             }
-            flow.commit_if_due(store)?;
+            flow.unsynced |= summary.files_written > written && self.mode != Mode::DryRun;
+            if flow.due() {
+                flow.commit(store, &self.config.output_dir)?;
+            }
         }
     }
 

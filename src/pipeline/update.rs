@@ -138,7 +138,7 @@ impl Pipeline {
         let (path, contents) = crate::archive::file_for(&a, &stored.feed_name, &self.config)?;
         let written = match self.mode {
             Mode::DryRun => true,
-            _ => crate::output::write_atomic(&self.config.output_dir, &path, &contents)?,
+            _ => crate::output::write_atomic_unsynced(&self.config.output_dir, &path, &contents)?,
         };
         store.update_article(c.id, &a)?;
         if let Some(page) = page {

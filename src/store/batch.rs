@@ -32,6 +32,14 @@ impl Store {
         Ok(())
     }
 
+    /// Rolls back the open batch, if any: none of its writes is kept.
+    pub fn rollback_batch(&mut self) {
+        if !self.conn.is_autocommit() {
+            // Fails only when SQLite already rolled back on its own; either way none is kept.
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+    }
+
     /// Whether a batch is open (writes not yet committed).
     pub fn in_batch(&self) -> bool {
         !self.conn.is_autocommit()
