@@ -21,11 +21,13 @@ pub fn save_page(
     html_gz: Option<&[u8]>,
     thumbnail: &str,
 ) -> Result<()> {
-    store.connection().execute(
-        "INSERT OR REPLACE INTO article_pages (article_id, url, html_gz, thumbnail)
-         VALUES (?1, ?2, ?3, ?4)",
-        params![article_id, url, html_gz, thumbnail],
-    )?;
+    store
+        .connection()
+        .prepare_cached(
+            "INSERT OR REPLACE INTO article_pages (article_id, url, html_gz, thumbnail)
+             VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![article_id, url, html_gz, thumbnail])?;
     Ok(())
 }
 

@@ -264,7 +264,11 @@ impl Store {
                     .map(|u| ("SELECT article_id FROM article_urls WHERE url = ?1", u)),
             );
         for (sql, value) in lookups {
-            let id = self.conn.query_row(sql, [value], |r| r.get(0)).optional()?;
+            let id = self
+                .conn
+                .prepare_cached(sql)?
+                .query_row([value], |r| r.get(0))
+                .optional()?;
             if id.is_some() {
                 return Ok(id);
             }
@@ -291,12 +295,13 @@ impl Store {
     /// so that it can be part of a batch).
     pub fn insert_article(&mut self, a: &NewArticle, keys: &[&str], urls: &[&str]) -> Result<i64> {
         let tx = self.conn.savepoint()?;
-        tx.execute(
+        tx.prepare_cached(
             "INSERT INTO articles (url, title, author, published_at, updated_at, lang, feed_content,
                  text, markdown, extraction_method, content_hash, file_name, feed_id, created_at,
                  item_hash, modified_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
-            params![
+        )?
+        .execute(params![
                 a.url, a.title, a.author, a.published_at, a.updated_at, a.lang, a.feed_content,
                 a.text, a.markdown, a.extraction_method, a.content_hash, a.file_name, a.feed_id, now(),
                 a.item_hash, a.modified_at
@@ -328,22 +333,22 @@ fn link_in(
     keys: &[&str],
     urls: &[&str],
 ) -> Result<bool> {
+    // Cached statements: these run for every item of every poll.
+    let mut insert_key =
+        tx.prepare_cached("INSERT OR IGNORE INTO article_keys (key, article_id) VALUES (?1, ?2)")?;
     for key in keys {
-        tx.execute(
-            "INSERT OR IGNORE INTO article_keys (key, article_id) VALUES (?1, ?2)",
-            params![key, article_id],
-        )?;
+        insert_key.execute(params![key, article_id])?;
     }
+    let mut insert_url =
+        tx.prepare_cached("INSERT OR IGNORE INTO article_urls (url, article_id) VALUES (?1, ?2)")?;
     for url in urls {
-        tx.execute(
-            "INSERT OR IGNORE INTO article_urls (url, article_id) VALUES (?1, ?2)",
-            params![url, article_id],
-        )?;
+        insert_url.execute(params![url, article_id])?;
     }
-    let added = tx.execute(
-        "INSERT OR IGNORE INTO feed_articles (feed_id, article_id, first_seen_at) VALUES (?1, ?2, ?3)",
-        params![feed_id, article_id, now()],
-    )?;
+    let added = tx
+        .prepare_cached(
+            "INSERT OR IGNORE INTO feed_articles (feed_id, article_id, first_seen_at) VALUES (?1, ?2, ?3)",
+        )?
+        .execute(params![feed_id, article_id, now()])?;
     Ok(added > 0)
 }
 
