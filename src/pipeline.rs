@@ -44,7 +44,8 @@ pub struct Summary {
     pub caught_up: usize,
     /// Items the feeds' keep/block rules left out.
     pub filtered: usize,
-    /// The files written (or, in a dry run, that would have been), in the order done.
+    /// In a dry run, the files that would have been written, in the order found. Empty
+    /// otherwise: a first poll's 20,000 paths and titles are memory nobody reads.
     pub planned: Vec<Planned>,
     /// The poll was a dry run: nothing was stored and no file was written.
     pub dry_run: bool,

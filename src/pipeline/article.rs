@@ -61,7 +61,9 @@ impl Pipeline {
                 outcome.new_articles += 1;
                 outcome.extraction_methods.push(method);
                 summary.files_written += usize::from(written);
-                summary.planned.push(planned);
+                if self.mode == Mode::DryRun {
+                    summary.planned.push(planned);
+                }
             }
             Ok(None) => {}
             Err(e) => {

@@ -82,7 +82,9 @@ impl Pipeline {
             Ok(Some((written, planned))) => {
                 summary.updated_articles += 1;
                 summary.files_written += usize::from(written);
-                summary.planned.push(planned);
+                if self.mode == Mode::DryRun {
+                    summary.planned.push(planned);
+                }
             }
             Ok(None) => {}
             Err(e) => {
