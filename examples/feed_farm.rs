@@ -323,7 +323,9 @@ fn http_date(t: i64) -> String {
 }
 
 fn gzip_bytes(body: &[u8]) -> Vec<u8> {
-    let mut enc = GzEncoder::new(Vec::with_capacity(body.len() / 4), Compression::fast());
+    // Level 2: zlib-rs's level 1 uses static Huffman codes only, which no common server
+    // sends (nginx's default, classic zlib level 1, builds dynamic codes like this).
+    let mut enc = GzEncoder::new(Vec::with_capacity(body.len() / 4), Compression::new(2));
     // Writing into a Vec cannot fail.
     let _ = enc.write_all(body);
     enc.finish().unwrap_or_default()
