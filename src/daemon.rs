@@ -90,8 +90,8 @@ impl Daemon {
     }
 
     /// Runs until SIGTERM or SIGINT. In-flight work gets `shutdown_grace_secs` to finish; a
-    /// second signal or the end of the grace abandons it (files are written atomically and each
-    /// article is one transaction, so nothing half-done remains).
+    /// second signal or the end of the grace abandons it (files are written atomically, rows
+    /// committed in batches only after their files are on disk, so nothing half-done remains).
     pub async fn run(mut self) -> Result<()> {
         let mut signals = Signals::new()?;
         let mut watchdog = systemd::Watchdog::new();
