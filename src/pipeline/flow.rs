@@ -24,7 +24,18 @@ use crate::store::Store;
 const BATCH_WRITES: usize = 200;
 /// How long a batch may stay open: the database's write lock is never held for long, and a
 /// crash loses at most this much of finished work (whose files are rewritten on the next run).
-const BATCH_AGE: Duration = Duration::from_millis(250);
+/// `FEEDMARK_BATCH_MS` overrides it: the crash test commits often, so that runs it kills
+/// have stored part of their work, as a long poll killed in production would have.
+fn batch_age() -> Duration {
+    static AGE: std::sync::OnceLock<Duration> = std::sync::OnceLock::new();
+    *AGE.get_or_init(|| {
+        let ms = std::env::var("FEEDMARK_BATCH_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(250);
+        Duration::from_millis(ms)
+    })
+}
 
 /// A page to read: a new item's, or a changed item's.
 pub(super) enum Job {
@@ -84,13 +95,13 @@ impl Flow {
 
     /// When the open batch must be committed at the latest.
     fn deadline(&self) -> Option<Instant> {
-        self.batch.map(|(opened, _)| opened + BATCH_AGE)
+        self.batch.map(|(opened, _)| opened + batch_age())
     }
 
     /// Whether the open batch is big or old enough to commit.
     fn due(&self) -> bool {
         self.batch
-            .is_some_and(|(opened, n)| n >= BATCH_WRITES || opened.elapsed() >= BATCH_AGE)
+            .is_some_and(|(opened, n)| n >= BATCH_WRITES || opened.elapsed() >= batch_age())
     }
 
     /// Commits the open batch, after flushing the files it wrote to disk: a stored row
