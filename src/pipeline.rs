@@ -228,6 +228,26 @@ impl Pipeline {
     }
 }
 
+/// Records that an item of feed `p` could not be stored (`what`: "store", "update"): logged
+/// with the item, listed among the failures, and the feed's poll counts as failed, so that
+/// the feed is polled in full again.
+fn item_failed(
+    p: &Polled,
+    what: &str,
+    item: &Item,
+    e: &Error,
+    summary: &mut Summary,
+    tally: &mut Tally,
+) {
+    let name = &p.feed.name;
+    let which = item.link.as_deref().unwrap_or(&item.title);
+    tracing::error!(feed = %name, "feed {name}: cannot {what} {which}: {e}");
+    tally.outcomes[p.index]
+        .error
+        .get_or_insert_with(|| e.to_string());
+    summary.failures.push((name.clone(), e.to_string()));
+}
+
 /// Whether a page's Content-Type may hold an article: HTML, XHTML, or no type at all (some
 /// servers send none). An image or PDF read as HTML would store its bytes as text.
 fn is_html(content_type: Option<&str>) -> bool {

@@ -4,56 +4,10 @@ mod common;
 
 use std::time::Duration;
 
-use assert_cmd::Command;
-use common::{Route, Server, fixture, posts, shared, write_config};
-
-const HEGSETH: &str = "/policy/defense/5143068-hegseth-us-ukraine-russia/";
-const PENTAGON: &str =
-    "/policy/defense/5143001-pentagon-readiness-review/?utm_source=rss&utm_medium=feed";
-const SENATE: &str = "/homenews/senate/5142999-senate-stopgap-funding/";
-
-/// Serves The Hill-style fixtures: two section feeds sharing one story, three article pages.
-fn thehill() -> Server {
-    let server = Server::start();
-    let feed = |file: &str| {
-        std::fs::read_to_string(fixture(file))
-            .unwrap()
-            .replace("{BASE}", &server.base)
-    };
-    let rss = "application/rss+xml; charset=UTF-8";
-    server.route(
-        "/policy/defense/feed/",
-        Route::ok(rss, feed("thehill/defense-feed.xml")),
-    );
-    server.route(
-        "/homenews/feed/",
-        Route::ok(rss, feed("thehill/news-feed.xml")),
-    );
-    let html = |file: &str| std::fs::read(fixture(file)).unwrap();
-    let page = "text/html; charset=UTF-8";
-    server.route(HEGSETH, Route::ok(page, html("thehill/hegseth.html")));
-    server.route(PENTAGON, Route::ok(page, html("thehill/pentagon.html")));
-    server.route(SENATE, Route::ok(page, html("thehill/senate.html")));
-    server
-}
-
-fn feedmark(config: &std::path::Path) -> Command {
-    let mut cmd = Command::cargo_bin("feedmark").unwrap();
-    cmd.arg("--config")
-        .arg(config)
-        .env_remove("FEEDMARK_CONFIG")
-        .timeout(Duration::from_secs(60));
-    cmd
-}
-
-fn stdout_of(cmd: &mut Command) -> (bool, String, String) {
-    let out = cmd.output().unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use common::{
+    HEGSETH, PENTAGON, Route, SENATE, db_count as rusqlite_count, feedmark_cmd as feedmark,
+    fixture, posts, run as stdout_of, shared, thehill_server as thehill, write_config,
+};
 
 #[test]
 fn writes_the_reference_file_byte_for_byte() {
@@ -330,7 +284,7 @@ fn config_path_from_environment() {
         &[("thehill", server.url("/policy/defense/feed/"))],
         "",
     );
-    let out = Command::cargo_bin("feedmark")
+    let out = assert_cmd::Command::cargo_bin("feedmark")
         .unwrap()
         .env("FEEDMARK_CONFIG", &config)
         .arg("fetch")
@@ -342,13 +296,6 @@ fn config_path_from_environment() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(posts(&dir.path().join("posts")).len(), 2);
-}
-
-fn rusqlite_count(db: &std::path::Path, sql: &str) -> i64 {
-    rusqlite::Connection::open(db)
-        .unwrap()
-        .query_row(sql, [], |r| r.get(0))
-        .unwrap()
 }
 
 #[test]

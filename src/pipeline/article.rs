@@ -8,7 +8,7 @@ use super::flow::{Done, Job, NewDone};
 use super::outcome::Tally;
 use super::{
     CAUGHT_UP, Candidate, DownloadedPage, Mode, Pipeline, Planned, Polled, Summary, authors,
-    is_html, item_date, title_of,
+    is_html, item_date, item_failed, title_of,
 };
 use crate::config::Thumbnail;
 use crate::error::Result;
@@ -66,13 +66,7 @@ impl Pipeline {
                 }
             }
             Ok(None) => {}
-            Err(e) => {
-                let name = &polled[c.feed].feed.name;
-                tracing::error!(feed = %name, "feed {name}: cannot store {}: {e}", c.item.link.as_deref().unwrap_or(&c.item.title));
-                let outcome = &mut tally.outcomes[polled[c.feed].index];
-                outcome.error.get_or_insert_with(|| e.to_string());
-                summary.failures.push((name.clone(), e.to_string()));
-            }
+            Err(e) => item_failed(&polled[c.feed], "store", &c.item, &e, summary, tally),
         }
     }
 

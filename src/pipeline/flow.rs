@@ -11,7 +11,7 @@ use tokio::time::Instant;
 
 use super::outcome::Tally;
 use super::update::Changed;
-use super::{Candidate, DownloadedPage, Mode, Pipeline, Polled, Summary};
+use super::{Candidate, DownloadedPage, Mode, Pipeline, Polled, Summary, item_failed};
 use crate::config::FeedConfig;
 use crate::error::Result;
 use crate::extract::Extracted;
@@ -265,10 +265,7 @@ impl Pipeline {
                 if self.mode == Mode::CatchUp {
                     // Catching up accepts every item as it stands now, changed ones included.
                     if let Err(e) = store.set_item_hash(change.id, &change.hash) {
-                        tally.outcomes[p.index]
-                            .error
-                            .get_or_insert_with(|| e.to_string());
-                        summary.failures.push((p.feed.name.clone(), e.to_string()));
+                        item_failed(p, "update", &item, &e, summary, tally);
                     }
                 } else {
                     pending[fi] += 1;

@@ -4,7 +4,8 @@ use std::collections::HashSet;
 
 use super::outcome::Tally;
 use super::{
-    CAUGHT_UP, DownloadedPage, Mode, Pipeline, Planned, Polled, Summary, authors, title_of,
+    CAUGHT_UP, DownloadedPage, Mode, Pipeline, Planned, Polled, Summary, authors, item_failed,
+    title_of,
 };
 use crate::config::UpdatePolicy;
 use crate::error::Result;
@@ -87,13 +88,7 @@ impl Pipeline {
                 }
             }
             Ok(None) => {}
-            Err(e) => {
-                let name = &polled[c.feed].feed.name;
-                tracing::error!(feed = %name, "feed {name}: cannot update {}: {e}", c.item.link.as_deref().unwrap_or(&c.item.title));
-                let outcome = &mut tally.outcomes[polled[c.feed].index];
-                outcome.error.get_or_insert_with(|| e.to_string());
-                summary.failures.push((name.clone(), e.to_string()));
-            }
+            Err(e) => item_failed(&polled[c.feed], "update", &c.item, &e, summary, tally),
         }
     }
 

@@ -62,12 +62,18 @@ mod tests {
         }
     }
 
+    /// A store in a fresh `b.db` with one feed.
+    fn store_with_feed() -> (tempfile::TempDir, Store, crate::store::FeedRow) {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(&dir.path().join("b.db")).unwrap();
+        let feed = s.upsert_feed("a", "https://a/feed").unwrap();
+        (dir, s, feed)
+    }
+
     #[test]
     fn a_batch_is_invisible_to_others_until_committed() {
-        let dir = tempfile::tempdir().unwrap();
+        let (dir, mut s, feed) = store_with_feed();
         let path = dir.path().join("b.db");
-        let mut s = Store::open(&path).unwrap();
-        let feed = s.upsert_feed("a", "https://a/feed").unwrap();
         s.begin_batch().unwrap();
         assert!(s.in_batch());
         s.begin_batch().unwrap(); // already open: no nested BEGIN error
@@ -88,10 +94,7 @@ mod tests {
 
     #[test]
     fn a_failed_write_inside_a_batch_keeps_the_others() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("b.db");
-        let mut s = Store::open(&path).unwrap();
-        let feed = s.upsert_feed("a", "https://a/feed").unwrap();
+        let (_dir, mut s, feed) = store_with_feed();
         s.begin_batch().unwrap();
         s.insert_article(&article(feed.id, "1.md"), &["k1"], &[])
             .unwrap();
@@ -111,16 +114,12 @@ mod tests {
 
     #[test]
     fn an_uncommitted_batch_is_lost_whole_when_the_process_ends() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("b.db");
-        {
-            let mut s = Store::open(&path).unwrap();
-            let feed = s.upsert_feed("a", "https://a/feed").unwrap();
-            s.begin_batch().unwrap();
-            s.insert_article(&article(feed.id, "1.md"), &["k1"], &[])
-                .unwrap();
-        }
-        let s = Store::open(&path).unwrap();
+        let (dir, mut s, feed) = store_with_feed();
+        s.begin_batch().unwrap();
+        s.insert_article(&article(feed.id, "1.md"), &["k1"], &[])
+            .unwrap();
+        drop(s); // closes the connection, as the end of the process would
+        let s = Store::open(&dir.path().join("b.db")).unwrap();
         assert_eq!(s.article_count().unwrap(), 0);
         assert_eq!(s.find_article(&["k1"], &[]).unwrap(), None);
     }
