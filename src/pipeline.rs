@@ -123,12 +123,7 @@ struct Candidate {
     catch_up: bool,
 }
 
-/// An article page as downloaded: where it was finally served from, and its HTML gzipped
-/// (kept for `reextract`; compressed right away, as it waits in memory until stored).
-struct DownloadedPage {
-    url: String,
-    html_gz: Option<Vec<u8>>,
-}
+use crate::reextract::KeptPage;
 
 impl Pipeline {
     /// Prepares the HTTP client and extraction rules for `config`.

@@ -8,60 +8,103 @@ use url::Url;
 use crate::config::{Config, Thumbnail};
 use crate::error::{Error, Result};
 use crate::extract::{self, Extracted, Rules};
+use crate::http::coding::{self, DecodeError};
+use crate::http::{Coding, Encoded, Fetched};
 use crate::output;
 use crate::store::NewArticle;
 use crate::store::Store;
 
-/// Keeps the downloaded page (gzipped by [`compress_page`]) and the thumbnail written of a
-/// newly stored article.
+/// An article page to keep for `reextract`: its bytes as served (compressed) and what is
+/// needed to read them again.
+#[derive(Debug)]
+pub struct KeptPage {
+    /// The URL the page was finally served from.
+    pub url: String,
+    pub coding: Coding,
+    pub body: Vec<u8>,
+    pub content_type: Option<String>,
+}
+
+impl KeptPage {
+    /// Keeps a download: a compressed body exactly as it came (compressing the page again
+    /// was an eighth of fetch's CPU), an uncompressed one gzipped. Done on the worker thread
+    /// that extracted the page. `None` only if gzip into memory failed (then the article is
+    /// still stored and reextract falls back to the feed's content for it).
+    pub fn from_download(page: Fetched) -> Option<KeptPage> {
+        let (coding, body) = match page.encoded {
+            Some(Encoded { coding, bytes }) => (coding, bytes),
+            None => match coding::gzip(&page.body) {
+                Ok(gz) => (Coding::Gzip, gz),
+                Err(e) => {
+                    tracing::warn!("page {} not kept: {e}", page.url);
+                    return None;
+                }
+            },
+        };
+        Some(KeptPage {
+            url: page.url.to_string(),
+            coding,
+            body,
+            content_type: page.content_type,
+        })
+    }
+}
+
+/// Keeps the downloaded page (if any) and the thumbnail written of a stored article.
 pub fn save_page(
     store: &Store,
     article_id: i64,
-    url: Option<&str>,
-    html_gz: Option<&[u8]>,
+    page: Option<&KeptPage>,
     thumbnail: &str,
 ) -> Result<()> {
     store
         .connection()
         .prepare_cached(
-            "INSERT OR REPLACE INTO article_pages (article_id, url, html_gz, thumbnail)
-             VALUES (?1, ?2, ?3, ?4)",
+            "INSERT OR REPLACE INTO article_pages
+                 (article_id, url, body, coding, content_type, thumbnail)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )?
-        .execute(params![article_id, url, html_gz, thumbnail])?;
+        .execute(params![
+            article_id,
+            page.map(|p| &p.url),
+            page.map(|p| &p.body),
+            page.and_then(|p| p.coding.name()),
+            page.and_then(|p| p.content_type.as_deref()),
+            thumbnail
+        ])?;
     Ok(())
 }
 
-/// A page's HTML gzipped for [`save_page`]. Done where the page was extracted, on a worker
-/// thread, so that the task storing articles one by one does not also compress them.
-/// Compressing into memory cannot fail short of running out of it; if it ever did, the
-/// article is still stored and reextract falls back to the feed's content for it.
-pub fn compress_page(html: &str) -> Option<Vec<u8>> {
-    use std::io::Write;
-    // Level 2: on the 91 benchmark pages 22.3% of their size at ~80 MB/s, where level 1
-    // (static Huffman codes in zlib-rs) keeps 27.7% at ~120 MB/s. Kept pages are the
-    // archive's bulk and stay for years; the CPU is spent once.
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(2));
-    enc.write_all(html.as_bytes())
-        .and_then(|()| enc.finish())
-        .inspect_err(|e| tracing::warn!("page not kept: {e}"))
+/// A kept page's HTML, or `None` (with a warning) when it cannot be read back. `coding` is
+/// NULL for pages kept by schema version 4: UTF-8 HTML, gzipped.
+fn read_page(
+    body: &[u8],
+    coding: Option<&str>,
+    content_type: Option<&str>,
+    article_id: i64,
+) -> Option<String> {
+    let decoded = match coding {
+        None => coding::decode(Coding::Gzip, body, KEPT_PAGE_LIMIT)
+            .map(|b| String::from_utf8_lossy(&b).into_owned()),
+        Some(name) => match Coding::from_name(name) {
+            Some(c) => coding::decode(c, body, KEPT_PAGE_LIMIT)
+                .map(|b| crate::charset::decode_html(&b, content_type)),
+            None => Err(DecodeError::Invalid(format!("unknown coding `{name}`"))),
+        },
+    };
+    decoded
+        .inspect_err(|e| {
+            tracing::warn!(
+                article_id,
+                "stored page unreadable ({e:?}); using the feed's content"
+            );
+        })
         .ok()
 }
 
-/// The stored page, or `None` (with a warning) when it cannot be read back.
-fn gunzip(bytes: &[u8], article_id: i64) -> Option<String> {
-    use std::io::Read;
-    let mut text = String::new();
-    match flate2::read::GzDecoder::new(bytes).read_to_string(&mut text) {
-        Ok(_) => Some(text),
-        Err(e) => {
-            tracing::warn!(
-                article_id,
-                "stored page unreadable ({e}); using the feed's content"
-            );
-            None
-        }
-    }
-}
+/// Far above any page's size (pages were capped by `max_body_bytes` when downloaded); only a
+/// guard against a damaged row.
+const KEPT_PAGE_LIMIT: u64 = 1 << 30;
 
 /// What a `reextract` run did.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -149,7 +192,8 @@ fn load(store: &Store, id: i64) -> Result<Option<Row>> {
         .connection()
         .query_row(
             "SELECT a.id, f.name, a.url, a.feed_content,
-                    a.content_hash, a.file_name, p.url, p.html_gz, COALESCE(p.thumbnail, '')
+                    a.content_hash, a.file_name, p.url, p.body, COALESCE(p.thumbnail, ''),
+                    p.coding, p.content_type
              FROM articles a JOIN feeds f ON f.id = a.feed_id
              LEFT JOIN article_pages p ON p.article_id = a.id
              WHERE a.id = ?1",
@@ -163,9 +207,11 @@ fn load(store: &Store, id: i64) -> Result<Option<Row>> {
                     content_hash: r.get(4)?,
                     file_name: r.get(5)?,
                     page_url: r.get(6)?,
-                    page_html: r
-                        .get::<_, Option<Vec<u8>>>(7)?
-                        .and_then(|gz| gunzip(&gz, id)),
+                    page_html: r.get::<_, Option<Vec<u8>>>(7)?.and_then(|body| {
+                        let coding = r.get::<_, Option<String>>(9).ok().flatten();
+                        let content_type = r.get::<_, Option<String>>(10).ok().flatten();
+                        read_page(&body, coding.as_deref(), content_type.as_deref(), id)
+                    }),
                     thumbnail: r.get(8)?,
                 })
             },

@@ -29,6 +29,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0004_article_pages",
         include_str!("../migrations/0004_article_pages.sql"),
     ),
+    (
+        5,
+        "0005_pages_as_served",
+        include_str!("../migrations/0005_pages_as_served.sql"),
+    ),
 ];
 
 mod state;

@@ -7,8 +7,8 @@ use url::Url;
 use super::flow::{Done, Job, NewDone};
 use super::outcome::Tally;
 use super::{
-    CAUGHT_UP, Candidate, DownloadedPage, Mode, Pipeline, Planned, Polled, Summary, authors,
-    is_html, item_date, item_failed, title_of,
+    CAUGHT_UP, Candidate, KeptPage, Mode, Pipeline, Planned, Polled, Summary, authors, is_html,
+    item_date, item_failed, title_of,
 };
 use crate::config::Thumbnail;
 use crate::error::Result;
@@ -76,7 +76,7 @@ impl Pipeline {
         &self,
         feed_name: &str,
         item: &Item,
-    ) -> (Extracted, Option<String>, Option<DownloadedPage>) {
+    ) -> (Extracted, Option<String>, Option<KeptPage>) {
         let base = item.link.as_deref().and_then(|l| Url::parse(l).ok());
         let from_feed = || {
             extract::from_feed(item.content_html.as_deref(), base.as_ref())
@@ -105,15 +105,11 @@ impl Pipeline {
         let done = tokio::task::spawn_blocking(move || {
             let html = crate::charset::decode_html(&page.body, page.content_type.as_deref());
             let found = extract::extract_page(&html, &page.url, &rules);
-            (found, crate::reextract::compress_page(&html))
+            (found, KeptPage::from_download(page))
         })
         .await
         .ok();
-        let (extracted, html_gz) = done.map_or((None, None), |(f, h)| (f, Some(h)));
-        let kept = html_gz.map(|html_gz| DownloadedPage {
-            url: final_url.clone(),
-            html_gz,
-        });
+        let (extracted, kept) = done.unwrap_or((None, None));
         match extracted {
             Some(found) => (found, Some(final_url), kept),
             None => {
@@ -132,7 +128,7 @@ impl Pipeline {
         polled: &[Polled],
         c: &Candidate,
         body: Extracted,
-        downloaded: Option<DownloadedPage>,
+        downloaded: Option<KeptPage>,
     ) -> Result<Option<(bool, Planned)>> {
         let p = &polled[c.feed];
         let key_refs: Vec<&str> = c.keys.iter().map(String::as_str).collect();
@@ -182,14 +178,7 @@ impl Pipeline {
             _ => output::write_atomic_unsynced(&self.config.output_dir, &path, &contents)?,
         };
         let id = store.insert_article(&article, &key_refs, &url_refs)?;
-        let (page_url, page_gz) = downloaded.map_or((None, None), |d| (Some(d.url), d.html_gz));
-        crate::reextract::save_page(
-            store,
-            id,
-            page_url.as_deref(),
-            page_gz.as_deref(),
-            &article.thumbnail,
-        )?;
+        crate::reextract::save_page(store, id, downloaded.as_ref(), &article.thumbnail)?;
         for fi in &c.also_in {
             store.link(polled[*fi].feed_id, id, &key_refs, &url_refs)?;
         }

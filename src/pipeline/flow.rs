@@ -11,7 +11,7 @@ use tokio::time::Instant;
 
 use super::outcome::Tally;
 use super::update::Changed;
-use super::{Candidate, DownloadedPage, Mode, Pipeline, Polled, Summary, item_failed};
+use super::{Candidate, KeptPage, Mode, Pipeline, Polled, Summary, item_failed};
 use crate::config::FeedConfig;
 use crate::error::Result;
 use crate::extract::Extracted;
@@ -44,12 +44,12 @@ pub(super) enum Job {
 }
 
 /// A new item back from its job: the text found, the final page URL, the page kept.
-pub(super) type NewDone = (Candidate, Extracted, Option<String>, Option<DownloadedPage>);
+pub(super) type NewDone = (Candidate, Extracted, Option<String>, Option<KeptPage>);
 
 /// A job done.
 pub(super) enum Done {
     New(NewDone),
-    Update((Changed, Extracted, Option<DownloadedPage>)),
+    Update((Changed, Extracted, Option<KeptPage>)),
 }
 
 /// Feeds and keys that joined a candidate while its page was being read.

@@ -4,8 +4,7 @@ use std::collections::HashSet;
 
 use super::outcome::Tally;
 use super::{
-    CAUGHT_UP, DownloadedPage, Mode, Pipeline, Planned, Polled, Summary, authors, item_failed,
-    title_of,
+    CAUGHT_UP, KeptPage, Mode, Pipeline, Planned, Polled, Summary, authors, item_failed, title_of,
 };
 use crate::config::UpdatePolicy;
 use crate::error::Result;
@@ -75,7 +74,7 @@ impl Pipeline {
         &self,
         store: &Store,
         polled: &[Polled],
-        (c, body, page): (Changed, Extracted, Option<DownloadedPage>),
+        (c, body, page): (Changed, Extracted, Option<KeptPage>),
         summary: &mut Summary,
         tally: &mut Tally,
     ) {
@@ -99,7 +98,7 @@ impl Pipeline {
         store: &Store,
         c: &Changed,
         body: Extracted,
-        page: Option<DownloadedPage>,
+        page: Option<KeptPage>,
     ) -> Result<Option<(bool, Planned)>> {
         let Some(stored) = store.article(c.id)? else {
             return Ok(None);
@@ -140,13 +139,7 @@ impl Pipeline {
         store.update_article(c.id, &a)?;
         if let Some(page) = page {
             // Keep the page this text came from, so `reextract` works on the current version.
-            crate::reextract::save_page(
-                store,
-                c.id,
-                Some(&page.url),
-                page.html_gz.as_deref(),
-                &a.thumbnail,
-            )?;
+            crate::reextract::save_page(store, c.id, Some(&page), &a.thumbnail)?;
         }
         tracing::info!(feed = %stored.feed_name, "updated article {}", path.display());
         let planned = Planned {

@@ -11,6 +11,9 @@ use crate::config::HttpConfig;
 use crate::error::{Error, Result};
 use crate::netguard;
 
+pub mod coding;
+pub use coding::Coding;
+
 /// The User-Agent sent unless the config sets another: names the software and its version.
 pub const DEFAULT_USER_AGENT: &str = concat!(
     "feedmark/",
@@ -46,7 +49,17 @@ pub struct Fetched {
     pub content_type: Option<String>,
     /// Seconds from Cache-Control max-age, when present.
     pub max_age: Option<u64>,
+    /// The body, decoded from its content coding.
     pub body: Vec<u8>,
+    /// The body as served, when it came compressed: kept pages store these bytes as they are.
+    pub encoded: Option<Encoded>,
+}
+
+/// A compressed body as it came over the wire.
+#[derive(Debug, Clone)]
+pub struct Encoded {
+    pub coding: Coding,
+    pub bytes: Vec<u8>,
 }
 
 /// The shared HTTP client for feeds and article pages.
@@ -204,18 +217,40 @@ impl HttpClient {
         if response.content_length().is_some_and(|n| n > limit) {
             return Err(too_large());
         }
-        let mut body = Vec::new();
+        let mut raw = Vec::new();
         while let Some(chunk) = response
             .chunk()
             .await
             .map_err(|e| network_error(url.as_str(), &e))?
         {
-            if body.len() as u64 + chunk.len() as u64 > limit {
+            if raw.len() as u64 + chunk.len() as u64 > limit {
                 return Err(too_large());
             }
-            body.extend_from_slice(&chunk);
+            raw.extend_from_slice(&chunk);
         }
-        Ok(fetched(url, redirects, &headers, false, body))
+        let encoding = headers
+            .get(header::CONTENT_ENCODING)
+            .and_then(|v| v.to_str().ok());
+        let mut done = fetched(url, redirects, &headers, false, Vec::new());
+        match Coding::from_header(encoding) {
+            Coding::Identity => done.body = raw,
+            coding => {
+                // The cap counts decoded bytes: a small gzip bomb stops at the limit.
+                done.body = coding::decode(coding, &raw, limit).map_err(|e| match e {
+                    coding::DecodeError::TooLarge => Error::TooLarge {
+                        url: done.url.to_string(),
+                        limit,
+                    },
+                    coding::DecodeError::Invalid(why) => Error::Network {
+                        url: done.url.to_string(),
+                        message: format!("cannot read the body: {why}"),
+                        timeout: false,
+                    },
+                })?;
+                done.encoded = Some(Encoded { coding, bytes: raw });
+            }
+        }
+        Ok(done)
     }
 }
 
@@ -243,6 +278,7 @@ fn fetched(
         content_type: text(header::CONTENT_TYPE),
         max_age: text(header::CACHE_CONTROL).and_then(|v| max_age(&v)),
         body,
+        encoded: None,
     }
 }
 
@@ -285,8 +321,6 @@ fn network_error(url: &str, e: &reqwest::Error) -> Error {
     } else if e.is_connect() {
         format!("cannot connect: {deepest}")
     } else if e.is_body() || e.is_decode() {
-        // reqwest reports a cut-off body as a decode error whenever a decoder is in place,
-        // so the two are one message: the cause (EOF, bad gzip header) follows it.
         format!("cannot read the body: {deepest}")
     } else {
         deepest

@@ -1,0 +1,159 @@
+//! Kept article pages: a compressed page is stored exactly as the server sent it, a plain one
+//! gzipped; `reextract` reads every kind back (and rows of the older UTF-8 gzip format).
+
+mod common;
+
+use std::io::Write;
+use std::path::Path;
+
+use common::{Route, Server, feedmark_cmd, posts, run, write_config};
+
+const RSS: &str = "application/rss+xml; charset=UTF-8";
+
+fn rss(base: &str, slugs: &[&str]) -> String {
+    let mut out =
+        String::from("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>T</title>");
+    for (i, slug) in slugs.iter().enumerate() {
+        out.push_str(&format!(
+            "<item><title>Story {slug}</title><link>{base}/a/{slug}</link>\
+             <guid>{base}/a/{slug}</guid><pubDate>Fri, 14 Feb 2025 00:{i:02}:00 +0000</pubDate>\
+             <description>Only the feed's short text of {slug}.</description></item>"
+        ));
+    }
+    out + "</channel></rss>"
+}
+
+fn page(slug: &str) -> String {
+    let para = format!("<p>The page of {slug} has café prices and the whole article text. </p>");
+    format!(
+        "<html><head><title>{slug}</title></head><body><nav><a href=\"/\">Home</a></nav>\
+         <article><h1>{slug}</h1>{}</article></body></html>",
+        para.repeat(8)
+    )
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(bytes).unwrap();
+    gz.finish().unwrap()
+}
+
+fn zlib(bytes: &[u8]) -> Vec<u8> {
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    z.write_all(bytes).unwrap();
+    z.finish().unwrap()
+}
+
+fn brotli(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    brotli::BrotliCompress(&mut &bytes[..], &mut out, &Default::default()).unwrap();
+    out
+}
+
+/// The kept page of the article whose URL ends in `/a/<slug>`: (coding, body, content type).
+fn kept(db: &Path, slug: &str) -> (Option<String>, Vec<u8>, Option<String>) {
+    rusqlite::Connection::open(db)
+        .unwrap()
+        .query_row(
+            "SELECT p.coding, p.body, p.content_type FROM article_pages p
+             JOIN articles a ON a.id = p.article_id WHERE a.url LIKE ?1",
+            [format!("%/a/{slug}")],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap()
+}
+
+#[test]
+fn pages_are_kept_as_served_and_read_back_by_reextract() {
+    let server = Server::start();
+    let html = "text/html; charset=UTF-8";
+    let served_gz = gzip(page("gz").as_bytes());
+    let served_br = brotli(page("br").as_bytes());
+    let served_zlib = zlib(page("zlib").as_bytes());
+    let latin_page = page("latin");
+    let (latin, _, _) = encoding_rs::WINDOWS_1252.encode(&latin_page);
+    let encoded =
+        |body: Vec<u8>, coding: &str| Route::ok(html, body).header("Content-Encoding", coding);
+    server.route("/a/gz", encoded(served_gz.clone(), "gzip"));
+    server.route("/a/br", encoded(served_br.clone(), "br"));
+    server.route("/a/zlib", encoded(served_zlib.clone(), "deflate"));
+    server.route(
+        "/a/latin",
+        Route::ok("text/html; charset=windows-1252", latin.into_owned()),
+    );
+    let slugs = ["gz", "br", "zlib", "latin"];
+    server.route("/feed", Route::ok(RSS, rss(&server.base, &slugs)));
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &[("site", server.url("/feed"))], "");
+    let (ok, out, err) = run(feedmark_cmd(&config).arg("fetch"));
+    assert!(ok && out.contains("new articles: 4"), "{out}{err}");
+    let files = posts(&dir.path().join("posts"));
+    for slug in slugs {
+        let file = files
+            .iter()
+            .find(|p| p.to_string_lossy().contains(&format!("story-{slug}")));
+        let text = std::fs::read_to_string(file.unwrap()).unwrap();
+        assert!(
+            text.contains(&format!("The page of {slug} has café prices")),
+            "{slug}: {text}"
+        );
+    }
+
+    let db = dir.path().join("feedmark.db");
+    assert_eq!(
+        kept(&db, "gz"),
+        (Some("gzip".into()), served_gz, Some(html.into()))
+    );
+    assert_eq!(
+        kept(&db, "br"),
+        (Some("br".into()), served_br, Some(html.into()))
+    );
+    assert_eq!(
+        kept(&db, "zlib"),
+        (Some("deflate".into()), served_zlib, Some(html.into()))
+    );
+    let (coding, body, content_type) = kept(&db, "latin");
+    assert_eq!(
+        coding.as_deref(),
+        Some("gzip"),
+        "a plain page is gzipped for keeping"
+    );
+    assert_eq!(
+        content_type.as_deref(),
+        Some("text/html; charset=windows-1252")
+    );
+    let mut plain = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&body[..]), &mut plain).unwrap();
+    assert!(plain.contains(&0xe9), "kept as served, in windows-1252");
+
+    // A row as schema version 4 kept it: UTF-8 HTML, gzipped, no coding.
+    let old = page("latin").replace("whole article text", "whole older text");
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute(
+            "UPDATE article_pages SET coding = NULL, content_type = NULL, body = ?1
+             WHERE article_id = (SELECT id FROM articles WHERE url LIKE '%/a/latin')",
+            [gzip(old.as_bytes())],
+        )
+        .unwrap();
+
+    drop(server);
+    let (ok, out, err) = run(feedmark_cmd(&config).arg("reextract"));
+    assert!(ok, "{out}{err}");
+    // Every page was read back: were one not, its file would fall back to the feed's text.
+    assert!(
+        out.contains("articles checked: 4; files rewritten: 1; unchanged: 3"),
+        "{out}{err}"
+    );
+    assert!(!err.contains("unreadable"), "{err}");
+    let latin = posts(&dir.path().join("posts"))
+        .into_iter()
+        .find(|p| p.to_string_lossy().contains("story-latin"))
+        .unwrap();
+    let text = std::fs::read_to_string(latin).unwrap();
+    assert!(
+        text.contains("café prices and the whole older text"),
+        "{text}"
+    );
+}
