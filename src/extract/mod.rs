@@ -5,6 +5,7 @@ mod container;
 mod furniture;
 mod generic;
 pub mod meta;
+mod prefilter;
 mod prune;
 pub mod rules;
 
@@ -56,6 +57,7 @@ impl Extracted {
 /// A site rule is chosen by the page's host, or else by the host of the URL the page declares
 /// as canonical: a page served through a mirror or proxy still gets its site's rule.
 pub fn extract_page(html: &str, url: &Url, rules: &Rules) -> Option<Extracted> {
+    let html = &*prefilter::strip(html);
     let mut doc = Html::parse_document(html);
     let canonical = declared_url(&doc, url);
     let rule = url.host_str().and_then(|h| rules.for_host(h)).or_else(|| {
