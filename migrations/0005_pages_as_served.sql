@@ -7,3 +7,6 @@ ALTER TABLE article_pages RENAME COLUMN html_gz TO body;
 ALTER TABLE article_pages ADD COLUMN coding TEXT;
 -- The page's Content-Type header (its charset decides how the body is decoded).
 ALTER TABLE article_pages ADD COLUMN content_type TEXT;
+-- When the page was stored (unix seconds; NULL for rows of version 4, whose article's
+-- created_at stands in): `keep_pages_days` drops bodies older than that many days.
+ALTER TABLE article_pages ADD COLUMN kept_at INTEGER;

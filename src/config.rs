@@ -41,6 +41,10 @@ pub struct Config {
     /// Front-matter `thumbnail` for every feed that does not set its own: see [`Thumbnail`].
     #[serde(default)]
     pub thumbnail: Thumbnail,
+    /// Days a downloaded article page is kept for `reextract` (0: none is kept). Older pages
+    /// are dropped at the end of each poll; their articles and files stay.
+    #[serde(default = "default_keep_pages_days")]
+    pub keep_pages_days: u32,
     /// Folder of rule files (`*.toml`, each with `[[rules]]` tables) read at every start, so
     /// rules change without recompiling; same path rule. After `rules`, before the built-in ones.
     #[serde(default)]
@@ -220,6 +224,10 @@ pub enum Thumbnail {
 
 fn default_database() -> PathBuf {
     PathBuf::from("data/feedmark.db")
+}
+
+fn default_keep_pages_days() -> u32 {
+    30
 }
 
 fn default_output_dir() -> PathBuf {

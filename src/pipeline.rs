@@ -219,7 +219,23 @@ impl Pipeline {
         self.run_flow(store, feeds, &mut summary, &mut tally)
             .await?;
         summary.outcomes = tally.outcomes;
+        if self.mode != Mode::DryRun {
+            self.expire_pages(store);
+        }
         Ok(summary)
+    }
+}
+
+impl Pipeline {
+    /// Drops kept pages older than `keep_pages_days`. A failure only costs disk space until
+    /// the next poll, so it is logged, not the poll's error.
+    fn expire_pages(&self, store: &Store) {
+        let days = self.config.keep_pages_days;
+        match crate::reextract::expire_pages(store, days) {
+            Ok(0) => {}
+            Ok(n) => tracing::info!("dropped {n} kept article pages older than {days} days"),
+            Err(e) => tracing::warn!("cannot drop kept pages older than {days} days: {e}"),
+        }
     }
 }
 

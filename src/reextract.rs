@@ -50,29 +50,46 @@ impl KeptPage {
     }
 }
 
-/// Keeps the downloaded page (if any) and the thumbnail written of a stored article.
+/// Keeps the downloaded page (if any) and the thumbnail written of a stored article. With
+/// `keep_body` false (`keep_pages_days = 0`) only where the page came from is recorded.
 pub fn save_page(
     store: &Store,
     article_id: i64,
     page: Option<&KeptPage>,
+    keep_body: bool,
     thumbnail: &str,
 ) -> Result<()> {
+    let body = page.filter(|_| keep_body);
     store
         .connection()
         .prepare_cached(
             "INSERT OR REPLACE INTO article_pages
-                 (article_id, url, body, coding, content_type, thumbnail)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                 (article_id, url, body, coding, content_type, thumbnail, kept_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )?
         .execute(params![
             article_id,
             page.map(|p| &p.url),
-            page.map(|p| &p.body),
-            page.and_then(|p| p.coding.name()),
-            page.and_then(|p| p.content_type.as_deref()),
-            thumbnail
+            body.map(|p| &p.body),
+            body.and_then(|p| p.coding.name()),
+            body.and_then(|p| p.content_type.as_deref()),
+            thumbnail,
+            crate::store::now(),
         ])?;
     Ok(())
+}
+
+/// Drops the bodies of pages kept more than `days` days (rows of schema version 4 count from
+/// their article's creation); the rows stay, with their URL and thumbnail. Returns how many.
+pub fn expire_pages(store: &Store, days: u32) -> Result<usize> {
+    let cutoff = crate::store::now() - i64::from(days) * 86_400;
+    let dropped = store.connection().execute(
+        "UPDATE article_pages SET body = NULL, coding = NULL, content_type = NULL
+         WHERE body IS NOT NULL
+           AND COALESCE(kept_at, (SELECT created_at FROM articles WHERE id = article_id)) < ?1",
+        [cutoff],
+    )?;
+    Ok(dropped)
 }
 
 /// A kept page's HTML, or `None` (with a warning) when it cannot be read back. `coding` is
@@ -112,6 +129,8 @@ pub struct Summary {
     pub checked: usize,
     pub rewritten: usize,
     pub unchanged: usize,
+    /// Articles whose page is no longer kept (`keep_pages_days`): left as they are.
+    pub skipped: usize,
 }
 
 impl fmt::Display for Summary {
@@ -120,7 +139,15 @@ impl fmt::Display for Summary {
             f,
             "articles checked: {}; files rewritten: {}; unchanged: {}",
             self.checked, self.rewritten, self.unchanged
-        )
+        )?;
+        if self.skipped > 0 {
+            write!(
+                f,
+                "; left as they are (page no longer kept): {}",
+                self.skipped
+            )?;
+        }
+        Ok(())
     }
 }
 
@@ -134,6 +161,9 @@ struct Row {
     file_name: String,
     page_url: Option<String>,
     page_html: Option<String>,
+    /// A page was downloaded but is no longer kept (expired, or unreadable): extracting
+    /// from the feed's content instead would make the file worse, so the article is left.
+    page_gone: bool,
     thumbnail: String,
 }
 
@@ -159,6 +189,10 @@ pub fn run(
             continue;
         };
         summary.checked += 1;
+        if row.page_gone {
+            summary.skipped += 1;
+            continue;
+        }
         if refresh(config, store, &rules, &row)? {
             summary.rewritten += 1;
         } else {
@@ -212,12 +246,16 @@ fn load(store: &Store, id: i64) -> Result<Option<Row>> {
                         let content_type = r.get::<_, Option<String>>(10).ok().flatten();
                         read_page(&body, coding.as_deref(), content_type.as_deref(), id)
                     }),
+                    page_gone: false,
                     thumbnail: r.get(8)?,
                 })
             },
         )
         .optional()?;
-    Ok(row)
+    Ok(row.map(|mut row| {
+        row.page_gone = row.page_url.is_some() && row.page_html.is_none();
+        row
+    }))
 }
 
 /// Extracts `row` again; stores and writes the result when it differs. True when the file

@@ -55,7 +55,7 @@ fn kept(db: &Path, slug: &str) -> (Option<String>, Vec<u8>, Option<String>) {
     rusqlite::Connection::open(db)
         .unwrap()
         .query_row(
-            "SELECT p.coding, p.body, p.content_type FROM article_pages p
+            "SELECT p.coding, COALESCE(p.body, x''), p.content_type FROM article_pages p
              JOIN articles a ON a.id = p.article_id WHERE a.url LIKE ?1",
             [format!("%/a/{slug}")],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
@@ -155,5 +155,88 @@ fn pages_are_kept_as_served_and_read_back_by_reextract() {
     assert!(
         text.contains("café prices and the whole older text"),
         "{text}"
+    );
+}
+
+/// Bodies of pages kept longer than `keep_pages_days` are dropped at the end of a poll; the
+/// rows keep the URL, and `reextract` leaves those articles alone rather than falling back
+/// to the feed's shorter text.
+#[test]
+fn old_pages_expire_and_reextract_leaves_their_articles() {
+    let server = Server::start();
+    let html = "text/html; charset=UTF-8";
+    for slug in ["old", "new"] {
+        server.route(&format!("/a/{slug}"), Route::ok(html, page(slug)));
+    }
+    server.route("/feed", Route::ok(RSS, rss(&server.base, &["old", "new"])));
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &[("site", server.url("/feed"))], "");
+    let (ok, out, err) = run(feedmark_cmd(&config).arg("fetch"));
+    assert!(ok && out.contains("new articles: 2"), "{out}{err}");
+    let db = dir.path().join("feedmark.db");
+    let before: Vec<String> = posts(&dir.path().join("posts"))
+        .iter()
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect();
+
+    // The "old" page was kept 31 days ago; the default keeps 30.
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute(
+            "UPDATE article_pages SET kept_at = kept_at - 31 * 86400
+             WHERE article_id = (SELECT id FROM articles WHERE url LIKE '%/a/old')",
+            [],
+        )
+        .unwrap();
+    let (ok, out, err) = run(feedmark_cmd(&config).arg("fetch"));
+    assert!(ok && out.contains("new articles: 0"), "{out}{err}");
+    assert!(
+        err.contains("dropped 1 kept article pages older than 30 days"),
+        "{err}"
+    );
+    let (coding, body, _) = kept(&db, "old");
+    assert!(coding.is_none() && body.is_empty(), "the old body is gone");
+    assert!(!kept(&db, "new").1.is_empty(), "the recent page stays");
+    let urls = common::db_count(
+        &db,
+        "SELECT COUNT(*) FROM article_pages WHERE url IS NOT NULL",
+    );
+    assert_eq!(urls, 2, "rows and their URLs stay");
+
+    drop(server);
+    let (ok, out, err) = run(feedmark_cmd(&config).arg("reextract"));
+    assert!(ok, "{out}{err}");
+    assert!(
+        out.contains(
+            "articles checked: 2; files rewritten: 0; unchanged: 1; \
+             left as they are (page no longer kept): 1"
+        ),
+        "{out}{err}"
+    );
+    let after: Vec<String> = posts(&dir.path().join("posts"))
+        .iter()
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect();
+    assert_eq!(before, after, "no file fell back to the feed's text");
+}
+
+#[test]
+fn keep_pages_days_zero_keeps_no_page() {
+    let server = Server::start();
+    server.route("/a/one", Route::ok("text/html", page("one")));
+    server.route("/feed", Route::ok(RSS, rss(&server.base, &["one"])));
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &[("site", server.url("/feed"))], "");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, format!("keep_pages_days = 0\n{text}")).unwrap();
+    let (ok, out, err) = run(feedmark_cmd(&config).arg("fetch"));
+    assert!(ok && out.contains("new articles: 1"), "{out}{err}");
+    let db = dir.path().join("feedmark.db");
+    let (coding, body, _) = kept(&db, "one");
+    assert!(coding.is_none() && body.is_empty(), "{coding:?}");
+    let (ok, out, err) = run(feedmark_cmd(&config).arg("reextract"));
+    assert!(
+        ok && out.contains("left as they are (page no longer kept): 1"),
+        "{out}{err}"
     );
 }

@@ -178,7 +178,8 @@ impl Pipeline {
             _ => output::write_atomic_unsynced(&self.config.output_dir, &path, &contents)?,
         };
         let id = store.insert_article(&article, &key_refs, &url_refs)?;
-        crate::reextract::save_page(store, id, downloaded.as_ref(), &article.thumbnail)?;
+        let keep = self.config.keep_pages_days > 0;
+        crate::reextract::save_page(store, id, downloaded.as_ref(), keep, &article.thumbnail)?;
         for fi in &c.also_in {
             store.link(polled[*fi].feed_id, id, &key_refs, &url_refs)?;
         }
