@@ -70,12 +70,44 @@ fn guarded_parse(base_url: Option<&str>, text: &str) -> std::result::Result<mode
         // random UUID feed-rs would invent (which would duplicate the item on every poll).
         .id_generator(|_, _, _| String::new())
         .build();
+    quiet_panics_in_parser();
+    PARSING.with(|p| p.set(true));
     let run = std::panic::AssertUnwindSafe(|| parser.parse(text.as_bytes()));
-    match std::panic::catch_unwind(run) {
+    let result = std::panic::catch_unwind(run);
+    PARSING.with(|p| p.set(false));
+    match result {
         Ok(Ok(feed)) => Ok(feed),
         Ok(Err(e)) => Err(describe(&e, text)),
-        Err(_) => Err("the feed parser crashed on this document".into()),
+        Err(payload) => {
+            let why = payload
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| payload.downcast_ref::<&str>().copied())
+                .unwrap_or("no message");
+            let why: String = why.chars().take(160).collect();
+            Err(format!("the feed parser crashed on this document ({why})"))
+        }
     }
+}
+
+thread_local! {
+    /// True while this thread runs feed-rs inside [`guarded_parse`].
+    static PARSING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// A panic inside the guarded parser becomes that feed's error message; without this the
+/// default hook would also print a `panicked at` block that looks like feedmark crashing.
+/// Panics anywhere else still reach the previous hook.
+fn quiet_panics_in_parser() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !PARSING.with(std::cell::Cell::get) {
+                previous(info);
+            }
+        }));
+    });
 }
 
 fn describe(e: &feed_rs::parser::ParseFeedError, text: &str) -> String {
@@ -180,6 +212,23 @@ fn primary_language(tag: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_declaration_mid_feed_is_repaired_not_a_crash() {
+        // A second XML declaration naming an encoding makes quick-xml 0.42 panic.
+        let items = "<item><title>x</title><guid>x</guid></item>".repeat(300);
+        let feed = format!(
+            "<rss version=\"2.0\"><channel><title>t</title>{items}\
+             <?xml version=\"1.0\" encoding=\"ISO-8859-1\"?></channel></rss>"
+        );
+        let parsed = super::parse(feed.as_bytes(), None, None).unwrap();
+        assert_eq!(parsed.items.len(), 300);
+        let crash = super::guarded_parse(None, &feed).unwrap_err();
+        assert!(
+            crash.contains("crashed") && crash.contains("set_encoding"),
+            "{crash}"
+        );
+    }
+
     use super::*;
 
     const RSS: &str = r#"<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>

@@ -128,7 +128,42 @@ pub fn second_chances(text: &str) -> Vec<String> {
     if wrapped != text {
         out.push(wrapped);
     }
+    if let Some(cleaned) = without_stray_declarations(text) {
+        out.push(cleaned);
+    }
     out
+}
+
+/// The document without XML declarations after its start (a template or plugin that
+/// prints its own `<?xml …?>` mid-feed). They are never valid there, and one naming an
+/// encoding crashes the XML reader. `None` when there is none.
+fn without_stray_declarations(text: &str) -> Option<String> {
+    let start = text.find('<').map_or(0, |i| i + 1);
+    let is_declaration = |rest: &str| {
+        rest.starts_with("<?xml")
+            && rest[5..].starts_with(|c: char| c.is_ascii_whitespace() || c == '?')
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    let mut from = start;
+    while let Some(off) = text[from..].find("<?xml") {
+        let at = from + off;
+        from = at + 5;
+        if !is_declaration(&text[at..]) {
+            continue; // <?xml-stylesheet and the like
+        }
+        let Some(end) = text[at..].find("?>") else {
+            break;
+        };
+        out.push_str(&text[copied..at]);
+        copied = at + end + 2;
+        from = copied;
+    }
+    if copied == 0 {
+        return None;
+    }
+    out.push_str(&text[copied..]);
+    Some(out)
 }
 
 /// At most the first `max` bytes of `text`, cut back to a character boundary (a cut inside a
@@ -197,6 +232,26 @@ fn wrap_element(text: &str, tag: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stray_declarations_are_removed_but_not_the_first_or_stylesheets() {
+        let feed = "<?xml version=\"1.0\"?><?xml-stylesheet href=\"s.xsl\"?><rss><channel>\
+                    <?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><title>t</title></channel></rss>";
+        assert_eq!(
+            without_stray_declarations(feed).unwrap(),
+            "<?xml version=\"1.0\"?><?xml-stylesheet href=\"s.xsl\"?><rss><channel>\
+             <title>t</title></channel></rss>"
+        );
+        assert_eq!(
+            without_stray_declarations("<?xml version=\"1.0\"?><rss/>"),
+            None
+        );
+        assert_eq!(
+            without_stray_declarations("<rss><?xml"),
+            None,
+            "unclosed: left alone"
+        );
+    }
 
     #[test]
     fn a_multibyte_character_across_the_sniffed_head_is_no_panic() {

@@ -394,7 +394,10 @@ fn inputs_that_once_crashed_fetch_now_fail_only_their_feed() {
         out.contains("feeds: "),
         "the run finished with its summary:\n{out}\n{err}"
     );
-    assert!(!err.contains("panicked at src/"), "{err}");
+    assert!(
+        !err.contains("panicked"),
+        "a caught parser panic prints nothing: {err}"
+    );
     assert!(
         stored(tmp.path()).iter().any(|(u, _)| u.ends_with("/a/g1")),
         "{out}{err}"
