@@ -99,10 +99,24 @@ impl HttpClient {
         })
     }
 
-    /// GETs `url`, following redirects and sending `validators` for a conditional request.
+    /// GETs `url`, following redirects and sending `validators` for a conditional request;
+    /// the body comes decoded from its content coding.
+    pub async fn get(&self, url: &str, validators: Option<&Validators>) -> Result<Fetched> {
+        let mut fetched = self.get_undecoded(url, validators).await?;
+        fetched.decode(self.config.max_body_bytes)?;
+        Ok(fetched)
+    }
+
+    /// Like [`HttpClient::get`], but a compressed body is left in `encoded` for the caller
+    /// to [`Fetched::decode`] where it likes (article pages: on an extraction thread, not the
+    /// loop that drives every download). The cap on bytes received still applies.
     /// Requests wait for their host's turn first, then for a global slot, so a busy host never
     /// holds global slots that other hosts could use.
-    pub async fn get(&self, url: &str, validators: Option<&Validators>) -> Result<Fetched> {
+    pub async fn get_undecoded(
+        &self,
+        url: &str,
+        validators: Option<&Validators>,
+    ) -> Result<Fetched> {
         let mut current = self.check_url(url)?;
         let shutting_down = || Error::Network {
             url: url.to_string(),
@@ -234,23 +248,37 @@ impl HttpClient {
         let mut done = fetched(url, redirects, &headers, false, Vec::new());
         match Coding::from_header(encoding) {
             Coding::Identity => done.body = raw,
-            coding => {
-                // The cap counts decoded bytes: a small gzip bomb stops at the limit.
-                done.body = coding::decode(coding, &raw, limit).map_err(|e| match e {
-                    coding::DecodeError::TooLarge => Error::TooLarge {
-                        url: done.url.to_string(),
-                        limit,
-                    },
-                    coding::DecodeError::Invalid(why) => Error::Network {
-                        url: done.url.to_string(),
-                        message: format!("cannot read the body: {why}"),
-                        timeout: false,
-                    },
-                })?;
-                done.encoded = Some(Encoded { coding, bytes: raw });
-            }
+            coding => done.encoded = Some(Encoded { coding, bytes: raw }),
         }
         Ok(done)
+    }
+
+    /// The most body bytes a response may have, once decoded (`[http] max_body_bytes`).
+    pub fn max_body_bytes(&self) -> u64 {
+        self.config.max_body_bytes
+    }
+}
+
+impl Fetched {
+    /// Decodes a compressed body into `body` (a no-op for an uncompressed one), refusing more
+    /// than `limit` decoded bytes: a small gzip bomb stops at the limit. `encoded` stays, so
+    /// the bytes as served can be kept.
+    pub fn decode(&mut self, limit: u64) -> Result<()> {
+        let Some(encoded) = self.encoded.as_ref().filter(|_| self.body.is_empty()) else {
+            return Ok(());
+        };
+        self.body = coding::decode(encoded.coding, &encoded.bytes, limit).map_err(|e| match e {
+            coding::DecodeError::TooLarge => Error::TooLarge {
+                url: self.url.to_string(),
+                limit,
+            },
+            coding::DecodeError::Invalid(why) => Error::Network {
+                url: self.url.to_string(),
+                message: format!("cannot read the body: {why}"),
+                timeout: false,
+            },
+        })?;
+        Ok(())
     }
 }
 

@@ -85,7 +85,7 @@ impl Pipeline {
         let Some(link) = &item.link else {
             return (from_feed(), None, None);
         };
-        let page = match self.client.get(link, None).await {
+        let page = match self.client.get_undecoded(link, None).await {
             Ok(page) if !is_html(page.content_type.as_deref()) => {
                 let kind = page.content_type.as_deref().unwrap_or_default();
                 tracing::warn!(feed = %feed_name, "feed {feed_name}: article {link}: not an HTML page (Content-Type {kind}); using the feed's content");
@@ -99,17 +99,27 @@ impl Pipeline {
         };
         let final_url = page.url.to_string();
         let rules = Arc::clone(&self.rules);
+        let limit = self.client.max_body_bytes();
         // One extraction per core: extraction is CPU-bound, so more at once only holds more
         // parsed pages in memory. Closed never happens (the semaphore lives with the pipeline).
+        // The page is decompressed there too: the loop driving every download stays free.
         let _slot = self.extract_slots.acquire().await.ok();
         let done = tokio::task::spawn_blocking(move || {
+            let mut page = page;
+            page.decode(limit)?;
             let html = crate::charset::decode_html(&page.body, page.content_type.as_deref());
             let found = extract::extract_page(&html, &page.url, &rules);
-            (found, KeptPage::from_download(page))
+            Ok::<_, crate::error::Error>((found, KeptPage::from_download(page)))
         })
-        .await
-        .ok();
-        let (extracted, kept) = done.unwrap_or((None, None));
+        .await;
+        let (extracted, kept) = match done {
+            Ok(Ok(done)) => done,
+            Ok(Err(e)) => {
+                tracing::warn!(feed = %feed_name, "feed {feed_name}: article {e}; using the feed's content");
+                return (from_feed(), None, None);
+            }
+            Err(_) => (None, None),
+        };
         match extracted {
             Some(found) => (found, Some(final_url), kept),
             None => {
