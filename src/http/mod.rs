@@ -12,7 +12,9 @@ use crate::error::{Error, Result};
 use crate::netguard;
 
 pub mod coding;
+mod headers;
 pub use coding::Coding;
+use headers::{fetched, retry_after};
 
 /// The User-Agent sent unless the config sets another: names the software and its version.
 pub const DEFAULT_USER_AGENT: &str = concat!(
@@ -282,53 +284,6 @@ impl Fetched {
     }
 }
 
-fn fetched(
-    url: Url,
-    redirects: Vec<Hop>,
-    headers: &HeaderMap,
-    not_modified: bool,
-    body: Vec<u8>,
-) -> Fetched {
-    let text = |name: header::HeaderName| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string)
-    };
-    Fetched {
-        url,
-        redirects,
-        not_modified,
-        validators: Validators {
-            etag: text(header::ETAG),
-            last_modified: text(header::LAST_MODIFIED),
-        },
-        content_type: text(header::CONTENT_TYPE),
-        max_age: text(header::CACHE_CONTROL).and_then(|v| max_age(&v)),
-        body,
-        encoded: None,
-    }
-}
-
-/// Seconds in `max-age=N` of a Cache-Control value.
-fn max_age(value: &str) -> Option<u64> {
-    value
-        .split(',')
-        .filter_map(|d| d.trim().strip_prefix("max-age="))
-        .find_map(|n| n.trim_matches('"').parse().ok())
-}
-
-/// Retry-After as seconds: either a number or an HTTP date.
-fn retry_after(headers: &HeaderMap) -> Option<u64> {
-    let value = headers.get(header::RETRY_AFTER)?.to_str().ok()?.trim();
-    if let Ok(secs) = value.parse::<u64>() {
-        return Some(secs);
-    }
-    let when = chrono::DateTime::parse_from_rfc2822(value).ok()?;
-    let delta = when.timestamp() - chrono::Utc::now().timestamp();
-    Some(delta.max(0) as u64)
-}
-
 /// One readable line for a reqwest failure, with the guard's refusal surfaced as such.
 fn network_error(url: &str, e: &reqwest::Error) -> Error {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
@@ -363,15 +318,6 @@ fn network_error(url: &str, e: &reqwest::Error) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn parses_cache_headers() {
-        assert_eq!(max_age("public, max-age=300"), Some(300));
-        assert_eq!(max_age("no-cache"), None);
-        let mut h = HeaderMap::new();
-        h.insert(header::RETRY_AFTER, "120".parse().unwrap());
-        assert_eq!(retry_after(&h), Some(120));
-    }
 
     fn hop(client: &HttpClient, location: &str) -> Result<Url> {
         let from = Url::parse("https://feeds.example.com/a/feed").unwrap();
