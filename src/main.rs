@@ -5,173 +5,19 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser};
 use feedmark::export::Target;
 use feedmark::extract::{self, Rules};
 use feedmark::pipeline::Mode;
 
+#[path = "cli/args.rs"]
+mod args;
 #[path = "cli/tools.rs"]
 mod tools;
+use args::{BodyFormat, Cli, Command, LogFormat};
 use feedmark::store::ArticleFilter;
 use feedmark::{Config, Pipeline, Store};
 use indicatif::{ProgressBar, ProgressStyle};
-
-#[derive(Parser)]
-#[command(
-    name = "feedmark",
-    version = concat!(env!("CARGO_PKG_VERSION"), env!("FEEDMARK_GIT_SUFFIX")),
-    about = "Feeds to full-text Hugo Markdown, deduplicated in SQLite"
-)]
-struct Cli {
-    /// Configuration file.
-    #[arg(
-        long,
-        global = true,
-        env = "FEEDMARK_CONFIG",
-        default_value = "config/feedmark.toml"
-    )]
-    config: PathBuf,
-    /// Log format on stderr.
-    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
-    log_format: LogFormat,
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum LogFormat {
-    Text,
-    Json,
-}
-
-#[derive(Clone, Copy, ValueEnum, PartialEq)]
-enum BodyFormat {
-    Markdown,
-    Text,
-    /// Title, author, date, lead image, both bodies and the method, as one JSON object.
-    Json,
-}
-
-#[derive(Subcommand)]
-enum Command {
-    /// Poll every feed (or one) once, store new articles, write their files, exit.
-    Fetch {
-        /// Only this feed (its `name` in the config).
-        #[arg(long)]
-        feed: Option<String>,
-        /// Poll and extract as usual, print what would be written; store and write nothing.
-        #[arg(long, conflicts_with = "catch_up")]
-        dry_run: bool,
-        /// Mark every current item as seen without downloading pages or writing files, so
-        /// that later polls skip them (the first run on a big feed). `export` leaves them out.
-        #[arg(long)]
-        catch_up: bool,
-    },
-    /// Run as a daemon: poll each feed on its schedule until SIGTERM/SIGINT; SIGHUP reloads.
-    Run,
-    /// Show each feed's last success, last error, error count, next poll and articles stored.
-    Status {
-        /// Print JSON (an array of feed objects, times in Unix seconds) for scripts.
-        #[arg(long)]
-        json: bool,
-    },
-    /// Write the archive from the database (no network): the same files `fetch` wrote.
-    #[command(group(clap::ArgGroup::new("target").required(true).args(["out", "archive"])))]
-    Export {
-        /// Folder to write the files into (created if needed; unchanged files are not touched).
-        #[arg(long, value_name = "DIR")]
-        out: Option<PathBuf>,
-        /// Write one gzip-compressed tar file instead of a folder.
-        #[arg(long, value_name = "FILE.tar.gz")]
-        archive: Option<PathBuf>,
-        /// Only articles this feed carried.
-        #[arg(long, value_name = "NAME")]
-        feed: Option<String>,
-        /// Only articles published on or after DATE (YYYY-MM-DD, `YYYY-MM-DD HH:MM:SS` UTC, or RFC 3339).
-        #[arg(long, value_name = "DATE")]
-        since: Option<String>,
-        /// Only articles published on or before DATE (a bare day includes the whole day).
-        #[arg(long, value_name = "DATE")]
-        until: Option<String>,
-    },
-    /// Run extraction again on stored articles (after rules changed); rewrite changed files only.
-    Reextract {
-        /// Only articles this feed carried (its `name` in the config).
-        #[arg(long)]
-        feed: Option<String>,
-        /// Only articles published on or after this date (YYYY-MM-DD, UTC, or RFC 3339).
-        #[arg(long, value_parser = parse_since)]
-        since: Option<i64>,
-    },
-    /// Add the feeds of an OPML file (Miniflux, FreshRSS, Feedly exports) to the config file,
-    /// keeping its comments; feeds whose URL is already configured are skipped.
-    ImportOpml {
-        /// The OPML file.
-        file: PathBuf,
-    },
-    /// Print the configured feeds as OPML (or write them to a file).
-    ExportOpml {
-        /// Write to this file instead of standard output.
-        #[arg(long, value_name = "FILE")]
-        out: Option<PathBuf>,
-    },
-    /// List, add, remove or try out feeds.
-    Feeds {
-        #[command(subcommand)]
-        command: FeedsCommand,
-    },
-    /// Print a shell completion script (e.g. `feedmark completions bash > /etc/bash_completion.d/feedmark`).
-    Completions {
-        /// The shell.
-        #[arg(value_enum)]
-        shell: clap_complete::Shell,
-    },
-    /// Print the man page (roff), or write one page per command into a folder.
-    Man {
-        /// Write feedmark.1 and feedmark-COMMAND.1 into this folder instead.
-        #[arg(long, value_name = "DIR")]
-        out: Option<PathBuf>,
-    },
-    /// Extract the article body of one saved page; never touches the network.
-    Extract {
-        /// The URL the page was downloaded from (for site rules and absolute links).
-        #[arg(long)]
-        url: String,
-        /// The saved page; standard input when absent.
-        #[arg(long)]
-        html: Option<PathBuf>,
-        #[arg(long, value_enum, default_value_t = BodyFormat::Markdown)]
-        format: BodyFormat,
-    },
-}
-
-#[derive(Subcommand)]
-enum FeedsCommand {
-    /// Print each configured feed: name and URL.
-    List,
-    /// Add a feed to the config file (its comments and layout are kept).
-    Add {
-        /// The feed's URL.
-        url: String,
-        /// Its name; by default derived from the URL's host, made unique.
-        #[arg(long)]
-        name: Option<String>,
-    },
-    /// Remove a feed from the config file; its stored articles and files stay.
-    Remove {
-        /// The feed's name.
-        name: String,
-    },
-    /// Fetch a feed (or a site's home page that links one) once and show what would be
-    /// written for its first items; nothing is stored.
-    Test {
-        /// Feed URL, or the URL of a page with <link rel="alternate"> to a feed.
-        url: String,
-        /// How many items to download and extract.
-        #[arg(long, default_value_t = 3)]
-        items: usize,
-    },
-}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -357,20 +203,6 @@ fn export(config_path: &Path, filter: &ArticleFilter, target: &Target) -> Result
     bar.finish_and_clear();
     println!("{summary}");
     Ok(ExitCode::SUCCESS)
-}
-
-/// `--since`: a day (midnight UTC) or an RFC 3339 time, as Unix seconds.
-fn parse_since(s: &str) -> std::result::Result<i64, String> {
-    if let Ok(day) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-        return Ok(day
-            .and_hms_opt(0, 0, 0)
-            .unwrap_or_default()
-            .and_utc()
-            .timestamp());
-    }
-    chrono::DateTime::parse_from_rfc3339(s)
-        .map(|d| d.timestamp())
-        .map_err(|_| format!("`{s}` is neither YYYY-MM-DD nor an RFC 3339 time"))
 }
 
 fn reextract(config_path: &Path, feed: Option<&str>, since: Option<i64>) -> Result<ExitCode> {

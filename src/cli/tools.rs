@@ -8,7 +8,8 @@ use clap::CommandFactory;
 use feedmark::config_edit::ConfigFile;
 use feedmark::{Config, Pipeline};
 
-use crate::{Cli, FeedsCommand, write_stdout};
+use crate::args::{Cli, FeedsCommand};
+use crate::write_stdout;
 
 pub fn import_opml(config_path: &Path, file: &Path) -> Result<ExitCode> {
     let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
