@@ -14,52 +14,62 @@ use crate::output;
 use crate::store::NewArticle;
 use crate::store::Store;
 
-/// An article page to keep for `reextract`: its bytes as served (compressed) and what is
-/// needed to read them again.
+/// A downloaded article page as recorded for `reextract`: where it came from and, when
+/// pages are kept, its bytes as served.
 #[derive(Debug)]
 pub struct KeptPage {
     /// The URL the page was finally served from.
     pub url: String,
+    /// `None` when pages are not kept (`keep_pages_days = 0`) or could not be compressed:
+    /// reextract then leaves the article as it is.
+    pub body: Option<PageBody>,
+}
+
+/// A kept page's bytes, compressed, and what is needed to read them again.
+#[derive(Debug)]
+pub struct PageBody {
     pub coding: Coding,
-    pub body: Vec<u8>,
+    pub bytes: Vec<u8>,
     pub content_type: Option<String>,
 }
 
 impl KeptPage {
-    /// Keeps a download: a compressed body exactly as it came (compressing the page again
-    /// was an eighth of fetch's CPU), an uncompressed one gzipped. Done on the worker thread
-    /// that extracted the page. `None` only if gzip into memory failed (then the article is
-    /// still stored and reextract falls back to the feed's content for it).
-    pub fn from_download(page: Fetched) -> Option<KeptPage> {
-        let (coding, body) = match page.encoded {
-            Some(Encoded { coding, bytes }) => (coding, bytes),
-            None => match coding::gzip(&page.body) {
-                Ok(gz) => (Coding::Gzip, gz),
-                Err(e) => {
-                    tracing::warn!("page {} not kept: {e}", page.url);
-                    return None;
-                }
-            },
-        };
-        Some(KeptPage {
-            url: page.url.to_string(),
-            coding,
-            body,
-            content_type: page.content_type,
-        })
+    /// Records a download; with `keep`, a compressed body exactly as it came (compressing
+    /// the page again was an eighth of fetch's CPU), an uncompressed one gzipped. Done on the
+    /// worker thread that extracted the page.
+    pub fn from_download(page: Fetched, keep: bool) -> KeptPage {
+        let url = page.url.to_string();
+        let body = keep.then(|| page_body(page)).flatten();
+        KeptPage { url, body }
     }
 }
 
-/// Keeps the downloaded page (if any) and the thumbnail written of a stored article. With
-/// `keep_body` false (`keep_pages_days = 0`) only where the page came from is recorded.
+fn page_body(page: Fetched) -> Option<PageBody> {
+    let (coding, bytes) = match page.encoded {
+        Some(Encoded { coding, bytes }) => (coding, bytes),
+        None => match coding::gzip(&page.body) {
+            Ok(gz) => (Coding::Gzip, gz),
+            Err(e) => {
+                tracing::warn!("page {} not kept: {e}", page.url);
+                return None;
+            }
+        },
+    };
+    Some(PageBody {
+        coding,
+        bytes,
+        content_type: page.content_type,
+    })
+}
+
+/// Records the downloaded page (if any) and the thumbnail written of a stored article.
 pub fn save_page(
     store: &Store,
     article_id: i64,
     page: Option<&KeptPage>,
-    keep_body: bool,
     thumbnail: &str,
 ) -> Result<()> {
-    let body = page.filter(|_| keep_body);
+    let body = page.and_then(|p| p.body.as_ref());
     store
         .connection()
         .prepare_cached(
@@ -70,9 +80,9 @@ pub fn save_page(
         .execute(params![
             article_id,
             page.map(|p| &p.url),
-            body.map(|p| &p.body),
-            body.and_then(|p| p.coding.name()),
-            body.and_then(|p| p.content_type.as_deref()),
+            body.map(|b| &b.bytes),
+            body.and_then(|b| b.coding.name()),
+            body.and_then(|b| b.content_type.as_deref()),
             thumbnail,
             crate::store::now(),
         ])?;

@@ -8,24 +8,10 @@ use std::path::Path;
 use std::time::Duration;
 
 use assert_cmd::Command;
-use common::{Fault, Route, Server, posts, write_config};
+use common::{Fault, Route, Server, posts, rss, write_config};
 
 const RSS: &str = "application/rss+xml; charset=UTF-8";
 const HTML: &str = "text/html; charset=UTF-8";
-
-/// An RSS document with one item per `(slug, title)`, linking to `/a/<slug>` on `base`.
-fn rss(base: &str, items: &[(&str, &str)]) -> String {
-    let mut out =
-        String::from("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>T</title>");
-    for (i, (slug, title)) in items.iter().enumerate() {
-        out.push_str(&format!(
-            "<item><title>{title}</title><link>{base}/a/{slug}</link><guid>{base}/a/{slug}</guid>\
-             <pubDate>Fri, 14 Feb 2025 00:{i:02}:00 +0000</pubDate>\
-             <description>Feed text of {slug}.</description></item>"
-        ));
-    }
-    out + "</channel></rss>"
-}
 
 fn page(words: &str) -> String {
     format!(

@@ -6,21 +6,19 @@ mod common;
 use std::io::Write;
 use std::path::Path;
 
-use common::{Route, Server, feedmark_cmd, posts, run, write_config};
+use common::{Route, Server, feedmark_cmd, posts, rss, run, write_config};
 
 const RSS: &str = "application/rss+xml; charset=UTF-8";
 
-fn rss(base: &str, slugs: &[&str]) -> String {
-    let mut out =
-        String::from("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>T</title>");
-    for (i, slug) in slugs.iter().enumerate() {
-        out.push_str(&format!(
-            "<item><title>Story {slug}</title><link>{base}/a/{slug}</link>\
-             <guid>{base}/a/{slug}</guid><pubDate>Fri, 14 Feb 2025 00:{i:02}:00 +0000</pubDate>\
-             <description>Only the feed's short text of {slug}.</description></item>"
-        ));
-    }
-    out + "</channel></rss>"
+/// The feed of `slugs`, each titled "Story <slug>".
+fn feed(base: &str, slugs: &[&str]) -> String {
+    let titles: Vec<String> = slugs.iter().map(|s| format!("Story {s}")).collect();
+    let items: Vec<(&str, &str)> = slugs
+        .iter()
+        .copied()
+        .zip(titles.iter().map(String::as_str))
+        .collect();
+    rss(base, &items)
 }
 
 fn page(slug: &str) -> String {
@@ -82,7 +80,7 @@ fn pages_are_kept_as_served_and_read_back_by_reextract() {
         Route::ok("text/html; charset=windows-1252", latin.into_owned()),
     );
     let slugs = ["gz", "br", "zlib", "latin"];
-    server.route("/feed", Route::ok(RSS, rss(&server.base, &slugs)));
+    server.route("/feed", Route::ok(RSS, feed(&server.base, &slugs)));
 
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), &[("site", server.url("/feed"))], "");
@@ -168,7 +166,7 @@ fn old_pages_expire_and_reextract_leaves_their_articles() {
     for slug in ["old", "new"] {
         server.route(&format!("/a/{slug}"), Route::ok(html, page(slug)));
     }
-    server.route("/feed", Route::ok(RSS, rss(&server.base, &["old", "new"])));
+    server.route("/feed", Route::ok(RSS, feed(&server.base, &["old", "new"])));
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), &[("site", server.url("/feed"))], "");
     let (ok, out, err) = run(feedmark_cmd(&config).arg("fetch"));
@@ -224,7 +222,7 @@ fn old_pages_expire_and_reextract_leaves_their_articles() {
 fn keep_pages_days_zero_keeps_no_page() {
     let server = Server::start();
     server.route("/a/one", Route::ok("text/html", page("one")));
-    server.route("/feed", Route::ok(RSS, rss(&server.base, &["one"])));
+    server.route("/feed", Route::ok(RSS, feed(&server.base, &["one"])));
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), &[("site", server.url("/feed"))], "");
     let text = std::fs::read_to_string(&config).unwrap();

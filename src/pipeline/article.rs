@@ -100,6 +100,7 @@ impl Pipeline {
         let final_url = page.url.to_string();
         let rules = Arc::clone(&self.rules);
         let limit = self.client.max_body_bytes();
+        let keep = self.config.keep_pages_days > 0;
         // One extraction per core: extraction is CPU-bound, so more at once only holds more
         // parsed pages in memory. Closed never happens (the semaphore lives with the pipeline).
         // The page is decompressed there too: the loop driving every download stays free.
@@ -109,7 +110,7 @@ impl Pipeline {
             page.decode(limit)?;
             let html = crate::charset::decode_html(&page.body, page.content_type.as_deref());
             let found = extract::extract_page(&html, &page.url, &rules);
-            Ok::<_, crate::error::Error>((found, KeptPage::from_download(page)))
+            Ok::<_, crate::error::Error>((found, Some(KeptPage::from_download(page, keep))))
         })
         .await;
         let (extracted, kept) = match done {
@@ -188,8 +189,7 @@ impl Pipeline {
             _ => output::write_atomic_unsynced(&self.config.output_dir, &path, &contents)?,
         };
         let id = store.insert_article(&article, &key_refs, &url_refs)?;
-        let keep = self.config.keep_pages_days > 0;
-        crate::reextract::save_page(store, id, downloaded.as_ref(), keep, &article.thumbnail)?;
+        crate::reextract::save_page(store, id, downloaded.as_ref(), &article.thumbnail)?;
         for fi in &c.also_in {
             store.link(polled[*fi].feed_id, id, &key_refs, &url_refs)?;
         }

@@ -139,8 +139,7 @@ impl Pipeline {
         store.update_article(c.id, &a)?;
         if let Some(page) = page {
             // Keep the page this text came from, so `reextract` works on the current version.
-            let keep = self.config.keep_pages_days > 0;
-            crate::reextract::save_page(store, c.id, Some(&page), keep, &a.thumbnail)?;
+            crate::reextract::save_page(store, c.id, Some(&page), &a.thumbnail)?;
         }
         tracing::info!(feed = %stored.feed_name, "updated article {}", path.display());
         let planned = Planned {

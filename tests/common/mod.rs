@@ -376,3 +376,17 @@ pub fn db_count(db: &Path, sql: &str) -> i64 {
         .query_row(sql, [], |r| r.get(0))
         .unwrap()
 }
+
+/// An RSS document with one item per `(slug, title)`, linking to `/a/<slug>` on `base`.
+pub fn rss(base: &str, items: &[(&str, &str)]) -> String {
+    let mut out =
+        String::from("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>T</title>");
+    for (i, (slug, title)) in items.iter().enumerate() {
+        out.push_str(&format!(
+            "<item><title>{title}</title><link>{base}/a/{slug}</link><guid>{base}/a/{slug}</guid>\
+             <pubDate>Fri, 14 Feb 2025 00:{i:02}:00 +0000</pubDate>\
+             <description>Feed text of {slug}.</description></item>"
+        ));
+    }
+    out + "</channel></rss>"
+}
