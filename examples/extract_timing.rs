@@ -2,7 +2,9 @@
 //! wall time and this thread's CPU time (CLOCK_THREAD_CPUTIME_ID, so the figure holds on a
 //! machine busy with other work), best of `RUNS` runs per page.
 //!
-//! `cargo run --release --example extract_timing` (figures in docs/benchmarks.md).
+//! `cargo run --release --example extract_timing` (figures in docs/benchmarks.md);
+//! `… --example extract_timing -- DIR` times the `*.html` files of DIR instead (e.g. pages
+//! saved from the feed farm), each as if served from `http://localhost/<file name>`.
 
 use std::io::Read;
 use std::path::Path;
@@ -24,20 +26,57 @@ fn thread_cpu_ns() -> Option<u64> {
     (rc == 0).then(|| ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64)
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// The pages to time: (name, HTML, URL).
+type Pages = Vec<(String, String, Url)>;
+
+/// The benchmark's 91 pages, gzipped, with their URLs from the ground truth.
+fn benchmark_pages() -> Result<Pages, Box<dyn std::error::Error>> {
     let dev = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/extraction/dev");
     let truth: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dev.join("ground-truth.json"))?)?;
-    let rules = Rules::new(&[])?;
     let mut ids: Vec<&String> = truth.as_object().ok_or("ground truth")?.keys().collect();
     ids.sort();
-    let (mut wall, mut cpu) = (Vec::new(), Vec::new());
+    let mut pages = Vec::new();
     for id in ids {
         let gz = std::fs::read(dev.join("html").join(format!("{id}.html.gz")))?;
         let mut bytes = Vec::new();
         flate2::read::GzDecoder::new(&gz[..]).read_to_end(&mut bytes)?;
         let html = feedmark::charset::decode_html(&bytes, None);
         let url = Url::parse(truth[id]["url"].as_str().ok_or("url")?)?;
+        pages.push((id.clone(), html, url));
+    }
+    Ok(pages)
+}
+
+/// Every `*.html` file of `dir`, by name.
+fn folder_pages(dir: &Path) -> Result<Pages, Box<dyn std::error::Error>> {
+    let mut pages = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        let Some(name) = path.file_name().and_then(|n| n.to_str()).map(String::from) else {
+            continue;
+        };
+        if name.ends_with(".html") {
+            let html = feedmark::charset::decode_html(&std::fs::read(&path)?, None);
+            let url = Url::parse(&format!("http://localhost/{name}"))?;
+            pages.push((name, html, url));
+        }
+    }
+    pages.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(pages)
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let pages = match std::env::args_os().nth(1) {
+        Some(dir) => folder_pages(Path::new(&dir))?,
+        None => benchmark_pages()?,
+    };
+    if pages.is_empty() {
+        return Err("no pages to time".into());
+    }
+    let rules = Rules::new(&[])?;
+    let (mut wall, mut cpu) = (Vec::new(), Vec::new());
+    for (id, html, url) in pages {
         let (mut best_wall, mut best_cpu) = (f64::MAX, f64::MAX);
         for _ in 0..RUNS {
             let (c0, t0) = (thread_cpu_ns(), Instant::now());
@@ -60,7 +99,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             v[n / 2].0,
             v[(n * 95 / 100).min(n - 1)].0,
             v[n - 1].0,
-            &v[n - 1].1[..12],
+            &v[n - 1].1[..v[n - 1].1.len().min(12)],
             total
         );
     }
