@@ -54,41 +54,55 @@ fn is_named_body(el: &ElementRef<'_>) -> bool {
         .into_iter()
         .chain(v.attr("id"))
         .flat_map(str::split_whitespace)
-        .any(|name| {
-            let words = name_words(name);
-            let has = |set: &[&str]| words.iter().any(|w| set.contains(&w.as_str()));
-            has(THING_WORDS) && has(BODY_WORDS) && !has(NOT_BODY_WORDS)
-        })
+        .any(names_a_body)
 }
 
-/// `article__body` → [article, body]; `storyBody` → [story, body].
-fn name_words(name: &str) -> Vec<String> {
-    let mut words = Vec::new();
+/// Whether a class or id name pairs a thing word with a body word and has no word against.
+fn names_a_body(name: &str) -> bool {
+    let (mut thing, mut body, mut against) = (false, false, false);
+    // Runs for every class of every container: comparing slices in place, not lowercased
+    // copies, keeps it off the allocator.
+    for_each_word(name, |w| {
+        let is = |set: &[&str]| set.iter().any(|s| s.eq_ignore_ascii_case(w));
+        thing |= is(THING_WORDS);
+        body |= is(BODY_WORDS);
+        against |= is(NOT_BODY_WORDS);
+    });
+    thing && body && !against
+}
+
+/// Calls `f` with each word of a name: `article__body` → article, body; `storyBody` → story,
+/// Body.
+fn for_each_word<'a>(name: &'a str, mut f: impl FnMut(&'a str)) {
     for part in name.split(['-', '_']).filter(|p| !p.is_empty()) {
         let mut start = 0;
         let b = part.as_bytes();
         for i in 1..b.len() {
             if b[i].is_ascii_uppercase() && b[i - 1].is_ascii_lowercase() {
-                words.push(part[start..i].to_ascii_lowercase());
+                f(&part[start..i]);
                 start = i;
             }
         }
-        words.push(part[start..].to_ascii_lowercase());
+        f(&part[start..]);
     }
-    words
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn words(name: &str) -> Vec<&str> {
+        let mut out = Vec::new();
+        for_each_word(name, |w| out.push(w));
+        out
+    }
+
     #[test]
     fn names_are_split_into_words() {
-        assert_eq!(name_words("storyBody"), ["story", "body"]);
-        assert_eq!(
-            name_words("article__body-text"),
-            ["article", "body", "text"]
-        );
+        assert_eq!(words("storyBody"), ["story", "Body"]);
+        assert_eq!(words("article__body-text"), ["article", "body", "text"]);
+        assert!(names_a_body("storyBody") && names_a_body("ENTRY-CONTENT"));
+        assert!(!names_a_body("post-content-related") && !names_a_body("storyline"));
     }
 
     #[test]
