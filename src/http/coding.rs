@@ -55,18 +55,19 @@ impl Coding {
 
 /// Decodes `raw` into at most `limit` bytes. The limit bounds memory however small `raw` is.
 pub fn decode(coding: Coding, raw: &[u8], limit: u64) -> Result<Vec<u8>, DecodeError> {
+    use flate2::bufread::{DeflateDecoder, MultiGzDecoder, ZlibDecoder};
+    // The bufread decoders read `raw` in place; the read ones would copy it through a buffer.
     match coding {
         Coding::Identity if raw.len() as u64 > limit => Err(DecodeError::TooLarge),
         Coding::Identity => Ok(raw.to_vec()),
-        Coding::Gzip => read_capped(flate2::read::MultiGzDecoder::new(raw), limit, "gzip"),
+        Coding::Gzip => read_capped(MultiGzDecoder::new(raw), limit, "gzip"),
         // "deflate" is zlib-wrapped by the standard; some servers send raw deflate instead.
-        Coding::Deflate => read_capped(flate2::read::ZlibDecoder::new(raw), limit, "deflate")
-            .or_else(|e| match e {
-                DecodeError::Invalid(_) => {
-                    read_capped(flate2::read::DeflateDecoder::new(raw), limit, "deflate")
-                }
+        Coding::Deflate => {
+            read_capped(ZlibDecoder::new(raw), limit, "deflate").or_else(|e| match e {
+                DecodeError::Invalid(_) => read_capped(DeflateDecoder::new(raw), limit, "deflate"),
                 too_large => Err(too_large),
-            }),
+            })
+        }
         Coding::Brotli => read_capped(
             brotli_decompressor::Decompressor::new(raw, 8192),
             limit,
