@@ -89,18 +89,17 @@ pub fn save_page(
     Ok(())
 }
 
-/// Drops the bodies of pages kept more than `days` days (rows of schema version 4 count from
-/// their article's creation); the rows stay, with their URL and thumbnail. Returns how many.
+/// Drops the bodies of pages kept more than `days` days; the rows stay, with their URL and
+/// thumbnail. Returns how many. Runs after every poll, so it reads only the index of rows
+/// still holding a body (migration 6), never the table.
 pub fn expire_pages(store: &Store, days: u32) -> Result<usize> {
     let cutoff = crate::store::now() - i64::from(days) * 86_400;
-    let dropped = store.connection().execute(
-        "UPDATE article_pages SET body = NULL, coding = NULL, content_type = NULL
-         WHERE body IS NOT NULL
-           AND COALESCE(kept_at, (SELECT created_at FROM articles WHERE id = article_id)) < ?1",
-        [cutoff],
-    )?;
-    Ok(dropped)
+    Ok(store.connection().execute(EXPIRE, [cutoff])?)
 }
+
+/// Drops the bodies kept before `?1` (unix seconds).
+const EXPIRE: &str = "UPDATE article_pages SET body = NULL, coding = NULL, content_type = NULL
+     WHERE body IS NOT NULL AND kept_at < ?1";
 
 /// A kept page's HTML, or `None` (with a warning) when it cannot be read back. `coding` is
 /// NULL for pages kept by schema version 4: UTF-8 HTML, gzipped.
@@ -324,4 +323,71 @@ fn extract_again(rules: &Rules, row: &Row) -> Extracted {
             extract::from_feed(row.feed_content.as_deref(), base.as_ref())
         })
         .unwrap_or_else(Extracted::none)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A database of schema version 5 holding one page as version 4 kept it (no kept_at).
+    fn version_5_database(path: &std::path::Path, created_at: i64) {
+        let conn = rusqlite::Connection::open(path).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,
+                 applied_at INTEGER NOT NULL);",
+        )
+        .unwrap();
+        for (version, name, sql) in &crate::store::MIGRATIONS[..5] {
+            conn.execute_batch(sql).unwrap();
+            conn.execute(
+                "INSERT INTO schema_migrations VALUES (?1, ?2, 0)",
+                params![version, name],
+            )
+            .unwrap();
+        }
+        conn.execute_batch(&format!(
+            "INSERT INTO feeds (id, name, url, created_at) VALUES (1, 'f', 'https://f/', 0);
+             INSERT INTO articles (id, url, title, published_at, lang, text, markdown,
+                 extraction_method, content_hash, file_name, feed_id, created_at)
+             VALUES (1, 'https://f/a', 'A', 0, 'en', 't', 'm', 'generic', 'h', 'a.md', 1, {created_at});
+             INSERT INTO article_pages (article_id, url, body, thumbnail)
+             VALUES (1, 'https://f/a', x'1f8b', '');"
+        ))
+        .unwrap();
+    }
+
+    #[test]
+    fn pages_of_version_4_expire_by_their_article_and_expiry_reads_the_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v5.db");
+        let forty_days_ago = crate::store::now() - 40 * 86_400;
+        version_5_database(&path, forty_days_ago);
+        let store = Store::open(&path).unwrap();
+        let kept_at: i64 = store
+            .connection()
+            .query_row("SELECT kept_at FROM article_pages", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(kept_at, forty_days_ago, "migration 6 dates the old row");
+        assert_eq!(expire_pages(&store, 50).unwrap(), 0);
+        assert_eq!(expire_pages(&store, 30).unwrap(), 1);
+        assert_eq!(
+            expire_pages(&store, 30).unwrap(),
+            0,
+            "a dropped body counts once"
+        );
+
+        let plan: Vec<String> = store
+            .connection()
+            .prepare(&format!("EXPLAIN QUERY PLAN {EXPIRE}"))
+            .unwrap()
+            .query_map([0], |r| r.get(3))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert!(
+            plan.iter()
+                .any(|p| p.contains("USING INDEX article_pages_to_expire")),
+            "{plan:?}"
+        );
+    }
 }

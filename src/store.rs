@@ -34,6 +34,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0005_pages_as_served",
         include_str!("../migrations/0005_pages_as_served.sql"),
     ),
+    (
+        6,
+        "0006_kept_pages_index",
+        include_str!("../migrations/0006_kept_pages_index.sql"),
+    ),
 ];
 
 mod state;
