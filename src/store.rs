@@ -7,40 +7,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 use crate::error::{Error, Result};
 use crate::http::Validators;
 
-/// The schema migrations, applied in order; each is recorded in `schema_migrations`.
-pub const MIGRATIONS: &[(i64, &str, &str)] = &[
-    (
-        1,
-        "0001_initial",
-        include_str!("../migrations/0001_initial.sql"),
-    ),
-    (
-        2,
-        "0002_updates",
-        include_str!("../migrations/0002_updates.sql"),
-    ),
-    (
-        3,
-        "0003_daemon",
-        include_str!("../migrations/0003_daemon.sql"),
-    ),
-    (
-        4,
-        "0004_article_pages",
-        include_str!("../migrations/0004_article_pages.sql"),
-    ),
-    (
-        5,
-        "0005_pages_as_served",
-        include_str!("../migrations/0005_pages_as_served.sql"),
-    ),
-    (
-        6,
-        "0006_kept_pages_index",
-        include_str!("../migrations/0006_kept_pages_index.sql"),
-    ),
-];
-
+mod schema;
+pub use schema::MIGRATIONS;
 mod state;
 pub use state::FeedState;
 
@@ -149,44 +117,6 @@ impl Store {
             conn,
             path: path.to_path_buf(),
         }
-    }
-
-    fn migrate(&mut self) -> Result<()> {
-        self.conn.execute_batch(
-            "CREATE TABLE IF NOT EXISTS schema_migrations (
-                version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
-        )?;
-        let applied: Vec<i64> = self
-            .conn
-            .prepare("SELECT version FROM schema_migrations")?
-            .query_map([], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        let current = applied.iter().copied().max().unwrap_or(0);
-        let newest = MIGRATIONS.iter().map(|m| m.0).max().unwrap_or(0);
-        if current > newest {
-            return Err(Error::Schema {
-                path: self.path.clone(),
-                message: format!(
-                    "schema version {current} is newer than this feedmark knows ({newest}); upgrade feedmark"
-                ),
-            });
-        }
-        // Every migration not yet recorded runs, in order: a migration numbered below one already
-        // applied (branches merged in another order) is not skipped.
-        for (version, name, sql) in MIGRATIONS.iter().filter(|m| !applied.contains(&m.0)) {
-            let tx = self.conn.transaction()?;
-            tx.execute_batch(sql).map_err(|e| Error::Schema {
-                path: self.path.clone(),
-                message: format!("migration {name} failed: {e}"),
-            })?;
-            tx.execute(
-                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
-                params![version, name, now()],
-            )?;
-            tx.pragma_update(None, "user_version", (*version).max(current))?;
-            tx.commit()?;
-        }
-        Ok(())
     }
 
     /// The feed row for `name`, created if new. When the configured URL changed, the feed
@@ -415,35 +345,5 @@ mod tests {
             .query_row("PRAGMA journal_mode", [], |r| r.get(0))
             .unwrap();
         assert_eq!(mode, "wal");
-    }
-
-    #[test]
-    fn migrations_match_the_folder() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
-        let mut files: Vec<String> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| {
-                e.unwrap()
-                    .file_name()
-                    .to_string_lossy()
-                    .trim_end_matches(".sql")
-                    .to_string()
-            })
-            .collect();
-        files.sort();
-        let names: Vec<String> = MIGRATIONS.iter().map(|m| m.1.to_string()).collect();
-        assert_eq!(files, names);
-    }
-
-    #[test]
-    fn refuses_a_newer_schema() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("f.db");
-        let s = Store::open(&path).unwrap();
-        s.connection()
-            .execute("INSERT INTO schema_migrations VALUES (99, 'future', 0)", [])
-            .unwrap();
-        drop(s);
-        assert!(matches!(Store::open(&path), Err(Error::Schema { .. })));
     }
 }
