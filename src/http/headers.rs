@@ -31,6 +31,7 @@ pub(super) fn fetched(
         max_age: text(header::CACHE_CONTROL).and_then(|v| max_age(&v)),
         body,
         encoded: None,
+        decoded: true,
     }
 }
 

@@ -51,10 +51,13 @@ pub struct Fetched {
     pub content_type: Option<String>,
     /// Seconds from Cache-Control max-age, when present.
     pub max_age: Option<u64>,
-    /// The body, decoded from its content coding.
+    /// The body, decoded from its content coding. Empty until [`Fetched::decode`] when it
+    /// came compressed through [`HttpClient::get_undecoded`].
     pub body: Vec<u8>,
     /// The body as served, when it came compressed: kept pages store these bytes as they are.
     pub encoded: Option<Encoded>,
+    /// Whether `body` holds the decoded body (false only while `encoded` awaits decoding).
+    decoded: bool,
 }
 
 /// A compressed body as it came over the wire.
@@ -250,7 +253,10 @@ impl HttpClient {
         let mut done = fetched(url, redirects, &headers, false, Vec::new());
         match Coding::from_header(encoding) {
             Coding::Identity => done.body = raw,
-            coding => done.encoded = Some(Encoded { coding, bytes: raw }),
+            coding => {
+                done.encoded = Some(Encoded { coding, bytes: raw });
+                done.decoded = false;
+            }
         }
         Ok(done)
     }
@@ -266,7 +272,7 @@ impl Fetched {
     /// than `limit` decoded bytes: a small gzip bomb stops at the limit. `encoded` stays, so
     /// the bytes as served can be kept.
     pub fn decode(&mut self, limit: u64) -> Result<()> {
-        let Some(encoded) = self.encoded.as_ref().filter(|_| self.body.is_empty()) else {
+        let Some(encoded) = self.encoded.as_ref().filter(|_| !self.decoded) else {
             return Ok(());
         };
         self.body = coding::decode(encoded.coding, &encoded.bytes, limit).map_err(|e| match e {
@@ -280,6 +286,7 @@ impl Fetched {
                 timeout: false,
             },
         })?;
+        self.decoded = true;
         Ok(())
     }
 }
@@ -324,6 +331,22 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert(header::LOCATION, location.parse().unwrap());
         client.redirect_target(&from, StatusCode::FOUND, &h, 0)
+    }
+
+    #[test]
+    fn a_compressed_body_is_decoded_once_even_when_it_is_empty() {
+        let url = Url::parse("http://127.0.0.1/p").unwrap();
+        let mut page = headers::fetched(url, Vec::new(), &HeaderMap::new(), false, Vec::new());
+        page.encoded = Some(Encoded {
+            coding: Coding::Gzip,
+            bytes: coding::gzip(b"").unwrap(),
+        });
+        page.decoded = false;
+        page.decode(100).unwrap();
+        assert!(page.body.is_empty());
+        // Decoded (to nothing) already: a second call must not read `encoded` again.
+        page.encoded.as_mut().unwrap().bytes = b"not gzip".to_vec();
+        page.decode(100).unwrap();
     }
 
     #[test]
