@@ -564,6 +564,67 @@ fn requests_to_one_host_are_spaced_and_limited() {
     }
 }
 
+/// A redirect to another host waits for that host's turn: the pages below are linked on
+/// `localhost` and redirect to `127.0.0.1`, the feed's host, whose requests must stay spaced.
+#[test]
+fn a_redirect_hop_waits_for_its_own_hosts_turn() {
+    let server = Server::start();
+    let elsewhere = server.base.replace("127.0.0.1", "localhost");
+    server.route(
+        "/feed",
+        Route::ok(
+            RSS,
+            common::rss(&elsewhere, &[("x", "X story"), ("y", "Y story")]),
+        ),
+    );
+    for slug in ["x", "y"] {
+        let target = server.url(&format!("/p/{slug}"));
+        server.route(
+            &format!("/a/{slug}"),
+            Route::status(302).header("Location", &target),
+        );
+        let page = format!(
+            "<html><body><article><p>Story {slug} has enough words to be a body.</p></article></body></html>"
+        );
+        server.route(&format!("/p/{slug}"), Route::ok("text/html", page));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = config(dir.path(), &[("f", server.url("/feed"), "@hourly")], "");
+    let text = std::fs::read_to_string(&path).unwrap().replace(
+        "per_host_delay_ms = 0\nper_host_concurrency = 8",
+        "per_host_delay_ms = 600\nper_host_concurrency = 1",
+    );
+    std::fs::write(&path, text).unwrap();
+    let out = Command::new(assert_cmd::cargo::cargo_bin("feedmark"))
+        .args(["--config", path.to_str().unwrap(), "fetch"])
+        .env_remove("FEEDMARK_CONFIG")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let log = server.requests();
+    assert_eq!(
+        log.iter().filter(|r| r.path.starts_with("/a/")).count(),
+        2,
+        "{log:?}"
+    );
+    let to_feed_host: Vec<_> = log.iter().filter(|r| !r.path.starts_with("/a/")).collect();
+    assert_eq!(
+        to_feed_host.len(),
+        3,
+        "the feed and the two pages it redirects to"
+    );
+    for pair in to_feed_host.windows(2) {
+        let gap = pair[1].at - pair[0].at;
+        assert!(
+            gap >= Duration::from_millis(400),
+            "{gap:?} between {} and {}",
+            pair[0].path,
+            pair[1].path
+        );
+    }
+}
+
 #[test]
 fn tells_systemd_ready_watchdog_and_stopping() {
     use std::os::unix::net::UnixDatagram;

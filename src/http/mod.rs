@@ -116,7 +116,8 @@ impl HttpClient {
     /// to [`Fetched::decode`] where it likes (article pages: on an extraction thread, not the
     /// loop that drives every download). The cap on bytes received still applies.
     /// Requests wait for their host's turn first, then for a global slot, so a busy host never
-    /// holds global slots that other hosts could use.
+    /// holds global slots that other hosts could use; each redirect hop waits again, for the
+    /// host it goes to.
     pub async fn get_undecoded(
         &self,
         url: &str,
@@ -128,11 +129,15 @@ impl HttpClient {
             message: "client is shutting down".into(),
             timeout: false,
         };
-        let host = current.host_str().unwrap_or_default().to_string();
-        let _host_slot = self.hosts.enter(&host).await.ok_or_else(shutting_down)?;
-        let _slot = self.slots.acquire().await.map_err(|_| shutting_down())?;
         let mut redirects = Vec::new();
         loop {
+            // Every hop waits for its own host's turn: a redirect to another site must not
+            // skip that site's limits. The slots of the hop before are free by now (they
+            // drop at the end of each turn), so two requests redirecting into each other's
+            // host cannot hold one slot each and wait forever.
+            let host = current.host_str().unwrap_or_default().to_string();
+            let _host_slot = self.hosts.enter(&host).await.ok_or_else(shutting_down)?;
+            let _slot = self.slots.acquire().await.map_err(|_| shutting_down())?;
             let response = self.send(&current, validators).await?;
             let status = response.status();
             if status.is_redirection() && status != StatusCode::NOT_MODIFIED {
