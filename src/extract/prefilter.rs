@@ -89,20 +89,26 @@ fn element(rest: &[u8], name: &[u8]) -> Element {
 /// The lowercase name of a start tag at the start of `rest` (`<` then a letter), if any.
 fn tag_name(rest: &[u8]) -> Option<&'static [u8]> {
     const NAMES: [&[u8]; 5] = [b"script", b"style", b"svg", b"title", b"textarea"];
-    if !rest.get(1).is_some_and(u8::is_ascii_alphabetic) {
-        return None;
-    }
-    let name_len = rest[1..]
-        .iter()
-        .position(|b| b.is_ascii_whitespace() || matches!(b, b'/' | b'>'))
-        .unwrap_or(rest.len() - 1);
-    let name = &rest[1..1 + name_len];
+    let name = raw_name(&rest[1..])?;
     Some(
         NAMES
             .into_iter()
             .find(|n| n.eq_ignore_ascii_case(name))
             .unwrap_or(b""),
     )
+}
+
+/// The name opening `tag` (the bytes after `<` or `</`) as written, up to a space, `/` or
+/// `>`; `None` unless it starts with a letter (then the `<` is text to the tokenizer).
+fn raw_name(tag: &[u8]) -> Option<&[u8]> {
+    if !tag.first().is_some_and(u8::is_ascii_alphabetic) {
+        return None;
+    }
+    let len = tag
+        .iter()
+        .position(|b| b.is_ascii_whitespace() || matches!(b, b'/' | b'>'))
+        .unwrap_or(tag.len());
+    Some(&tag[..len])
 }
 
 /// Length of the start tag at the start of `rest`, through its `>`. A quote opens a value
@@ -198,15 +204,10 @@ fn svg_end(rest: &[u8], open: usize) -> Option<usize> {
             continue;
         }
         let closing = tag.get(1) == Some(&b'/');
-        let name = &tag[1 + usize::from(closing)..];
-        let name = &name[..name
-            .iter()
-            .position(|b| b.is_ascii_whitespace() || matches!(b, b'/' | b'>'))
-            .unwrap_or(name.len())];
-        if !name.first().is_some_and(u8::is_ascii_alphabetic) {
+        let Some(name) = raw_name(&tag[1 + usize::from(closing)..]) else {
             i = at + 1;
             continue;
-        }
+        };
         let len = tag_end(tag)?;
         if name.eq_ignore_ascii_case(b"svg") {
             if closing {
