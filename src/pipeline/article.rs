@@ -1,6 +1,11 @@
 //! The article half of a poll: download and extract each new item's page, write, store.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use tokio::sync::Semaphore;
 
 use url::Url;
 
@@ -12,8 +17,10 @@ use super::{
 };
 use crate::config::Thumbnail;
 use crate::error::Result;
+use crate::extract::Rules;
 use crate::extract::{self, Extracted};
 use crate::feed::Item;
+use crate::http::HttpClient;
 use crate::identity::{canonical_url, item_hash};
 use crate::output;
 use crate::store::{NewArticle, Store};
@@ -85,45 +92,27 @@ impl Pipeline {
         let Some(link) = &item.link else {
             return (from_feed(), None, None);
         };
-        let page = match self.client.get_undecoded(link, None).await {
-            Ok(page) if !is_html(page.content_type.as_deref()) => {
-                let kind = page.content_type.as_deref().unwrap_or_default();
-                tracing::warn!(feed = %feed_name, "feed {feed_name}: article {link}: not an HTML page (Content-Type {kind}); using the feed's content");
-                return (from_feed(), None, None);
-            }
-            Ok(page) => page,
+        let reader = PageReader {
+            client: self.client.clone(),
+            rules: Arc::clone(&self.rules),
+            slots: Arc::clone(&self.extract_slots),
+            keep: self.config.keep_pages_days > 0,
+            feed: feed_name.to_owned(),
+            link: link.clone(),
+        };
+        // The page is read in a task of its own, so that its download and extraction go on
+        // while the loop that drives the poll is busy storing other articles.
+        let read = match AbortOnDrop(tokio::spawn(reader.read())).await {
+            Ok(read) => read,
             Err(e) => {
-                tracing::warn!(feed = %feed_name, "feed {feed_name}: article {e}; using the feed's content");
-                return (from_feed(), None, None);
+                tracing::warn!(feed = %feed_name, "feed {feed_name}: article {link}: reading the page failed ({e}); using the feed's content");
+                None
             }
         };
-        let final_url = page.url.to_string();
-        let rules = Arc::clone(&self.rules);
-        let limit = self.client.max_body_bytes();
-        let keep = self.config.keep_pages_days > 0;
-        // One extraction per core: extraction is CPU-bound, so more at once only holds more
-        // parsed pages in memory. Closed never happens (the semaphore lives with the pipeline).
-        // The page is decompressed there too: the loop driving every download stays free.
-        let _slot = self.extract_slots.acquire().await.ok();
-        let done = tokio::task::spawn_blocking(move || {
-            let mut page = page;
-            page.decode(limit)?;
-            let html = crate::charset::decode_html(&page.body, page.content_type.as_deref());
-            let found = extract::extract_page(&html, &page.url, &rules);
-            Ok::<_, crate::error::Error>((found, Some(KeptPage::from_download(page, keep))))
-        })
-        .await;
-        let (extracted, kept) = match done {
-            Ok(Ok(done)) => done,
-            Ok(Err(e)) => {
-                tracing::warn!(feed = %feed_name, "feed {feed_name}: article {e}; using the feed's content");
-                return (from_feed(), None, None);
-            }
-            Err(_) => (None, None),
-        };
-        match extracted {
-            Some(found) => (found, Some(final_url), kept),
-            None => {
+        match read {
+            None => (from_feed(), None, None),
+            Some((Some(found), final_url, kept)) => (found, Some(final_url), kept),
+            Some((None, _, kept)) => {
                 tracing::warn!(feed = %feed_name, "feed {feed_name}: article {link}: no article text found in the page; using the feed's content");
                 (from_feed(), None, kept)
             }
@@ -240,4 +229,79 @@ fn caught_up_body(item: &Item) -> Extracted {
         .unwrap_or_else(Extracted::none);
     body.method = CAUGHT_UP.to_string();
     body
+}
+
+/// What reading a page needs, owned, so that it runs as a task of its own.
+struct PageReader {
+    client: HttpClient,
+    rules: Arc<Rules>,
+    slots: Arc<Semaphore>,
+    keep: bool,
+    feed: String,
+    link: String,
+}
+
+/// A page read: the text found in it (if any), its final URL, the page kept.
+type PageRead = (Option<Extracted>, String, Option<KeptPage>);
+
+impl PageReader {
+    /// Downloads and extracts the page; `None` (with a warning logged) when there is no
+    /// usable page, so the feed's content stands in.
+    async fn read(self) -> Option<PageRead> {
+        let PageReader { feed, link, .. } = &self;
+        let page = match self.client.get_undecoded(link, None).await {
+            Ok(page) if !is_html(page.content_type.as_deref()) => {
+                let kind = page.content_type.as_deref().unwrap_or_default();
+                tracing::warn!(feed = %feed, "feed {feed}: article {link}: not an HTML page (Content-Type {kind}); using the feed's content");
+                return None;
+            }
+            Ok(page) => page,
+            Err(e) => {
+                tracing::warn!(feed = %feed, "feed {feed}: article {e}; using the feed's content");
+                return None;
+            }
+        };
+        let final_url = page.url.to_string();
+        let rules = Arc::clone(&self.rules);
+        let limit = self.client.max_body_bytes();
+        let keep = self.keep;
+        // One extraction per core: extraction is CPU-bound, so more at once only holds more
+        // parsed pages in memory. Closed never happens (the semaphore lives with the pipeline).
+        // The page is decompressed there too: the tasks driving downloads stay free.
+        let _slot = self.slots.acquire().await.ok();
+        let done = tokio::task::spawn_blocking(move || {
+            let mut page = page;
+            page.decode(limit)?;
+            let html = crate::charset::decode_html(&page.body, page.content_type.as_deref());
+            let found = extract::extract_page(&html, &page.url, &rules);
+            Ok::<_, crate::error::Error>((found, Some(KeptPage::from_download(page, keep))))
+        })
+        .await;
+        match done {
+            Ok(Ok((found, kept))) => Some((found, final_url, kept)),
+            Ok(Err(e)) => {
+                tracing::warn!(feed = %feed, "feed {feed}: article {e}; using the feed's content");
+                None
+            }
+            Err(_) => Some((None, final_url, None)),
+        }
+    }
+}
+
+/// A task's handle that stops the task when dropped: a poll abandoned half-way (the daemon
+/// stopping) leaves no download running behind it.
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+impl<T> Future for AbortOnDrop<T> {
+    type Output = std::result::Result<T, tokio::task::JoinError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        Pin::new(&mut self.0).poll(cx)
+    }
 }

@@ -120,9 +120,11 @@ impl Flow {
 }
 
 impl Pipeline {
-    /// Polls `feeds`: at most `[http] concurrency` feed downloads and as many page downloads in
-    /// flight; a new feed starts only while few pages wait, since waiting pages are what
-    /// holds memory. Feeds are taken in and deduplicated in config order (the first feed
+    /// Polls `feeds`: at most `[http] concurrency` feed downloads and twice as many page jobs
+    /// in flight (the client still lets only `concurrency` requests out at once: the extra
+    /// jobs are pages downloaded and waiting for an extraction slot, so that downloads go on
+    /// while both cores extract); a new feed starts only while few pages wait, since waiting
+    /// pages are what holds memory. Feeds are taken in and deduplicated in config order (the first feed
     /// carrying a story owns it, whatever the network's timing).
     pub(super) async fn run_flow(
         &self,
@@ -159,7 +161,7 @@ impl Pipeline {
                 polls.push_back(self.poll_feed(next, &rows[next]));
                 next += 1;
             }
-            while jobs.len() < limit
+            while jobs.len() < 2 * limit
                 && let Some(job) = flow.queue.pop_front()
             {
                 let fi = match &job {
