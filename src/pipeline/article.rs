@@ -305,3 +305,35 @@ impl<T> Future for AbortOnDrop<T> {
         Pin::new(&mut self.0).poll(cx)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_dropped_page_read_stops_its_task() {
+        let held = Arc::new(());
+        let in_task = Arc::clone(&held);
+        let handle = tokio::spawn(async move {
+            let _held = in_task;
+            std::future::pending::<()>().await;
+        });
+        let probe = handle.abort_handle();
+        drop(AbortOnDrop(handle));
+        for _ in 0..1000 {
+            if probe.is_finished() {
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
+        assert!(probe.is_finished(), "the task still runs");
+        // The task's future, and what it held, are gone.
+        assert_eq!(Arc::strong_count(&held), 1);
+    }
+
+    #[tokio::test]
+    async fn a_page_read_hands_back_its_result() {
+        let read = AbortOnDrop(tokio::spawn(async { 7 })).await;
+        assert_eq!(read.ok(), Some(7));
+    }
+}
