@@ -17,8 +17,7 @@ use super::{
 };
 use crate::config::Thumbnail;
 use crate::error::Result;
-use crate::extract::Rules;
-use crate::extract::{self, Extracted};
+use crate::extract::{self, Extracted, Rules};
 use crate::feed::Item;
 use crate::http::HttpClient;
 use crate::identity::{canonical_url, item_hash};

@@ -124,8 +124,8 @@ impl Pipeline {
     /// in flight (the client still lets only `concurrency` requests out at once: the extra
     /// jobs are pages downloaded and waiting for an extraction slot, so that downloads go on
     /// while both cores extract); a new feed starts only while few pages wait, since waiting
-    /// pages are what holds memory. Feeds are taken in and deduplicated in config order (the first feed
-    /// carrying a story owns it, whatever the network's timing).
+    /// pages are what holds memory. Feeds are taken in and deduplicated in config order (the
+    /// first feed carrying a story owns it, whatever the network's timing).
     pub(super) async fn run_flow(
         &self,
         store: &mut Store,
@@ -153,15 +153,17 @@ impl Pipeline {
         flow.write(store)?;
         let rows = self.feed_rows(store, feeds, tally)?;
         let limit = self.config.http.concurrency.max(1);
+        // Page jobs at once, and queued jobs above which no new feed starts.
+        let job_limit = 2 * limit;
         let mut next = 0;
         let mut polls = FuturesOrdered::new();
         let mut jobs = FuturesUnordered::new();
         loop {
-            while next < feeds.len() && polls.len() < limit && flow.queue.len() < 2 * limit {
+            while next < feeds.len() && polls.len() < limit && flow.queue.len() < job_limit {
                 polls.push_back(self.poll_feed(next, &rows[next]));
                 next += 1;
             }
-            while jobs.len() < 2 * limit
+            while jobs.len() < job_limit
                 && let Some(job) = flow.queue.pop_front()
             {
                 let fi = match &job {
