@@ -94,11 +94,21 @@ fn is_block(name: &str) -> bool {
     BLOCKS.contains(&name)
 }
 
+/// An element's attribute (no namespace) by name. scraper's `Element::attr` interns the
+/// name as an atom on every call (a hash and a table lookup); this is a plain scan of the
+/// few attributes an element has, and it runs for every element rendered or scored.
+pub(crate) fn attr<'a>(el: &'a scraper::node::Element, name: &str) -> Option<&'a str> {
+    el.attrs
+        .iter()
+        .find(|(q, _)| q.ns.is_empty() && &*q.local == name)
+        .map(|(_, v)| &**v)
+}
+
 fn hidden(el: &scraper::node::Element) -> bool {
-    if el.attr("hidden").is_some() || el.attr("aria-hidden") == Some("true") {
+    if attr(el, "hidden").is_some() || attr(el, "aria-hidden") == Some("true") {
         return true;
     }
-    el.attr("style").is_some_and(|s| {
+    attr(el, "style").is_some_and(|s| {
         let s: String = s
             .chars()
             .filter(|c| !c.is_whitespace())

@@ -3,6 +3,8 @@
 use ego_tree::NodeId;
 use scraper::{ElementRef, Html, Selector};
 
+use crate::markdown::attr;
+
 /// Drops ids that sit inside another id of the list, keeping document order.
 pub fn outermost(doc: &Html, ids: Vec<NodeId>) -> Vec<NodeId> {
     ids.iter()
@@ -48,13 +50,11 @@ pub fn remove_boilerplate(doc: &mut Html, roots: &[NodeId]) {
 
 fn is_boilerplate(e: &ElementRef<'_>) -> bool {
     let el = e.value();
-    let names = el.attr("class").into_iter().chain(el.attr("id"));
+    let names = attr(el, "class").into_iter().chain(attr(el, "id"));
     names
         .flat_map(str::split_whitespace)
         .flat_map(|n| n.split(['-', '_']))
-        .any(|word| {
-            super::furniture::AD_AND_SOCIAL_WORDS.contains(&word.to_ascii_lowercase().as_str())
-        })
+        .any(|word| super::furniture::listed(super::furniture::AD_AND_SOCIAL_WORDS, word))
 }
 
 fn detach(doc: &mut Html, ids: &[NodeId]) {

@@ -4,6 +4,7 @@ use ego_tree::NodeId;
 use scraper::{ElementRef, Html};
 
 use super::prune::text_len;
+use crate::markdown::attr;
 
 /// Words that, in a class or id, name the thing (an article, a post, a story).
 const THING_WORDS: &[&str] = &["article", "post", "entry", "story", "blog", "news", "main"];
@@ -44,15 +45,15 @@ fn is_named_body(el: &ElementRef<'_>) -> bool {
     if !matches!(v.name(), "div" | "section" | "article" | "main") {
         return false;
     }
-    if v.attr("itemprop").is_some_and(|p| {
+    if attr(v, "itemprop").is_some_and(|p| {
         p.split_whitespace()
             .any(|w| w.eq_ignore_ascii_case("articlebody"))
     }) {
         return true;
     }
-    v.attr("class")
+    attr(v, "class")
         .into_iter()
-        .chain(v.attr("id"))
+        .chain(attr(v, "id"))
         .flat_map(str::split_whitespace)
         .any(names_a_body)
 }

@@ -1,5 +1,12 @@
 //! The vocabulary of page furniture: class/id words, tags, call-to-action openings, labels.
 
+/// Whether `word` is one of `words` (all lowercase), in any case. Compares in place: it runs
+/// for every word of every class name on the page, and a lowercased copy each time costs an
+/// allocation.
+pub fn listed(words: &[&str], word: &str) -> bool {
+    words.iter().any(|w| w.eq_ignore_ascii_case(word))
+}
+
 /// Class/id words of ads, sharing, sign-up and recirculation boxes: furniture on any page,
 /// removed inside site-rule bodies too. Matched against whole words of the name split on
 /// `-` and `_`.
@@ -109,3 +116,17 @@ pub const FURNITURE_PREFIXES: &[&str] = &[
 
 /// Whole lines that label a slot on the page rather than say anything.
 pub const LABELS: &[&str] = &["ad", "advert", "sponsored", "promoted", "comments"];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn word_lists_are_lowercase_so_that_listed_ignores_case() {
+        for list in [AD_AND_SOCIAL_WORDS, FURNITURE_WORDS, LABELS] {
+            assert!(list.iter().all(|w| *w == w.to_lowercase()), "{list:?}");
+        }
+        assert!(listed(AD_AND_SOCIAL_WORDS, "Ad") && listed(FURNITURE_WORDS, "SIDEBAR"));
+        assert!(!listed(AD_AND_SOCIAL_WORDS, "adage"));
+    }
+}

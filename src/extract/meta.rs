@@ -5,6 +5,8 @@ use serde::Serialize;
 use serde_json::Value;
 use url::Url;
 
+use crate::markdown::attr;
+
 /// What a page says about its article, each field from the most reliable source present.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct PageMeta {
@@ -108,10 +110,10 @@ impl<'a> Found<'a> {
                 "title" => fill(&mut found.title, || text_of(el)),
                 "h1" => fill(&mut found.h1, || text_of(el)),
                 "time" => fill(&mut found.time, || {
-                    v.attr("datetime").map(squash).unwrap_or_default()
+                    attr(v, "datetime").map(squash).unwrap_or_default()
                 }),
                 "script"
-                    if v.attr("type")
+                    if attr(v, "type")
                         .is_some_and(|t| t.eq_ignore_ascii_case("application/ld+json")) =>
                 {
                     found.ld_scripts.push(el)
@@ -119,7 +121,7 @@ impl<'a> Found<'a> {
                 _ => {}
             }
             // Browsers match `rel` tokens without regard to case.
-            if v.attr("rel").is_some_and(|r| {
+            if attr(v, "rel").is_some_and(|r| {
                 r.split_ascii_whitespace()
                     .any(|t| t.eq_ignore_ascii_case("author"))
             }) {
@@ -130,9 +132,9 @@ impl<'a> Found<'a> {
     }
 
     fn read_meta(&mut self, v: &scraper::node::Element) {
-        for (slot, (attr, value)) in self.meta.iter_mut().zip(META_TAGS) {
-            if v.attr(attr) == Some(value) {
-                fill(slot, || v.attr("content").map(squash).unwrap_or_default());
+        for (slot, (name, value)) in self.meta.iter_mut().zip(META_TAGS) {
+            if attr(v, name) == Some(value) {
+                fill(slot, || attr(v, "content").map(squash).unwrap_or_default());
             }
         }
     }

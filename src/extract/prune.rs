@@ -5,8 +5,10 @@ use std::collections::HashMap;
 use ego_tree::NodeId;
 use scraper::{ElementRef, Html, Node};
 
+use crate::markdown::attr;
+
 use super::furniture::{
-    AD_AND_SOCIAL_WORDS, FURNITURE_PREFIXES, FURNITURE_TAGS, FURNITURE_WORDS, LABELS,
+    AD_AND_SOCIAL_WORDS, FURNITURE_PREFIXES, FURNITURE_TAGS, FURNITURE_WORDS, LABELS, listed,
 };
 
 /// Removes furniture from the subtree under `root` of `doc`. Nothing that holds most of the
@@ -160,16 +162,13 @@ fn captions_an_image(caption: &ElementRef<'_>) -> bool {
 /// True when the class or id names boilerplate by one of its words.
 fn named_as_furniture(el: &ElementRef<'_>) -> bool {
     let v = el.value();
-    v.attr("class")
+    attr(v, "class")
         .into_iter()
-        .chain(v.attr("id"))
+        .chain(attr(v, "id"))
         .flat_map(str::split_whitespace)
         .flat_map(|n| n.split(['-', '_']))
         .flat_map(camel_words)
-        .any(|w| {
-            let w = w.to_ascii_lowercase();
-            FURNITURE_WORDS.contains(&w.as_str()) || AD_AND_SOCIAL_WORDS.contains(&w.as_str())
-        })
+        .any(|w| listed(FURNITURE_WORDS, w) || listed(AD_AND_SOCIAL_WORDS, w))
 }
 
 /// `newsCaption` → `news`, `Caption`; other words are returned whole.
@@ -252,6 +251,13 @@ pub(super) fn text_len(el: &ElementRef<'_>) -> usize {
 }
 
 fn non_space_chars(t: &str) -> usize {
+    if t.is_ascii() {
+        // The same count without decoding: ASCII's whitespace is these six bytes.
+        return t
+            .bytes()
+            .filter(|b| !matches!(b, b' ' | b'\t'..=b'\r'))
+            .count();
+    }
     t.chars().filter(|c| !c.is_whitespace()).count()
 }
 
@@ -313,6 +319,14 @@ impl Measures {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn non_space_chars_counts_ascii_as_any_text() {
+        for t in ["", " a\tb\nc\x0bd\x0ce\r ", "x y", "é\u{a0}b \u{2003}c"] {
+            let by_chars = t.chars().filter(|c| !c.is_whitespace()).count();
+            assert_eq!(non_space_chars(t), by_chars, "{t:?}");
+        }
+    }
 
     fn pruned(body: &str) -> String {
         let mut doc = Html::parse_fragment(body);

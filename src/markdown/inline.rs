@@ -4,7 +4,7 @@ use ego_tree::NodeRef;
 use scraper::{ElementRef, Node};
 use url::Url;
 
-use super::{Ctx, Mode, SKIP, hidden, is_block, longest_run};
+use super::{Ctx, Mode, SKIP, attr, hidden, is_block, longest_run};
 
 impl Ctx<'_> {
     pub(super) fn inline_string(&self, node: NodeRef<'_, Node>) -> String {
@@ -28,26 +28,35 @@ impl Ctx<'_> {
         }
     }
 
+    /// Appends text with each run of HTML whitespace as one space (none at the start of the
+    /// output), escaped in Markdown mode. Runs of ordinary characters are copied whole: this
+    /// is every character of every article, twice.
     pub(super) fn text(&self, t: &str, out: &mut String) {
-        let mut pending_space = false;
-        for c in t.chars() {
-            if matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0c') {
-                pending_space = true;
+        let markdown = self.mode == Mode::Markdown;
+        let bytes = t.as_bytes();
+        let (mut copied, mut i) = (0, 0);
+        while i < bytes.len() {
+            let b = bytes[i];
+            let space = is_html_space(b);
+            let escaped = markdown && MARKDOWN_SPECIAL.contains(&b);
+            if !space && !escaped {
+                i += 1;
                 continue;
             }
-            if pending_space {
+            // Every byte looked at on its own is ASCII: the slices fall on char boundaries.
+            out.push_str(&t[copied..i]);
+            if space {
+                while i < bytes.len() && is_html_space(bytes[i]) {
+                    i += 1;
+                }
                 push_space(out);
-                pending_space = false;
-            }
-            if self.mode == Mode::Markdown {
-                escape_char(c, out);
             } else {
-                out.push(c);
+                escape_char(char::from(b), out);
+                i += 1;
             }
+            copied = i;
         }
-        if pending_space {
-            push_space(out);
-        }
+        out.push_str(&t[copied..]);
     }
 
     pub(super) fn element(
@@ -130,7 +139,7 @@ impl Ctx<'_> {
         out: &mut String,
     ) {
         let inner = self.inline_string(node);
-        let target = el.attr("href").and_then(|h| self.absolute(h, true));
+        let target = attr(el, "href").and_then(|h| self.absolute(h, true));
         let visible = inner.trim();
         if self.mode == Mode::Text || visible.is_empty() {
             out.push_str(&inner);
@@ -155,7 +164,7 @@ impl Ctx<'_> {
             return;
         }
         let tiny = ["width", "height"].iter().any(|a| {
-            el.attr(a)
+            attr(el, a)
                 .and_then(|v| v.trim().parse::<u32>().ok())
                 .is_some_and(|v| v <= 2)
         });
@@ -170,7 +179,7 @@ impl Ctx<'_> {
         }
         let mut alt = String::new();
         escape_str(
-            &crate::text::squash_whitespace(el.attr("alt").unwrap_or("")),
+            &crate::text::squash_whitespace(attr(el, "alt").unwrap_or("")),
             &mut alt,
         );
         out.push_str(&format!("![{alt}]({})", markdown_url(&src)));
@@ -197,19 +206,18 @@ impl Ctx<'_> {
 
 /// The best source of an image: lazy-loading attributes first, then the largest srcset entry.
 pub(super) fn image_source(el: &scraper::node::Element) -> Option<String> {
-    for attr in ["data-src", "data-lazy-src", "data-original", "data-url"] {
-        if let Some(v) = el.attr(attr).filter(|v| !v.trim().is_empty()) {
+    for name in ["data-src", "data-lazy-src", "data-original", "data-url"] {
+        if let Some(v) = attr(el, name).filter(|v| !v.trim().is_empty()) {
             return Some(v.trim().to_string());
         }
     }
-    let src = el
-        .attr("src")
+    let src = attr(el, "src")
         .map(str::trim)
         .filter(|s| !s.is_empty() && !s.starts_with("data:"));
     if let Some(s) = src {
         return Some(s.to_string());
     }
-    let srcset = el.attr("data-srcset").or(el.attr("srcset"))?;
+    let srcset = attr(el, "data-srcset").or(attr(el, "srcset"))?;
     largest_in_srcset(srcset)
 }
 
@@ -235,6 +243,14 @@ pub(super) fn push_space(out: &mut String) {
         out.push(' ');
     }
 }
+
+/// Whitespace as HTML counts it (not every Unicode space: a no-break space is text).
+fn is_html_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0c)
+}
+
+/// The characters [`escape_char`] may change.
+const MARKDOWN_SPECIAL: &[u8] = b"\\*`[]<>_{";
 
 pub(super) fn escape_char(c: char, out: &mut String) {
     match c {
@@ -263,4 +279,58 @@ pub(super) fn markdown_url(url: &str) -> String {
         .replace('}', "%7D")
         .replace('<', "%3C")
         .replace('>', "%3E")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The definition `text` follows, a character at a time.
+    fn text_by_chars(mode: Mode, t: &str, out: &mut String) {
+        let mut pending_space = false;
+        for c in t.chars() {
+            if matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0c') {
+                pending_space = true;
+                continue;
+            }
+            if pending_space {
+                push_space(out);
+                pending_space = false;
+            }
+            match mode {
+                Mode::Markdown => escape_char(c, out),
+                Mode::Text => out.push(c),
+            }
+        }
+        if pending_space {
+            push_space(out);
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn text_copies_runs_as_a_character_at_a_time_would(
+            before in "[a{ \\n]{0,3}",
+            t in "[a-c é{}*_\\\\`<>\\[\\]\\t\\n\\r\\x0c\\u{a0}]{0,40}",
+        ) {
+            for mode in [Mode::Markdown, Mode::Text] {
+                let ctx = Ctx { base: None, mode };
+                let (mut fast, mut slow) = (before.clone(), before.clone());
+                ctx.text(&t, &mut fast);
+                text_by_chars(mode, &t, &mut slow);
+                proptest::prop_assert_eq!(fast, slow);
+            }
+        }
+    }
+
+    #[test]
+    fn text_collapses_spaces_and_escapes() {
+        let ctx = Ctx {
+            base: None,
+            mode: Mode::Markdown,
+        };
+        let mut out = String::new();
+        ctx.text("  a_b \n\t {{x}} *é*\u{a0}", &mut out);
+        assert_eq!(out, "a\\_b {\\{x}} \\*é\\*\u{a0}");
+    }
 }
