@@ -3,6 +3,7 @@
 use ego_tree::NodeId;
 use scraper::{ElementRef, Html};
 
+use super::furniture::listed;
 use super::prune::text_len;
 use crate::markdown::attr;
 
@@ -61,13 +62,10 @@ fn is_named_body(el: &ElementRef<'_>) -> bool {
 /// Whether a class or id name pairs a thing word with a body word and has no word against.
 fn names_a_body(name: &str) -> bool {
     let (mut thing, mut body, mut against) = (false, false, false);
-    // Runs for every class of every container: comparing slices in place, not lowercased
-    // copies, keeps it off the allocator.
     for_each_word(name, |w| {
-        let is = |set: &[&str]| set.iter().any(|s| s.eq_ignore_ascii_case(w));
-        thing |= is(THING_WORDS);
-        body |= is(BODY_WORDS);
-        against |= is(NOT_BODY_WORDS);
+        thing |= listed(THING_WORDS, w);
+        body |= listed(BODY_WORDS, w);
+        against |= listed(NOT_BODY_WORDS, w);
     });
     thing && body && !against
 }
@@ -104,6 +102,10 @@ mod tests {
         assert_eq!(words("article__body-text"), ["article", "body", "text"]);
         assert!(names_a_body("storyBody") && names_a_body("ENTRY-CONTENT"));
         assert!(!names_a_body("post-content-related") && !names_a_body("storyline"));
+        // `listed` ignores case only against lowercase lists.
+        for list in [THING_WORDS, BODY_WORDS, NOT_BODY_WORDS] {
+            assert!(list.iter().all(|w| *w == w.to_lowercase()), "{list:?}");
+        }
     }
 
     #[test]
