@@ -10,7 +10,8 @@
 //! - `/page/{i}/{j}.html`: a page with navigation, ads, related links and reader comments
 //!   around a known article body whose first sentence is `This is story {j} of feed {i}.`
 //! - `/advance`: adds `new-per-round` items to every feed (a new ETag), answers the round.
-//! - `/stats`: counters as JSON (feed vs page, 200 vs 304, body bytes sent); `/reset` zeroes them.
+//! - `/stats`: counters as JSON (feed vs page, 200 vs 304, body bytes sent, time spent
+//!   answering); `/reset` zeroes them.
 //!
 //! Bodies are gzip-encoded when the request accepts gzip. Every feed or page request waits
 //! `latency-ms` before its answer, like a distant server; `/stats`, `/advance`, `/reset` do not.
@@ -48,6 +49,11 @@ struct Stats {
     other: AtomicU64,
     feed_bytes: AtomicU64,
     page_bytes: AtomicU64,
+    /// Microseconds spent answering feed and page requests (request read to answer
+    /// written), latency included: divided by the wall time of a poll it is the average
+    /// number of requests the farm had in hand (Little's law), to set against the
+    /// aggregator's own limit.
+    busy_us: AtomicU64,
 }
 
 struct Farm {
@@ -172,9 +178,14 @@ fn serve(farm: &Farm, stream: TcpStream) -> std::io::Result<()> {
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut out = stream;
     while let Some(req) = read_request(&mut reader)? {
+        let started = std::time::Instant::now();
         farm.stats.requests.fetch_add(1, Relaxed);
         let response = farm.answer(&req);
         out.write_all(&response)?;
+        if req.path.starts_with("/feed/") || req.path.starts_with("/page/") {
+            let us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+            farm.stats.busy_us.fetch_add(us, Relaxed);
+        }
         if req.close {
             break;
         }
@@ -267,6 +278,7 @@ impl Farm {
                     &s.other,
                     &s.feed_bytes,
                     &s.page_bytes,
+                    &s.busy_us,
                 ] {
                     c.store(0, Relaxed);
                 }
@@ -280,7 +292,7 @@ impl Farm {
         let s = &self.stats;
         let g = |c: &AtomicU64| c.load(Relaxed);
         format!(
-            "{{\"requests\":{},\"feed_200\":{},\"feed_304\":{},\"page_200\":{},\"page_304\":{},\"other\":{},\"feed_bytes\":{},\"page_bytes\":{},\"round\":{}}}",
+            "{{\"requests\":{},\"feed_200\":{},\"feed_304\":{},\"page_200\":{},\"page_304\":{},\"other\":{},\"feed_bytes\":{},\"page_bytes\":{},\"busy_us\":{},\"round\":{}}}",
             g(&s.requests),
             g(&s.feed_200),
             g(&s.feed_304),
@@ -289,6 +301,7 @@ impl Farm {
             g(&s.other),
             g(&s.feed_bytes),
             g(&s.page_bytes),
+            g(&s.busy_us),
             g(&self.round)
         )
     }
