@@ -51,7 +51,12 @@ impl Hosts {
             *next = start + self.delay;
             start
         };
-        tokio::time::sleep_until(start).await;
+        // Only a start still ahead waits: tokio rounds a deadline up to its next 1 ms tick
+        // and fires it when a worker next turns the timer wheel, so even a deadline already
+        // passed cost every request (per_host_delay_ms = 0 included) up to ~2 ms idle.
+        if start > Instant::now() {
+            tokio::time::sleep_until(start).await;
+        }
         Some(permit)
     }
 }
@@ -93,5 +98,16 @@ mod tests {
             b < Duration::from_millis(100),
             "another host waits for nobody: {b:?}"
         );
+    }
+
+    #[tokio::test]
+    async fn a_start_already_due_is_ready_at_once() {
+        // A timer would make it wait for its next tick, up to ~2 ms idle per request.
+        use futures_util::FutureExt;
+        let hosts = Hosts::new(4, Duration::ZERO);
+        for _ in 0..10 {
+            let permit = hosts.enter("a.example").now_or_never();
+            assert!(matches!(permit, Some(Some(_))), "had to wait");
+        }
     }
 }
