@@ -37,6 +37,14 @@ fn batch_age() -> Duration {
     })
 }
 
+/// Page jobs per request slot (`[http] concurrency`). Jobs past the slots hold pages already
+/// downloaded (compressed, ~15 KB on the bench's farm) that wait for a core or for the loop
+/// to store them; with twice the slots, a moment of extraction backlog or a commit's flush
+/// left request slots idle (30 of 32 in hand on average on some runs, +8% over the latency
+/// floor), with four the farm stays at 31 of 32 (docs/benchmarks.md, change 17). Worst case
+/// every waiting page is as big as `max_body_bytes` allows (config/example.toml).
+const JOBS_PER_SLOT: usize = 4;
+
 /// A page to read: a new item's, or a changed item's.
 pub(super) enum Job {
     New(Candidate),
@@ -120,12 +128,13 @@ impl Flow {
 }
 
 impl Pipeline {
-    /// Polls `feeds`: at most `[http] concurrency` feed downloads and twice as many page jobs
-    /// in flight (the client still lets only `concurrency` requests out at once: the extra
-    /// jobs are pages downloaded and waiting for an extraction slot, so that downloads go on
-    /// while both cores extract); a new feed starts only while few pages wait, since waiting
-    /// pages are what holds memory. Feeds are taken in and deduplicated in config order (the
-    /// first feed carrying a story owns it, whatever the network's timing).
+    /// Polls `feeds`: at most `[http] concurrency` feed downloads and [`JOBS_PER_SLOT`] times
+    /// as many page jobs in flight (the client still lets only `concurrency` requests out at
+    /// once: the extra jobs are pages downloaded and waiting for an extraction slot or to be
+    /// stored, so that downloads go on while both cores extract); a new feed starts only while
+    /// few pages wait, since waiting pages are what holds memory. Feeds are taken in and
+    /// deduplicated in config order (the first feed carrying a story owns it, whatever the
+    /// network's timing).
     pub(super) async fn run_flow(
         &self,
         store: &mut Store,
@@ -154,7 +163,7 @@ impl Pipeline {
         let rows = self.feed_rows(store, feeds, tally)?;
         let limit = self.config.http.concurrency.max(1);
         // Page jobs at once, and queued jobs above which no new feed starts.
-        let job_limit = 2 * limit;
+        let job_limit = JOBS_PER_SLOT * limit;
         let mut next = 0;
         let mut polls = FuturesOrdered::new();
         let mut jobs = FuturesUnordered::new();
