@@ -282,9 +282,27 @@ impl PageReader {
                 tracing::warn!(feed = %feed, "feed {feed}: article {e}; using the feed's content");
                 None
             }
-            Err(_) => Some((None, final_url, None)),
+            Err(e) => {
+                // A bug, not the page's fault: say so, rather than "no article text found".
+                tracing::warn!(feed = %feed, "feed {feed}: article {link}: extraction failed ({}); using the feed's content", join_failure(e));
+                None
+            }
         }
     }
+}
+
+/// What stopped a task: its panic message when it panicked.
+fn join_failure(e: tokio::task::JoinError) -> String {
+    if !e.is_panic() {
+        return e.to_string();
+    }
+    let payload = e.into_panic();
+    let message = payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no message".into());
+    format!("panicked: {message}")
 }
 
 /// A task's handle that stops the task when dropped: a poll abandoned half-way (the daemon
@@ -328,6 +346,19 @@ mod tests {
         assert!(probe.is_finished(), "the task still runs");
         // The task's future, and what it held, are gone.
         assert_eq!(Arc::strong_count(&held), 1);
+    }
+
+    #[tokio::test]
+    async fn a_panic_while_extracting_is_reported_as_one() {
+        let failed = tokio::task::spawn_blocking(|| -> () { panic!("index out of range") })
+            .await
+            .unwrap_err();
+        assert_eq!(join_failure(failed), "panicked: index out of range");
+        let n = 3;
+        let failed = tokio::task::spawn_blocking(move || -> () { panic!("node {n}") })
+            .await
+            .unwrap_err();
+        assert_eq!(join_failure(failed), "panicked: node 3");
     }
 
     #[tokio::test]
