@@ -40,9 +40,10 @@ fn batch_age() -> Duration {
 /// Page jobs per request slot (`[http] concurrency`). Jobs past the slots hold pages already
 /// downloaded (compressed, ~15 KB on the bench's farm) that wait for a core or for the loop
 /// to store them; with twice the slots, a moment of extraction backlog or a commit's flush
-/// left request slots idle (30 of 32 in hand on average on some runs, +8% over the latency
-/// floor), with four the farm stays at 31 of 32 (docs/benchmarks.md, change 17). Worst case
-/// every waiting page is as big as `max_body_bytes` allows (config/example.toml).
+/// left request slots idle (as few as 29.4 of 32 in hand on average, up to +9.8% over the
+/// latency floor); with four the farm stays at 31.1-31.3 of 32 (docs/benchmarks.md, change
+/// 17). Worst case, every waiting page is as big as `max_body_bytes` allows
+/// (config/example.toml).
 const JOBS_PER_SLOT: usize = 4;
 
 /// A page to read: a new item's, or a changed item's.
