@@ -292,7 +292,7 @@ impl PageReader {
 }
 
 /// What stopped a task: its panic message when it panicked.
-fn join_failure(e: tokio::task::JoinError) -> String {
+pub(super) fn join_failure(e: tokio::task::JoinError) -> String {
     if !e.is_panic() {
         return e.to_string();
     }
@@ -307,7 +307,7 @@ fn join_failure(e: tokio::task::JoinError) -> String {
 
 /// A task's handle that stops the task when dropped: a poll abandoned half-way (the daemon
 /// stopping) leaves no download running behind it.
-struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+pub(super) struct AbortOnDrop<T>(pub(super) tokio::task::JoinHandle<T>);
 
 impl<T> Drop for AbortOnDrop<T> {
     fn drop(&mut self) {

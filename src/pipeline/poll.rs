@@ -1,11 +1,12 @@
 //! The feed half of a poll: download and parse each feed, record errors, dead and moved feeds.
 
+use super::article::{AbortOnDrop, join_failure};
 use super::outcome::{Tally, permanent_target};
 use super::{Pipeline, Polled, Summary};
 use crate::config::FeedConfig;
 use crate::error::{Error, Result};
 use crate::feed::{self, ParsedFeed};
-use crate::http::Fetched;
+use crate::http::{Fetched, HttpClient};
 use crate::store::{FeedRow, Store};
 
 /// A feed's answer: its number in the poll, the parsed document (or why not), and the time
@@ -41,12 +42,28 @@ impl Pipeline {
         Ok(rows)
     }
 
-    /// Downloads and parses feed number `index`; says how long that took.
+    /// Downloads and parses feed number `index`; says how long that took. It runs as a task
+    /// of its own: the loop that drives the poll may be busy storing articles, and a feed
+    /// driven by it would keep its request slot until the loop came back to read the answer.
     pub(super) async fn poll_feed(&self, index: usize, row: &FeedRow) -> PollResult {
-        let started = std::time::Instant::now();
-        let result = self.poll_one(&row.url, &row.validators).await;
+        let (client, url, validators) =
+            (self.client.clone(), row.url.clone(), row.validators.clone());
+        let task = AbortOnDrop(tokio::spawn(async move {
+            let started = std::time::Instant::now();
+            let result = download_and_parse(&client, &url, &validators).await;
+            (result, started.elapsed())
+        }));
+        let (result, took) = task.await.unwrap_or_else(|e| {
+            let message = format!("polling the feed failed ({})", join_failure(e));
+            let failed = Error::Network {
+                url: row.url.clone(),
+                message,
+                timeout: false,
+            };
+            (Err(failed), std::time::Duration::ZERO)
+        });
         self.progress.inc(1);
-        (index, result, started.elapsed())
+        (index, result, took)
     }
 
     /// Takes in a feed's answer: the feed, ready for deduplication, or `None` when it failed
@@ -151,28 +168,29 @@ impl Pipeline {
         summary.feeds_ok += 1;
         Ok(())
     }
+}
 
-    async fn poll_one(
-        &self,
-        url: &str,
-        validators: &crate::http::Validators,
-    ) -> Result<(Fetched, ParsedFeed)> {
-        let mut fetched = self.client.get(url, Some(validators)).await?;
-        if fetched.not_modified {
-            return Ok((fetched, ParsedFeed::default()));
-        }
-        let parsed = feed::parse(
-            &fetched.body,
-            fetched.content_type.as_deref(),
-            Some(fetched.url.as_str()),
-        )
-        .map_err(|e| match e {
-            Error::Parse(m) => Error::Parse(format!("{}: {m}", fetched.url)),
-            other => other,
-        })?;
-        // Only the parsed items are used from here on; keeping every feed's raw body until
-        // the end of the poll costs ~20 MB with 1,000 feeds.
-        fetched.body = Vec::new();
-        Ok((fetched, parsed))
+/// GETs a feed (conditionally) and parses it; the raw body is dropped once parsed.
+async fn download_and_parse(
+    client: &HttpClient,
+    url: &str,
+    validators: &crate::http::Validators,
+) -> Result<(Fetched, ParsedFeed)> {
+    let mut fetched = client.get(url, Some(validators)).await?;
+    if fetched.not_modified {
+        return Ok((fetched, ParsedFeed::default()));
     }
+    let parsed = feed::parse(
+        &fetched.body,
+        fetched.content_type.as_deref(),
+        Some(fetched.url.as_str()),
+    )
+    .map_err(|e| match e {
+        Error::Parse(m) => Error::Parse(format!("{}: {m}", fetched.url)),
+        other => other,
+    })?;
+    // Only the parsed items are used from here on; keeping every feed's raw body until
+    // the end of the poll costs ~20 MB with 1,000 feeds.
+    fetched.body = Vec::new();
+    Ok((fetched, parsed))
 }
