@@ -18,7 +18,7 @@ pub enum Mode {
 
 /// Renders the children of `root` in `mode`; links and images become absolute against `base`.
 pub fn render(root: ElementRef<'_>, base: Option<&Url>, mode: Mode) -> String {
-    let ctx = Ctx { base, mode };
+    let ctx = Ctx::new(base, mode);
     let blocks = ctx.blocks(*root);
     let joined = blocks.join("\n\n");
     let tidy: Vec<&str> = joined.lines().map(str::trim_end).collect();
@@ -27,7 +27,7 @@ pub fn render(root: ElementRef<'_>, base: Option<&Url>, mode: Mode) -> String {
 
 /// Renders an HTML fragment (a feed's description, say) in `mode`.
 pub fn render_fragment(html: &str, base: Option<&Url>, mode: Mode) -> String {
-    let doc = scraper::Html::parse_fragment(html);
+    let doc = crate::dom::fragment(html);
     render(doc.root_element(), base, mode)
 }
 
@@ -43,6 +43,9 @@ pub fn summary(text: &str, words: usize) -> String {
 struct Ctx<'a> {
     base: Option<&'a Url>,
     mode: Mode,
+    /// Emphasis markers open around the element being rendered: a `<b>` inside a `<b>`
+    /// adds no second `**` (pages nest them, hostile ones thousands deep).
+    open_marks: std::cell::RefCell<Vec<&'static str>>,
 }
 
 const SKIP: &[&str] = &[
@@ -116,6 +119,16 @@ fn hidden(el: &scraper::node::Element) -> bool {
             .to_ascii_lowercase();
         s.contains("display:none") || s.contains("visibility:hidden")
     })
+}
+
+impl<'a> Ctx<'a> {
+    fn new(base: Option<&'a Url>, mode: Mode) -> Ctx<'a> {
+        Ctx {
+            base,
+            mode,
+            open_marks: std::cell::RefCell::new(Vec::new()),
+        }
+    }
 }
 
 impl Ctx<'_> {

@@ -5,20 +5,33 @@ use scraper::Html;
 use url::Url;
 
 use super::{Extracted, container, prune};
+use crate::dom::{Budget, OverBudget};
 use crate::markdown::{self, Mode};
 
-/// Extracts the body of `doc` (parsed from `html`, downloaded from `url`).
-pub fn extract(doc: &mut Html, html: &str, url: &Url) -> Option<Extracted> {
+/// Extracts the body of `doc` (parsed from `html`, downloaded from `url`), within `budget`.
+pub fn extract(
+    doc: &mut Html,
+    html: &str,
+    url: &Url,
+    budget: &Budget,
+) -> Result<Option<Extracted>, OverBudget> {
     if let Some(id) = container::find(doc) {
         tracing::debug!("using the body container the page names");
         prune::prune(doc, id);
-        let root = doc.tree.get(id).and_then(scraper::ElementRef::wrap)?;
-        let found = render(root, url, "generic");
+        budget.check("pruning the page's body")?;
+        let found = doc
+            .tree
+            .get(id)
+            .and_then(scraper::ElementRef::wrap)
+            .and_then(|root| render(root, url, "generic"));
         if found.is_some() {
-            return found;
+            return Ok(found);
         }
+        budget.check("rendering the page's body")?;
     }
-    readability(html, url)
+    let found = readability(html, url);
+    budget.check("running readability")?;
+    Ok(found)
 }
 
 /// Runs readability on the page, prunes furniture from what it keeps, and renders the rest.
@@ -32,7 +45,7 @@ fn readability(html: &str, url: &Url) -> Option<Extracted> {
         dom_smoothie::Readability::new(html, Some(url.as_str()), Some(config)).ok()?;
     let article = readability.parse().ok()?;
     tracing::trace!(content = %article.content, "readability candidate");
-    let mut doc = Html::parse_fragment(&article.content);
+    let mut doc = crate::dom::fragment(&article.content);
     let root = doc.root_element().id();
     prune::prune(&mut doc, root);
     render(doc.root_element(), url, "generic")

@@ -9,9 +9,12 @@ mod prefilter;
 mod prune;
 pub mod rules;
 
+use std::borrow::Cow;
+
 use scraper::Html;
 use url::Url;
 
+use crate::dom::{self, Budget, OverBudget};
 use crate::markdown::{self, Mode};
 pub use meta::PageMeta;
 pub use rules::{RuleSpec, Rules};
@@ -52,13 +55,34 @@ impl Extracted {
     }
 }
 
-/// Extracts the body of `html`, downloaded from `url`. `None` when nothing usable was found.
+/// Extracts the body of `html`, downloaded from `url`, with no time limit. `None` when
+/// nothing usable was found.
+pub fn extract_page(html: &str, url: &Url, rules: &Rules) -> Option<Extracted> {
+    extract_page_within(html, url, rules, &Budget::unlimited()).unwrap_or(None)
+}
+
+/// Extracts the body of `html`, downloaded from `url`, giving up once `budget` is spent.
+/// `Ok(None)` when nothing usable was found.
 ///
 /// A site rule is chosen by the page's host, or else by the host of the URL the page declares
 /// as canonical: a page served through a mirror or proxy still gets its site's rule.
-pub fn extract_page(html: &str, url: &Url, rules: &Rules) -> Option<Extracted> {
+pub fn extract_page_within(
+    html: &str,
+    url: &Url,
+    rules: &Rules,
+    budget: &Budget,
+) -> Result<Option<Extracted>, OverBudget> {
     let html = &*prefilter::strip(html);
-    let mut doc = parse(html);
+    let dom::Parsed { mut doc, flattened } = dom::document(html, budget)?;
+    if flattened > 0 {
+        tracing::warn!(%url, flattened, "page nests deeper than {} levels; its deepest elements were replaced by their text", dom::MAX_DEPTH);
+    }
+    // Readability parses the page again: give it the bounded tree, not the hostile markup.
+    let source: Cow<'_, str> = if flattened > 0 {
+        Cow::Owned(doc.html())
+    } else {
+        Cow::Borrowed(html)
+    };
     let canonical = declared_url(&doc, url);
     let rule = url.host_str().and_then(|h| rules.for_host(h)).or_else(|| {
         let host = canonical.as_ref()?.host_str()?.to_string();
@@ -68,35 +92,22 @@ pub fn extract_page(html: &str, url: &Url, rules: &Rules) -> Option<Extracted> {
     if let Some(rule) = rule {
         rule.override_meta(&doc, &mut page_meta);
     }
-    let found = match rule {
-        Some(rule) => apply_rule(&mut doc, url, rule).or_else(|| {
-            tracing::warn!(rule = %rule.name, %url, "site rule matched no content; using the generic extractor");
-            generic::extract(&mut doc, html, url)
-        }),
-        None => generic::extract(&mut doc, html, url),
+    budget.check("reading the page's metadata")?;
+    let ruled = rule.and_then(|rule| apply_rule(&mut doc, url, rule));
+    let found = match (ruled, rule) {
+        (Some(found), _) => Some(found),
+        (None, rule) => {
+            if let Some(rule) = rule {
+                tracing::warn!(rule = %rule.name, %url, "site rule matched no content; using the generic extractor");
+            }
+            generic::extract(&mut doc, &source, url, budget)?
+        }
     };
-    found.map(|mut e| {
+    Ok(found.map(|mut e| {
         e.canonical = canonical.map(String::from);
         e.meta = page_meta;
         e
-    })
-}
-
-/// Pages have one node per ~47 bytes of markup (median of the 91 benchmark pages once
-/// prefiltered; one in ten has one per 35 bytes or fewer).
-const BYTES_PER_NODE: usize = 32;
-/// Nodes reserved at most (~14 MB): a huge page grows its tree as it goes, as before.
-const MAX_RESERVED_NODES: usize = 100_000;
-
-/// Parses a page as [`Html::parse_document`] does, into a tree sized from the page's length:
-/// grown from empty, the tree's storage is copied again at every doubling (1.6% of the
-/// instructions of extracting a feed farm page, callgrind).
-fn parse(html: &str) -> Html {
-    use html5ever::tendril::TendrilSink;
-    let mut doc = Html::new_document();
-    let nodes = (html.len() / BYTES_PER_NODE).min(MAX_RESERVED_NODES);
-    doc.tree = ego_tree::Tree::with_capacity(scraper::Node::Document, nodes);
-    html5ever::driver::parse_document(scraper::HtmlTreeSink::new(doc), Default::default()).one(html)
+    }))
 }
 
 /// The page's own idea of its URL, resolved against where it was downloaded from.

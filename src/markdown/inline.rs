@@ -92,8 +92,16 @@ impl Ctx<'_> {
         }
     }
 
-    pub(super) fn wrap(&self, node: NodeRef<'_, Node>, marker: &str, out: &mut String) {
+    pub(super) fn wrap(&self, node: NodeRef<'_, Node>, marker: &'static str, out: &mut String) {
+        if self.open_marks.borrow().contains(&marker) {
+            for child in node.children() {
+                self.inline(child, out);
+            }
+            return;
+        }
+        self.open_marks.borrow_mut().push(marker);
         let inner = self.inline_string(node);
+        self.open_marks.borrow_mut().pop();
         if self.mode == Mode::Text || inner.trim().is_empty() {
             out.push_str(&inner);
             return;
@@ -314,7 +322,7 @@ mod tests {
             t in "[a-c é{}*_\\\\`<>\\[\\]\\t\\n\\r\\x0c\\u{a0}]{0,40}",
         ) {
             for mode in [Mode::Markdown, Mode::Text] {
-                let ctx = Ctx { base: None, mode };
+                let ctx = Ctx::new(None, mode);
                 let (mut fast, mut slow) = (before.clone(), before.clone());
                 ctx.text(&t, &mut fast);
                 text_by_chars(mode, &t, &mut slow);
@@ -325,10 +333,7 @@ mod tests {
 
     #[test]
     fn text_collapses_spaces_and_escapes() {
-        let ctx = Ctx {
-            base: None,
-            mode: Mode::Markdown,
-        };
+        let ctx = Ctx::new(None, Mode::Markdown);
         let mut out = String::new();
         ctx.text("  a_b \n\t {{x}} *é*\u{a0}", &mut out);
         assert_eq!(out, "a\\_b {\\{x}} \\*é\\*\u{a0}");
