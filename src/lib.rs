@@ -7,6 +7,7 @@ pub mod clock;
 pub mod config;
 pub mod config_edit;
 pub mod daemon;
+pub mod dom;
 pub mod error;
 pub mod export;
 pub mod extract;
@@ -32,3 +33,13 @@ pub use config::Config;
 pub use error::{Error, Result};
 pub use pipeline::{Pipeline, Summary};
 pub use store::Store;
+
+/// The async runtime every command runs on: tokio's, with 8 MiB thread stacks instead of 2.
+/// Page trees are bounded in depth ([`dom`]), so no walk needs more than a fraction of 2 MiB;
+/// the margin is for what no test has met, since a stack overflow aborts the whole process.
+pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_stack_size(8 << 20)
+        .build()
+}

@@ -124,7 +124,7 @@ fn fetch(config_path: &Path, feed: Option<&str>, mode: Mode) -> Result<ExitCode>
     let pipeline = Pipeline::new(config)?
         .with_mode(mode)
         .with_progress(bar.clone());
-    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    let runtime = feedmark::runtime().context("starting the async runtime")?;
     let summary = runtime.block_on(pipeline.fetch(&mut store, feed));
     bar.finish_and_clear();
     let summary = summary?;
@@ -144,7 +144,7 @@ fn fetch(config_path: &Path, feed: Option<&str>, mode: Mode) -> Result<ExitCode>
 }
 
 fn run_daemon(config_path: PathBuf) -> Result<ExitCode> {
-    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    let runtime = feedmark::runtime().context("starting the async runtime")?;
     let result = runtime.block_on(async {
         let clock = feedmark::clock::from_env();
         let daemon = feedmark::daemon::Daemon::start(config_path, clock)?;

@@ -6,6 +6,7 @@ use rusqlite::{OptionalExtension, params};
 use url::Url;
 
 use crate::config::{Config, Thumbnail};
+use crate::dom::Budget;
 use crate::error::{Error, Result};
 use crate::extract::{self, Extracted, Rules};
 use crate::http::coding::{self, DecodeError};
@@ -270,7 +271,7 @@ fn load(store: &Store, id: i64) -> Result<Option<Row>> {
 /// Extracts `row` again; stores and writes the result when it differs. True when the file
 /// was rewritten.
 fn refresh(config: &Config, store: &Store, rules: &Rules, row: &Row) -> Result<bool> {
-    let body = extract_again(rules, row);
+    let body = extract_again(rules, row, config.extract_budget_ms);
     let thumbnail = match config.feed(&row.feed_name).map(|f| config.thumbnail_for(f)) {
         Some(Thumbnail::Page) if row.page_html.is_some() => {
             body.meta.image.clone().unwrap_or_default()
@@ -310,12 +311,18 @@ fn refresh(config: &Config, store: &Store, rules: &Rules, row: &Row) -> Result<b
     Ok(written)
 }
 
-/// The stored page through the current rules; else the feed's content, as `fetch` does.
-fn extract_again(rules: &Rules, row: &Row) -> Extracted {
+/// The stored page through the current rules, within `budget_ms` (0: no limit); else the
+/// feed's content, as `fetch` does.
+fn extract_again(rules: &Rules, row: &Row, budget_ms: u64) -> Extracted {
     let page = row.page_html.as_deref().zip(row.page_url.as_deref());
+    let budget = Budget::from_config_ms(budget_ms);
     let from_page = page.and_then(|(html, url)| {
         let url = Url::parse(url).ok()?;
-        extract::extract_page(html, &url, rules)
+        extract::extract_page_within(html, &url, rules, &budget)
+            .inspect_err(|over| {
+                tracing::warn!(feed = %row.feed_name, "article {url}: {over}; using the feed's content");
+            })
+            .ok()?
     });
     from_page
         .or_else(|| {

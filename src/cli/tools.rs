@@ -110,7 +110,7 @@ pub fn feeds(config_path: &Path, command: FeedsCommand) -> Result<ExitCode> {
                 Config::parse("", Path::new(".")).map_err(anyhow::Error::msg)?
             };
             let pipeline = Pipeline::new(config)?;
-            let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+            let runtime = feedmark::runtime().context("starting the async runtime")?;
             let preview = runtime.block_on(pipeline.preview(&url, items))?;
             write_stdout(&preview.to_string())?;
         }

@@ -48,6 +48,10 @@ pub struct Config {
     /// are dropped at the end of each poll; their articles and files stay.
     #[serde(default = "default_keep_pages_days")]
     pub keep_pages_days: u32,
+    /// Milliseconds one page's extraction may take (0: no limit). A page past it is stored
+    /// with the feed's text, with a warning naming it.
+    #[serde(default = "default_extract_budget_ms")]
+    pub extract_budget_ms: u64,
     /// Folder of rule files (`*.toml`, each with `[[rules]]` tables) read at every start, so
     /// rules change without recompiling; same path rule. After `rules`, before the built-in ones.
     #[serde(default)]
@@ -120,6 +124,10 @@ fn default_database() -> PathBuf {
 
 fn default_keep_pages_days() -> u32 {
     30
+}
+
+fn default_extract_budget_ms() -> u64 {
+    10_000
 }
 
 fn default_output_dir() -> PathBuf {

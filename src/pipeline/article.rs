@@ -16,6 +16,7 @@ use super::{
     item_date, item_failed, title_of,
 };
 use crate::config::Thumbnail;
+use crate::dom::Budget;
 use crate::error::Result;
 use crate::extract::{self, Extracted, Rules};
 use crate::feed::Item;
@@ -30,7 +31,7 @@ impl Pipeline {
         match job {
             Job::New(c) => {
                 let (body, final_url, page) = if self.mode == Mode::CatchUp || c.catch_up {
-                    (caught_up_body(&c.item), None, None)
+                    (caught_up_body(feed_name, &c.item), None, None)
                 } else {
                     self.article_body(feed_name, &c.item).await
                 };
@@ -59,7 +60,8 @@ impl Pipeline {
             }
         }
         let method = body.method.clone();
-        match self.store_article(store, polled, &c, body, page) {
+        let stored = contained(|| self.store_article(store, polled, &c, body, page));
+        match stored {
             Ok(Some(_)) if method == CAUGHT_UP => summary.caught_up += 1,
             Ok(Some((written, planned))) => {
                 summary.new_articles += 1;
@@ -83,11 +85,7 @@ impl Pipeline {
         feed_name: &str,
         item: &Item,
     ) -> (Extracted, Option<String>, Option<KeptPage>) {
-        let base = item.link.as_deref().and_then(|l| Url::parse(l).ok());
-        let from_feed = || {
-            extract::from_feed(item.content_html.as_deref(), base.as_ref())
-                .unwrap_or_else(Extracted::none)
-        };
+        let from_feed = || feed_body(feed_name, item);
         let Some(link) = &item.link else {
             return (from_feed(), None, None);
         };
@@ -96,6 +94,7 @@ impl Pipeline {
             rules: Arc::clone(&self.rules),
             slots: Arc::clone(&self.extract_slots),
             keep: self.config.keep_pages_days > 0,
+            budget_ms: self.config.extract_budget_ms,
             feed: feed_name.to_owned(),
             link: link.clone(),
         };
@@ -222,12 +221,46 @@ fn page_urls(final_url: Option<&str>, declared: Option<&str>) -> Vec<String> {
 }
 
 /// The stored body of an item remembered without its page: the feed's own text, if any.
-fn caught_up_body(item: &Item) -> Extracted {
-    let base = item.link.as_deref().and_then(|l| Url::parse(l).ok());
-    let mut body = extract::from_feed(item.content_html.as_deref(), base.as_ref())
-        .unwrap_or_else(Extracted::none);
+fn caught_up_body(feed: &str, item: &Item) -> Extracted {
+    let mut body = feed_body(feed, item);
     body.method = CAUGHT_UP.to_string();
     body
+}
+
+/// The item's own text from its feed (empty when it has none). It is rendered on the task
+/// that drives the poll: a panic there (a bug) would end the poll, so it is contained, logged,
+/// and the item gets an empty body.
+fn feed_body(feed: &str, item: &Item) -> Extracted {
+    let render = || {
+        let base = item.link.as_deref().and_then(|l| Url::parse(l).ok());
+        extract::from_feed(item.content_html.as_deref(), base.as_ref())
+            .unwrap_or_else(Extracted::none)
+    };
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(render)).unwrap_or_else(|payload| {
+        let which = item.link.as_deref().unwrap_or(&item.title);
+        tracing::error!(feed = %feed, "feed {feed}: article {which}: rendering the feed's text panicked ({}); stored without text", panic_message(&*payload));
+        Extracted::none()
+    })
+}
+
+/// Runs one article's step of the poll (storing, rewriting), turning a panic in it (a bug)
+/// into that article's error, so that the poll goes on with the others.
+pub(super) fn contained<T>(step: impl FnOnce() -> Result<T>) -> Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(step)).unwrap_or_else(|payload| {
+        Err(crate::error::Error::Article {
+            name: "in this poll".into(),
+            message: format!("panicked: {}", panic_message(&*payload)),
+        })
+    })
+}
+
+/// A panic's message, when it carries one.
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no message".into())
 }
 
 /// What reading a page needs, owned, so that it runs as a task of its own.
@@ -236,6 +269,8 @@ struct PageReader {
     rules: Arc<Rules>,
     slots: Arc<Semaphore>,
     keep: bool,
+    /// `extract_budget_ms`: 0 sets no limit.
+    budget_ms: u64,
     feed: String,
     link: String,
 }
@@ -264,6 +299,7 @@ impl PageReader {
         let rules = Arc::clone(&self.rules);
         let limit = self.client.max_body_bytes();
         let keep = self.keep;
+        let budget_ms = self.budget_ms;
         // One extraction per core: extraction is CPU-bound, so more at once only holds more
         // parsed pages in memory. Closed never happens (the semaphore lives with the pipeline).
         // The page is decompressed there too: the tasks driving downloads stay free.
@@ -271,13 +307,19 @@ impl PageReader {
         let done = tokio::task::spawn_blocking(move || {
             let mut page = page;
             page.decode(limit)?;
+            // The budget starts once a core is ours: waiting for one is not the page's fault.
+            let budget = Budget::from_config_ms(budget_ms);
             let html = crate::charset::decode_html(&page.body, page.content_type.as_deref());
-            let found = extract::extract_page(&html, &page.url, &rules);
+            let found = extract::extract_page_within(&html, &page.url, &rules, &budget);
             Ok::<_, crate::error::Error>((found, Some(KeptPage::from_download(page, keep))))
         })
         .await;
         match done {
-            Ok(Ok((found, kept))) => Some((found, final_url, kept)),
+            Ok(Ok((Ok(found), kept))) => Some((found, final_url, kept)),
+            Ok(Ok((Err(over), _))) => {
+                tracing::warn!(feed = %feed, "feed {feed}: article {link}: {over}; using the feed's content");
+                None
+            }
             Ok(Err(e)) => {
                 tracing::warn!(feed = %feed, "feed {feed}: article {e}; using the feed's content");
                 None
@@ -296,13 +338,7 @@ pub(super) fn join_failure(e: tokio::task::JoinError) -> String {
     if !e.is_panic() {
         return e.to_string();
     }
-    let payload = e.into_panic();
-    let message = payload
-        .downcast_ref::<&str>()
-        .map(|s| (*s).to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "no message".into());
-    format!("panicked: {message}")
+    format!("panicked: {}", panic_message(&*e.into_panic()))
 }
 
 /// A task's handle that stops the task when dropped: a poll abandoned half-way (the daemon
@@ -359,6 +395,17 @@ mod tests {
             .await
             .unwrap_err();
         assert_eq!(join_failure(failed), "panicked: node 3");
+    }
+
+    #[test]
+    fn a_panic_in_an_article_step_becomes_its_error() {
+        let failed = contained(|| -> Result<()> { panic!("index 7 out of range") });
+        let message = failed.unwrap_err().to_string();
+        assert!(
+            message.contains("panicked: index 7 out of range"),
+            "{message}"
+        );
+        assert_eq!(contained(|| Ok(5)).unwrap(), 5);
     }
 
     #[tokio::test]

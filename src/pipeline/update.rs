@@ -78,7 +78,7 @@ impl Pipeline {
         summary: &mut Summary,
         tally: &mut Tally,
     ) {
-        match self.rewrite(store, &c, body, page) {
+        match super::article::contained(|| self.rewrite(store, &c, body, page)) {
             Ok(Some((written, planned))) => {
                 summary.updated_articles += 1;
                 summary.files_written += usize::from(written);
