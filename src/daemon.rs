@@ -14,6 +14,7 @@ use crate::lock::DbLock;
 use crate::pipeline::{Pipeline, Summary};
 use crate::store::Store;
 
+mod listener;
 mod metrics;
 mod plan;
 mod systemd;
@@ -99,11 +100,11 @@ impl Daemon {
         let _endpoint = if listen.is_empty() {
             None
         } else {
-            let listener = metrics::bind(&listen).await?;
+            let listener = listener::bind(&listen).await?;
             if let Ok(addr) = listener.local_addr() {
                 tracing::info!("serving /healthz and /metrics on http://{addr}");
             }
-            let task = tokio::spawn(metrics::serve(listener, Arc::clone(&self.metrics)));
+            let task = tokio::spawn(listener::serve(listener, Arc::clone(&self.metrics)));
             Some(AbortOnDrop(task))
         };
         self.publish_states();

@@ -26,9 +26,14 @@ struct Daemon {
 
 impl Daemon {
     fn start(config: &Path, scale: f64) -> Daemon {
+        Daemon::start_limited(config, scale, None)
+    }
+
+    /// Starts the daemon, with at most `nofile` open file descriptors when given.
+    fn start_limited(config: &Path, scale: f64, nofile: Option<u64>) -> Daemon {
         let log = config.with_file_name(format!("daemon-{}.log", fastrand::u32(..)));
-        let child = Command::new(assert_cmd::cargo::cargo_bin("feedmark"))
-            .arg("--config")
+        let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("feedmark"));
+        cmd.arg("--config")
             .arg(config)
             .arg("run")
             .env_remove("FEEDMARK_CONFIG")
@@ -36,9 +41,26 @@ impl Daemon {
             .env("FEEDMARK_LOG", "info")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(File::create(&log).unwrap())
-            .spawn()
-            .unwrap();
+            .stderr(File::create(&log).unwrap());
+        if let Some(n) = nofile {
+            use std::os::unix::process::CommandExt;
+            let limit = libc::rlimit {
+                rlim_cur: n,
+                rlim_max: n,
+            };
+            // SAFETY: setrlimit(2) is async-signal-safe, and only the child about to exec is
+            // changed.
+            unsafe {
+                cmd.pre_exec(move || {
+                    if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) == 0 {
+                        Ok(())
+                    } else {
+                        Err(std::io::Error::last_os_error())
+                    }
+                });
+            }
+        }
+        let child = cmd.spawn().unwrap();
         let d = Daemon { child, log };
         d.wait_log("feedmark run: ready");
         d
@@ -676,6 +698,19 @@ fn http_get(addr: &str, path: &str) -> (String, String) {
     (head.lines().next().unwrap().to_string(), body.to_string())
 }
 
+/// The address the daemon's endpoint logged it listens on.
+fn endpoint(daemon: &Daemon) -> String {
+    let log = daemon.wait_log("serving /healthz and /metrics on http://");
+    let addr = log
+        .split("serving /healthz and /metrics on http://")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap()
+        .to_string();
+    assert!(addr.starts_with("127.0.0.1:"), "{addr}");
+    addr
+}
+
 #[test]
 fn health_and_metrics_endpoint_on_loopback() {
     let server = Server::start();
@@ -688,14 +723,7 @@ fn health_and_metrics_endpoint_on_loopback() {
     )];
     let path = config(dir.path(), &feeds, "listen = \"127.0.0.1:0\"");
     let mut daemon = Daemon::start(&path, 1200.0);
-    let log = daemon.wait_log("serving /healthz and /metrics on http://");
-    let addr = log
-        .split("serving /healthz and /metrics on http://")
-        .nth(1)
-        .and_then(|rest| rest.split_whitespace().next())
-        .unwrap()
-        .to_string();
-    assert!(addr.starts_with("127.0.0.1:"), "{addr}");
+    let addr = endpoint(&daemon);
     wait_for(
         "two polls",
         || server.hits("/policy/defense/feed/") >= 2,
@@ -743,6 +771,51 @@ fn health_and_metrics_endpoint_on_loopback() {
         .sum();
     assert_eq!(methods, 2, "{metrics}");
     assert_eq!(http_get(&addr, "/nope").0, "HTTP/1.1 404 Not Found");
+    assert!(daemon.stop().success());
+}
+
+/// The descriptor limit of the flooded daemon: room for its own files and the poll's
+/// connections, not for the flood on top (issue 23: 1,100 connections against 1,024).
+const FLOOD_NOFILE: u64 = 96;
+
+#[test]
+fn the_listener_flood_leaves_descriptors_for_the_poll() {
+    let server = Server::start();
+    let feed = "/policy/defense/feed/";
+    server.route(feed, Route::ok(RSS, EMPTY_RSS));
+    let dir = tempfile::tempdir().unwrap();
+    let feeds = [("thehill", server.url(feed), "*/5 * * * *")];
+    let path = config(dir.path(), &feeds, "listen = \"127.0.0.1:0\"");
+    let mut daemon = Daemon::start_limited(&path, 1200.0, Some(FLOOD_NOFILE));
+    let addr = endpoint(&daemon);
+    wait_for("a first poll", || server.hits(feed) >= 1, || daemon.log());
+    // More idle connections than the daemon has descriptors to spare; fewer than the 16
+    // served plus the 129 the kernel queues, so that each connect() completes at once.
+    let flood: Vec<std::net::TcpStream> = (0..140)
+        .map(|_| std::net::TcpStream::connect(&addr).unwrap())
+        .collect();
+    // The next polls find two articles, while the flood holds (5 s idle deadline).
+    thehill(&server);
+    wait_for(
+        "both articles stored",
+        || {
+            db(dir.path())
+                .query_row("SELECT COUNT(*) FROM articles", [], |r| r.get::<_, i64>(0))
+                .unwrap()
+                == 2
+        },
+        || daemon.log(),
+    );
+    drop(flood);
+    let (status, body) = http_get(&addr, "/healthz");
+    assert_eq!(
+        (status.as_str(), body.as_str()),
+        ("HTTP/1.1 200 OK", "ok\n")
+    );
+    let (_, metrics) = http_get(&addr, "/metrics");
+    assert!(!metrics.contains("result=\"error\""), "{metrics}");
+    let log = daemon.log();
+    assert!(!log.contains("Too many open files"), "{log}");
     assert!(daemon.stop().success());
 }
 
