@@ -106,10 +106,7 @@ fn to_dir(
     dir: &Path,
     tick: &mut dyn FnMut(),
 ) -> Result<ExportSummary> {
-    let removed = remove_leftovers(dir);
-    if removed > 0 {
-        tracing::warn!("removed {removed} temporary files left by an interrupted run");
-    }
+    warn_removed(remove_leftovers(dir));
     let mut summary = ExportSummary::default();
     summary.articles = walk(store, config, filter, |_, path, contents| {
         if write_atomic_unsynced(dir, &path, &contents)? {
@@ -181,6 +178,12 @@ fn to_archive(
         summary.written = 1;
     }
     Ok(summary)
+}
+
+fn warn_removed(removed: usize) {
+    if removed > 0 {
+        tracing::warn!("removed {removed} temporary files left by an interrupted run");
+    }
 }
 
 /// A tar header with no owner names and fixed ids, so archives depend only on their content.
