@@ -10,7 +10,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use crate::archive::file_for;
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::output::{remove_leftovers, sync_files, write_atomic_unsynced};
+use crate::output::{remove_leftovers, remove_leftovers_flat, sync_files, write_atomic_unsynced};
 use crate::store::{ArticleFilter, Store, StoredArticle};
 
 /// Where the archive goes.
@@ -137,6 +137,9 @@ fn to_archive(
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+    // A killed archive export leaves its temporary file here, not in any output folder.
+    // Cleaning comes before this run's own temporary file exists: it would count as a leftover.
+    warn_removed(remove_leftovers_flat(parent));
     let tmp = crate::output::temp_file_in(parent).map_err(|e| Error::io(parent, e))?;
     let io = |e| Error::io(file, e);
     let gz = flate2::GzBuilder::new().write(tmp.as_file(), flate2::Compression::default());
