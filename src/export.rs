@@ -10,7 +10,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use crate::archive::file_for;
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::output::{remove_leftovers, sync_files, write_atomic_unsynced};
+use crate::output::{remove_leftovers, remove_leftovers_flat, sync_files, write_atomic_unsynced};
 use crate::store::{ArticleFilter, Store, StoredArticle};
 
 /// Where the archive goes.
@@ -106,10 +106,7 @@ fn to_dir(
     dir: &Path,
     tick: &mut dyn FnMut(),
 ) -> Result<ExportSummary> {
-    let removed = remove_leftovers(dir);
-    if removed > 0 {
-        tracing::warn!("removed {removed} temporary files left by an interrupted run");
-    }
+    warn_removed(remove_leftovers(dir));
     let mut summary = ExportSummary::default();
     summary.articles = walk(store, config, filter, |_, path, contents| {
         if write_atomic_unsynced(dir, &path, &contents)? {
@@ -140,6 +137,9 @@ fn to_archive(
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+    // A killed archive export leaves its temporary file here, not in any output folder.
+    // Cleaning comes before this run's own temporary file exists: it would count as a leftover.
+    warn_removed(remove_leftovers_flat(parent));
     let tmp = crate::output::temp_file_in(parent).map_err(|e| Error::io(parent, e))?;
     let io = |e| Error::io(file, e);
     let gz = flate2::GzBuilder::new().write(tmp.as_file(), flate2::Compression::default());
@@ -181,6 +181,12 @@ fn to_archive(
         summary.written = 1;
     }
     Ok(summary)
+}
+
+fn warn_removed(removed: usize) {
+    if removed > 0 {
+        tracing::warn!("removed {removed} temporary files left by an interrupted run");
+    }
 }
 
 /// A tar header with no owner names and fixed ids, so archives depend only on their content.

@@ -1,7 +1,9 @@
 //! Writes article files: Hugo/Mainroad front matter, body and source link, atomically.
 
 mod files;
-pub use files::{remove_leftovers, sync_files, temp_file_in, write_atomic, write_atomic_unsynced};
+mod temp;
+pub use files::{sync_files, write_atomic, write_atomic_unsynced};
+pub use temp::{remove_leftovers, remove_leftovers_flat, temp_file_in};
 
 use chrono::{DateTime, Utc};
 

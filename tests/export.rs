@@ -138,7 +138,11 @@ fn export_writes_the_bytes_fetch_wrote_and_is_idempotent() {
     // A damaged file and a leftover temporary file are repaired, and only they.
     let (victim, _) = exported.iter().next().unwrap();
     std::fs::write(out_dir.join(victim), "damaged").unwrap();
-    std::fs::write(out_dir.join("thehill/.feedmark-x.tmp"), "partial").unwrap();
+    // A leftover of the older, ownerless name format is removed once it is an hour old.
+    let leftover = std::fs::File::create(out_dir.join("thehill/.feedmark-x.tmp")).unwrap();
+    leftover
+        .set_modified(std::time::SystemTime::now() - Duration::from_secs(2 * 60 * 60))
+        .unwrap();
     let (ok, out, _) = run(feedmark(&config).arg("export").arg("--out").arg(&out_dir));
     assert!(ok);
     assert_eq!(

@@ -1,12 +1,10 @@
-//! Puts files in place atomically: temporary file, rename, batched flushes, leftovers removed.
+//! Puts files in place atomically: temporary file, rename, batched flushes.
 
 use std::io::Write;
 use std::path::Path;
 
+use super::temp::temp_file_in;
 use crate::error::{Error, Result};
-
-/// Prefix of temporary files; anything with it in the output folder is a leftover.
-const TEMP_PREFIX: &str = ".feedmark-";
 
 /// Writes `contents` to `root/rel` through a temporary file and a rename, so a crash never
 /// leaves a half-written file; folders are created as needed. Returns false (and writes
@@ -57,47 +55,6 @@ pub fn sync_files(root: &Path) -> Result<()> {
     Ok(())
 }
 
-/// A temporary file in `dir` (named so [`remove_leftovers`] finds it) that, once renamed,
-/// is an ordinary file: mode 0666 less the umask, as any program's new file. tempfile's own
-/// 0600 would hide the archive from a web server or a Hugo run as another user.
-pub fn temp_file_in(dir: &Path) -> std::io::Result<tempfile::NamedTempFile> {
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(TEMP_PREFIX).suffix(".tmp");
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        builder.permissions(std::fs::Permissions::from_mode(0o666));
-    }
-    builder.tempfile_in(dir)
-}
-
-/// Removes temporary files a killed process left in `dir` and its sub-folders (symbolic
-/// links are not followed); returns how many.
-pub fn remove_leftovers(dir: &Path) -> usize {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return 0;
-    };
-    let mut removed = 0;
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let Ok(kind) = entry.file_type() else {
-            continue;
-        };
-        if kind.is_dir() {
-            removed += remove_leftovers(&path);
-        } else if kind.is_file()
-            && path
-                .file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with(TEMP_PREFIX) && n.ends_with(".tmp"))
-            && std::fs::remove_file(&path).is_ok()
-        {
-            removed += 1;
-        }
-    }
-    removed
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -111,7 +68,11 @@ mod tests {
         assert!(write_atomic_unsynced(dir.path(), a, "yy").unwrap());
         sync_files(dir.path()).unwrap();
         assert_eq!(std::fs::read_to_string(dir.path().join(a)).unwrap(), "yy");
-        assert_eq!(remove_leftovers(dir.path()), 0, "no temporary file is left");
+        assert_eq!(
+            crate::output::remove_leftovers(dir.path()),
+            0,
+            "no temporary file is left"
+        );
         #[cfg(target_os = "linux")]
         {
             let missing = dir.path().join("missing");
@@ -142,9 +103,6 @@ mod tests {
             assert_eq!(mode("a.md"), mode("plain"));
             std::fs::remove_file(dir.path().join("plain")).unwrap();
         }
-        std::fs::write(dir.path().join(".feedmark-zz.tmp"), "partial").unwrap();
-        std::fs::write(dir.path().join("s/.feedmark-yy.tmp"), "partial").unwrap();
-        assert_eq!(remove_leftovers(dir.path()), 2);
         std::fs::remove_dir_all(dir.path().join("s")).unwrap();
         let names: Vec<_> = std::fs::read_dir(dir.path())
             .unwrap()
