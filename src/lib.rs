@@ -24,6 +24,7 @@ pub mod pipeline;
 pub mod politeness;
 pub mod reextract;
 pub mod schedule;
+pub mod smallfile;
 pub mod status;
 pub mod store;
 pub mod text;

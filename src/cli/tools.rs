@@ -12,7 +12,8 @@ use crate::args::{Cli, FeedsCommand};
 use crate::write_stdout;
 
 pub fn import_opml(config_path: &Path, file: &Path) -> Result<ExitCode> {
-    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let bytes = feedmark::smallfile::read(file, feedmark::smallfile::OPML_LIMIT)
+        .with_context(|| format!("reading {}", file.display()))?;
     let outlines = feedmark::opml::parse(&String::from_utf8_lossy(&bytes))
         .map_err(anyhow::Error::msg)
         .with_context(|| format!("OPML file {}", file.display()))?;
