@@ -2,22 +2,26 @@
 
 use std::path::PathBuf;
 
+use crate::redact;
+
 /// Everything that can go wrong inside feedmark's library.
 ///
 /// Each variant carries enough context (file, URL, feed name) for a one-line message that a
 /// user can act on; [`Error::is_retryable`] tells a scheduler whether trying later may succeed.
+/// Messages show URLs without their credentials ([`crate::redact::urls`]): they reach logs
+/// and the database's `last_error`.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The configuration file could not be read or is invalid.
-    #[error("config {path}: {message}")]
+    #[error("config {path}: {}", redact::urls(.message))]
     Config { path: PathBuf, message: String },
 
     /// A URL was refused before any request was made (scheme, private address, syntax).
-    #[error("{url}: refused: {reason}")]
+    #[error("{}: refused: {}", redact::urls(.url), redact::urls(.reason))]
     Refused { url: String, reason: String },
 
     /// The connection failed or timed out.
-    #[error("{url}: {message}")]
+    #[error("{}: {}", redact::urls(.url), redact::urls(.message))]
     Network {
         url: String,
         message: String,
@@ -25,7 +29,7 @@ pub enum Error {
     },
 
     /// The server answered with an HTTP error status.
-    #[error("{url}: HTTP {status}")]
+    #[error("{}: HTTP {status}", redact::urls(.url))]
     Status {
         url: String,
         status: u16,
@@ -33,15 +37,15 @@ pub enum Error {
     },
 
     /// The response body was larger than the configured cap.
-    #[error("{url}: body larger than the {limit}-byte limit")]
+    #[error("{}: body larger than the {limit}-byte limit", redact::urls(.url))]
     TooLarge { url: String, limit: u64 },
 
     /// Too many redirects, or a redirect without a usable Location.
-    #[error("{url}: {message}")]
+    #[error("{}: {}", redact::urls(.url), redact::urls(.message))]
     Redirect { url: String, message: String },
 
     /// The document is not a feed feedmark can read.
-    #[error("not a readable feed: {0}")]
+    #[error("not a readable feed: {}", redact::urls(.0))]
     Parse(String),
 
     /// The SQLite store failed.

@@ -22,6 +22,7 @@ pub mod opml;
 pub mod output;
 pub mod pipeline;
 pub mod politeness;
+pub mod redact;
 pub mod reextract;
 pub mod schedule;
 pub mod smallfile;

@@ -50,7 +50,10 @@ fn page_body(page: Fetched) -> Option<PageBody> {
         None => match coding::gzip(&page.body) {
             Ok(gz) => (Coding::Gzip, gz),
             Err(e) => {
-                tracing::warn!("page {} not kept: {e}", page.url);
+                tracing::warn!(
+                    "page {} not kept: {e}",
+                    crate::redact::urls(page.url.as_str())
+                );
                 return None;
             }
         },

@@ -32,3 +32,34 @@ fn an_endless_config_or_opml_file_is_refused_at_its_size_cap() {
     );
     assert_eq!(std::fs::read_to_string(&config).unwrap(), before);
 }
+
+/// Credentials in a feed URL are sent (basic auth) but never shown: not in the log lines of
+/// a failed feed or a failed article page, not in the `last_error` that `status` prints.
+#[test]
+fn credentials_in_feed_and_page_urls_stay_out_of_logs_and_status() {
+    let server = common::Server::start();
+    let with_secret = server.base.replace("http://", "http://reader:secret@");
+    server.route("/down.xml", common::Route::status(500));
+    let rss = common::rss(&with_secret, &[("gone", "Gone page")]);
+    server.route("/up.xml", common::Route::ok("application/rss+xml", rss));
+    server.route("/a/gone", common::Route::status(500));
+    let dir = tempfile::tempdir().unwrap();
+    let feeds = [
+        ("down", format!("{with_secret}/down.xml")),
+        ("up", format!("{with_secret}/up.xml")),
+    ];
+    let config = write_config(dir.path(), &feeds, "");
+    let (ok, out, err) = run(feedmark(&config).arg("fetch"));
+    assert!(!ok, "the failing feed fails the run: {out}");
+    assert!(err.contains("http://***@127.0.0.1:"), "{err}");
+    assert!(err.contains("/down.xml: HTTP 500"), "{err}");
+    assert!(err.contains("/a/gone: HTTP 500"), "{err}");
+    assert!(!err.contains("secret") && !out.contains("secret"), "{out}{err}");
+    let (_, table, err) = run(feedmark(&config).arg("status"));
+    assert!(table.contains("http://***@127.0.0.1:"), "{table}");
+    assert!(!table.contains("secret") && !err.contains("secret"), "{table}{err}");
+    // The request itself still carries them.
+    let sent = &server.log_of("/down.xml")[0];
+    let auth = sent.headers.get("authorization").map(String::as_str);
+    assert_eq!(auth, Some("Basic cmVhZGVyOnNlY3JldA=="));
+}

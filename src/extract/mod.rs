@@ -70,7 +70,8 @@ pub fn extract_page(html: &str, url: &Url, rules: &Rules) -> Option<Extracted> {
     }
     let found = match rule {
         Some(rule) => apply_rule(&mut doc, url, rule).or_else(|| {
-            tracing::warn!(rule = %rule.name, %url, "site rule matched no content; using the generic extractor");
+            let shown = crate::redact::urls(url.as_str());
+            tracing::warn!(rule = %rule.name, url = %shown, "site rule matched no content; using the generic extractor");
             generic::extract(&mut doc, html, url)
         }),
         None => generic::extract(&mut doc, html, url),

@@ -101,10 +101,11 @@ impl Pipeline {
         };
         // The page is read in a task of its own, so that its download and extraction go on
         // while the loop that drives the poll is busy storing other articles.
+        let shown = crate::redact::urls(link);
         let read = match AbortOnDrop(tokio::spawn(reader.read())).await {
             Ok(read) => read,
             Err(e) => {
-                tracing::warn!(feed = %feed_name, "feed {feed_name}: article {link}: reading the page failed ({e}); using the feed's content");
+                tracing::warn!(feed = %feed_name, "feed {feed_name}: article {shown}: reading the page failed ({e}); using the feed's content");
                 None
             }
         };
@@ -112,7 +113,7 @@ impl Pipeline {
             None => (from_feed(), None, None),
             Some((Some(found), final_url, kept)) => (found, Some(final_url), kept),
             Some((None, _, kept)) => {
-                tracing::warn!(feed = %feed_name, "feed {feed_name}: article {link}: no article text found in the page; using the feed's content");
+                tracing::warn!(feed = %feed_name, "feed {feed_name}: article {shown}: no article text found in the page; using the feed's content");
                 (from_feed(), None, kept)
             }
         }
@@ -248,10 +249,11 @@ impl PageReader {
     /// usable page, so the feed's content stands in.
     async fn read(self) -> Option<PageRead> {
         let PageReader { feed, link, .. } = &self;
+        let shown = crate::redact::urls(link);
         let page = match self.client.get_undecoded(link, None).await {
             Ok(page) if !is_html(page.content_type.as_deref()) => {
                 let kind = page.content_type.as_deref().unwrap_or_default();
-                tracing::warn!(feed = %feed, "feed {feed}: article {link}: not an HTML page (Content-Type {kind}); using the feed's content");
+                tracing::warn!(feed = %feed, "feed {feed}: article {shown}: not an HTML page (Content-Type {kind}); using the feed's content");
                 return None;
             }
             Ok(page) => page,
@@ -284,7 +286,7 @@ impl PageReader {
             }
             Err(e) => {
                 // A bug, not the page's fault: say so, rather than "no article text found".
-                tracing::warn!(feed = %feed, "feed {feed}: article {link}: extraction failed ({}); using the feed's content", join_failure(e));
+                tracing::warn!(feed = %feed, "feed {feed}: article {shown}: extraction failed ({}); using the feed's content", join_failure(e));
                 None
             }
         }
