@@ -56,6 +56,7 @@ fn read_states(path: &Path) -> Result<Vec<FeedState>> {
     let conn = open_read_only(path)?;
     // The daemon may be writing (or checkpointing) right now: wait for it rather than fail.
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    crate::store::refuse_foreign(&conn, path)?;
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     let newest = MIGRATIONS.iter().map(|m| m.0).max().unwrap_or(0);
     if version < newest {

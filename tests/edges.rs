@@ -54,12 +54,61 @@ fn credentials_in_feed_and_page_urls_stay_out_of_logs_and_status() {
     assert!(err.contains("http://***@127.0.0.1:"), "{err}");
     assert!(err.contains("/down.xml: HTTP 500"), "{err}");
     assert!(err.contains("/a/gone: HTTP 500"), "{err}");
-    assert!(!err.contains("secret") && !out.contains("secret"), "{out}{err}");
+    assert!(
+        !err.contains("secret") && !out.contains("secret"),
+        "{out}{err}"
+    );
     let (_, table, err) = run(feedmark(&config).arg("status"));
     assert!(table.contains("http://***@127.0.0.1:"), "{table}");
-    assert!(!table.contains("secret") && !err.contains("secret"), "{table}{err}");
+    assert!(
+        !table.contains("secret") && !err.contains("secret"),
+        "{table}{err}"
+    );
     // The request itself still carries them.
     let sent = &server.log_of("/down.xml")[0];
     let auth = sent.headers.get("authorization").map(String::as_str);
     assert_eq!(auth, Some("Basic cmVhZGVyOnNlY3JldA=="));
+}
+
+/// Another program's SQLite file given as `database` is refused before anything is written:
+/// its bytes stay the same (no `schema_migrations`, no WAL journal mode), for every command.
+#[test]
+fn a_foreign_sqlite_file_is_refused_and_left_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &[("a", "http://127.0.0.1:9/".into())], "");
+    let db = dir.path().join("feedmark.db");
+    let other = rusqlite::Connection::open(&db).unwrap();
+    other
+        .execute_batch("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes (body) VALUES ('mine');")
+        .unwrap();
+    drop(other);
+    let before = std::fs::read(&db).unwrap();
+    for args in [
+        &["fetch"][..],
+        &["status"],
+        &["fetch", "--dry-run"],
+        &["run"],
+    ] {
+        let (ok, _, err) = run(feedmark(&config).args(args));
+        assert!(!ok, "{args:?}: {err}");
+        let want = format!(
+            "database {}: not a feedmark database (it has other tables: notes)",
+            db.display()
+        );
+        assert!(err.contains(&want), "{args:?}: {err}");
+        assert_eq!(
+            std::fs::read(&db).unwrap(),
+            before,
+            "{args:?} changed the file"
+        );
+    }
+    let names: Vec<String> = rusqlite::Connection::open(&db)
+        .unwrap()
+        .prepare("SELECT name FROM sqlite_master")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(names, ["notes"]);
 }

@@ -1,6 +1,8 @@
 //! Brings a database's schema up to date: the migrations, applied in order and recorded.
 
-use rusqlite::params;
+use std::path::Path;
+
+use rusqlite::{Connection, params};
 
 use super::{Store, now};
 use crate::error::{Error, Result};
@@ -38,6 +40,37 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/0006_kept_pages_index.sql"),
     ),
 ];
+
+/// Refuses a database that holds tables but no `schema_migrations`: another program's
+/// file, given as `database` by mistake. Only reads, so such a file is left exactly as it
+/// was; it must run before anything is written (even the journal mode changes the header).
+pub(crate) fn refuse_foreign(conn: &Connection, path: &Path) -> Result<()> {
+    let tables: Vec<String> = conn
+        .prepare(
+            "SELECT name FROM sqlite_master WHERE type = 'table'
+             AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
+        )?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    if tables.is_empty() || tables.iter().any(|t| t == "schema_migrations") {
+        return Ok(());
+    }
+    let mut shown = tables
+        .iter()
+        .take(5)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if tables.len() > 5 {
+        shown.push_str(", ...");
+    }
+    Err(Error::Schema {
+        path: path.to_path_buf(),
+        message: format!(
+            "not a feedmark database (it has other tables: {shown}); left unchanged, point `database` at a new file"
+        ),
+    })
+}
 
 impl Store {
     /// Applies every migration the database has not recorded; refuses a newer schema.
