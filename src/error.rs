@@ -10,6 +10,11 @@ use crate::redact;
 /// user can act on; [`Error::is_retryable`] tells a scheduler whether trying later may succeed.
 /// Messages show URLs without their credentials ([`crate::redact::urls`]): they reach logs
 /// and the database's `last_error`.
+///
+/// Each message is complete on its own, its cause included, and no variant exposes that
+/// cause again as [`std::error::Error::source`]: a caller printing the whole chain (the
+/// binary's `{:#}`) would otherwise show it twice, or three times for SQLite errors, whose
+/// own source repeats their message.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The configuration file could not be read or is invalid.
@@ -50,7 +55,7 @@ pub enum Error {
 
     /// The SQLite store failed.
     #[error("database: {0}")]
-    Store(#[from] rusqlite::Error),
+    Store(rusqlite::Error),
 
     /// A database file feedmark does not understand (newer schema, broken migration).
     #[error("database {path}: {message}")]
@@ -71,11 +76,10 @@ pub enum Error {
     Article { name: String, message: String },
 
     /// A file could not be written or read.
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Io {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
 }
 
@@ -98,11 +102,17 @@ impl Error {
     }
 
     /// Wraps an I/O error with the path it concerns.
-    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    pub fn io(path: impl Into<PathBuf>, error: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),
-            source,
+            error,
         }
+    }
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        Error::Store(e)
     }
 }
 

@@ -112,3 +112,32 @@ fn a_foreign_sqlite_file_is_refused_and_left_unchanged() {
         .unwrap();
     assert_eq!(names, ["notes"]);
 }
+
+/// Each cause is told once: library errors carry it in their message and do not chain it
+/// again as a source (SQLite's was told three times: `X: X: Error code 26: X`).
+#[test]
+fn an_error_message_names_its_cause_once() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("junk.db"), "not a database ".repeat(100)).unwrap();
+    std::fs::write(dir.path().join("plain"), "a file, not a folder").unwrap();
+    // status only reads an existing database, so the second case is for fetch alone.
+    for (database, commands, cause) in [
+        (
+            "junk.db",
+            &["fetch", "status"][..],
+            "file is not a database",
+        ),
+        ("plain/sub/feedmark.db", &["fetch"], "Not a directory"),
+    ] {
+        let config = write_config(dir.path(), &[], "");
+        let text = std::fs::read_to_string(&config).unwrap();
+        let text = text.replace("feedmark.db", database);
+        std::fs::write(&config, text).unwrap();
+        for command in commands {
+            let (ok, _, err) = run(feedmark(&config).arg(command));
+            assert!(!ok, "{command} {database}");
+            assert_eq!(err.matches(cause).count(), 1, "{command}: {err}");
+            assert!(!err.contains("Error code"), "{command}: {err}");
+        }
+    }
+}
