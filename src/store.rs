@@ -9,7 +9,7 @@ use crate::http::Validators;
 
 mod schema;
 pub use schema::MIGRATIONS;
-pub(crate) use schema::refuse_foreign;
+pub(crate) use schema::{newest, recorded_version, refuse_foreign, refuse_newer};
 mod state;
 pub use state::FeedState;
 

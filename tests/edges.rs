@@ -141,3 +141,33 @@ fn an_error_message_names_its_cause_once() {
         }
     }
 }
+
+/// A database from a newer feedmark (a higher migration recorded, or only a higher
+/// `user_version`) makes `status` fail with the schema error, as `fetch` does.
+#[test]
+fn status_on_a_newer_schema_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &[("a", "http://127.0.0.1:9/".into())], "");
+    run(feedmark(&config).arg("fetch"));
+    let db = dir.path().join("feedmark.db");
+    let (ok, _, err) = run(feedmark(&config).arg("status"));
+    assert!(ok, "a current database: {err}");
+    for bump in [
+        "INSERT INTO schema_migrations VALUES (99, '0099_future', 0)",
+        "DELETE FROM schema_migrations WHERE version = 99; PRAGMA user_version = 99",
+    ] {
+        rusqlite::Connection::open(&db)
+            .unwrap()
+            .execute_batch(bump)
+            .unwrap();
+        for command in ["status", "fetch"] {
+            let (ok, _, err) = run(feedmark(&config).arg(command));
+            assert!(!ok, "{bump}: {command} succeeded");
+            let want = format!(
+                "database {}: schema version 99 is newer than this feedmark knows",
+                db.display()
+            );
+            assert!(err.contains(&want), "{bump}: {command}: {err}");
+        }
+    }
+}
