@@ -24,10 +24,10 @@ pub struct ListedFeed {
 impl ConfigFile {
     /// Reads `path`; a missing file is an empty config (it is created on save).
     pub fn open(path: &Path) -> Result<ConfigFile> {
-        let text = match std::fs::read_to_string(path) {
+        let text = match crate::smallfile::read_to_string(path, crate::smallfile::CONFIG_LIMIT) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-            Err(e) => return Err(config_error(path, format!("cannot read: {e}"))),
+            Err(e) => return Err(config_error(path, crate::smallfile::describe(&e))),
         };
         let doc: DocumentMut = text
             .parse()

@@ -24,6 +24,10 @@ pub use plan::Plan;
 /// wall clock jumping, e.g. after a suspend).
 const MAX_IDLE: Duration = Duration::from_secs(60);
 
+/// How long a reload waits before reading the config a second time when the first read was
+/// refused: an editor or deploy tool that rewrites the file in place may be halfway through.
+const RELOAD_RETRY: Duration = Duration::from_millis(200);
+
 /// A running daemon: its config, store, lock and timetable.
 pub struct Daemon {
     config_path: PathBuf,
@@ -127,7 +131,7 @@ impl Daemon {
                 .min(MAX_IDLE);
             tokio::select! {
                 _ = tokio::time::sleep(wait) => {}
-                stop = signals.next() => if stop { break } else { self.reload() },
+                stop = signals.next() => if stop { break } else { self.reload().await },
                 _ = watchdog.tick() => {}
             }
         }
@@ -182,7 +186,7 @@ impl Daemon {
             self.reschedule(&due, result);
         }
         if reload && !stop {
-            self.reload();
+            self.reload().await;
         }
         Ok(stop)
     }
@@ -246,22 +250,30 @@ impl Daemon {
         systemd::status(&format!("last poll {}: {summary}", fmt_utc(now)));
     }
 
-    /// Re-reads the config file; a bad one is reported and the running one kept.
-    fn reload(&mut self) {
+    /// Re-reads the config file; a bad one (or one without feeds while some are in use) is
+    /// read once more after a moment, then reported and the running one kept.
+    async fn reload(&mut self) {
         tracing::info!("SIGHUP: reloading {}", self.config_path.display());
         systemd::reloading();
-        match self.try_reload() {
+        let in_use = self.pipeline.config().feeds.len();
+        let mut result = self.try_reload(in_use);
+        if result.is_err() {
+            tokio::time::sleep(RELOAD_RETRY).await;
+            result = self.try_reload(in_use);
+        }
+        match result {
             Ok(feeds) => tracing::info!(feeds, "configuration reloaded; {feeds} feeds scheduled"),
             Err(e) => tracing::error!(
-                "configuration reload failed, keeping the previous configuration: {e}"
+                "configuration reload failed, keeping the previous configuration and its {in_use} feeds: {e}"
             ),
         }
         self.announce_dead();
         systemd::ready("configuration reloaded");
     }
 
-    fn try_reload(&mut self) -> Result<usize> {
+    fn try_reload(&mut self, in_use: usize) -> Result<usize> {
         let mut config = Config::load(&self.config_path)?;
+        refuse_no_feeds(&config, in_use).map_err(|m| config_error(&self.config_path, m))?;
         let database = &self.pipeline.config().database;
         if &config.database != database {
             tracing::warn!(
@@ -315,6 +327,20 @@ impl Drop for AbortOnDrop {
     fn drop(&mut self) {
         self.0.abort();
     }
+}
+
+/// A config without feeds replaces one with feeds only by a restart: on a reload it is far
+/// more likely a file caught empty or cut short while being written than a wish to stop
+/// polling everything, and taking it would quietly stop the daemon's work.
+fn refuse_no_feeds(new: &Config, in_use: usize) -> std::result::Result<(), String> {
+    if new.feeds.is_empty() && in_use > 0 {
+        return Err(
+            "reload refused: the file lists no feeds (empty, or cut short while being written?); \
+             restart feedmark to run without feeds"
+                .into(),
+        );
+    }
+    Ok(())
 }
 
 fn config_error(path: &std::path::Path, message: String) -> Error {

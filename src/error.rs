@@ -2,22 +2,31 @@
 
 use std::path::PathBuf;
 
+use crate::redact;
+
 /// Everything that can go wrong inside feedmark's library.
 ///
 /// Each variant carries enough context (file, URL, feed name) for a one-line message that a
 /// user can act on; [`Error::is_retryable`] tells a scheduler whether trying later may succeed.
+/// Messages show URLs without their credentials ([`crate::redact::urls`]): they reach logs
+/// and the database's `last_error`.
+///
+/// Each message is complete on its own, its cause included, and no variant exposes that
+/// cause again as [`std::error::Error::source`]: a caller printing the whole chain (the
+/// binary's `{:#}`) would otherwise show it twice, or three times for SQLite errors, whose
+/// own source repeats their message.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The configuration file could not be read or is invalid.
-    #[error("config {path}: {message}")]
+    #[error("config {path}: {}", redact::urls(.message))]
     Config { path: PathBuf, message: String },
 
     /// A URL was refused before any request was made (scheme, private address, syntax).
-    #[error("{url}: refused: {reason}")]
+    #[error("{}: refused: {}", redact::urls(.url), redact::urls(.reason))]
     Refused { url: String, reason: String },
 
     /// The connection failed or timed out.
-    #[error("{url}: {message}")]
+    #[error("{}: {}", redact::urls(.url), redact::urls(.message))]
     Network {
         url: String,
         message: String,
@@ -25,7 +34,7 @@ pub enum Error {
     },
 
     /// The server answered with an HTTP error status.
-    #[error("{url}: HTTP {status}")]
+    #[error("{}: HTTP {status}", redact::urls(.url))]
     Status {
         url: String,
         status: u16,
@@ -33,20 +42,20 @@ pub enum Error {
     },
 
     /// The response body was larger than the configured cap.
-    #[error("{url}: body larger than the {limit}-byte limit")]
+    #[error("{}: body larger than the {limit}-byte limit", redact::urls(.url))]
     TooLarge { url: String, limit: u64 },
 
     /// Too many redirects, or a redirect without a usable Location.
-    #[error("{url}: {message}")]
+    #[error("{}: {}", redact::urls(.url), redact::urls(.message))]
     Redirect { url: String, message: String },
 
     /// The document is not a feed feedmark can read.
-    #[error("not a readable feed: {0}")]
+    #[error("not a readable feed: {}", redact::urls(.0))]
     Parse(String),
 
     /// The SQLite store failed.
     #[error("database: {0}")]
-    Store(#[from] rusqlite::Error),
+    Store(rusqlite::Error),
 
     /// A database file feedmark does not understand (newer schema, broken migration).
     #[error("database {path}: {message}")]
@@ -67,11 +76,10 @@ pub enum Error {
     Article { name: String, message: String },
 
     /// A file could not be written or read.
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Io {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
 }
 
@@ -94,11 +102,17 @@ impl Error {
     }
 
     /// Wraps an I/O error with the path it concerns.
-    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    pub fn io(path: impl Into<PathBuf>, error: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),
-            source,
+            error,
         }
+    }
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        Error::Store(e)
     }
 }
 

@@ -248,7 +248,8 @@ fn extract_one(
     html: Option<&Path>,
     format: BodyFormat,
 ) -> Result<ExitCode> {
-    let page_url = url::Url::parse(url).with_context(|| format!("--url {url}"))?;
+    let page_url =
+        url::Url::parse(url).with_context(|| format!("--url {}", feedmark::redact::urls(url)))?;
     let bytes = match html {
         Some(path) => std::fs::read(path).with_context(|| format!("reading {}", path.display()))?,
         None => {

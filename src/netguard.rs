@@ -87,16 +87,28 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
         return is_public_v4(v4);
     }
     let seg = ip.segments();
-    // IPv4-compatible (::a.b.c.d, deprecated) and NAT64 (64:ff9b::/96) embed an IPv4 address.
-    if seg[..6] == [0, 0, 0, 0, 0, 0] || seg[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
-        let v4 = Ipv4Addr::new(
-            (seg[6] >> 8) as u8,
-            seg[6] as u8,
-            (seg[7] >> 8) as u8,
-            seg[7] as u8,
-        );
-        return !ip.is_unspecified() && !ip.is_loopback() && is_public_v4(v4);
+    let low_v4 = v4_from(seg[6], seg[7]);
+    // IPv4-compatible (::a.b.c.d, deprecated), IPv4-translated (::ffff:0:a.b.c.d, RFC 2765)
+    // and NAT64 (64:ff9b::/96) reach the IPv4 address in their last 32 bits.
+    if seg[..6] == [0, 0, 0, 0, 0, 0]
+        || seg[..6] == [0, 0, 0, 0, 0xffff, 0]
+        || seg[..6] == [0x64, 0xff9b, 0, 0, 0, 0]
+    {
+        return !ip.is_unspecified() && !ip.is_loopback() && is_public_v4(low_v4);
     }
+    // 6to4 (2002::/16) reaches the IPv4 address in bits 16..48 through a relay.
+    if seg[0] == 0x2002 && !is_public_v4(v4_from(seg[1], seg[2])) {
+        return false;
+    }
+    // Teredo (2001::/32) tunnels to a client behind a NAT: its address is the last 32 bits
+    // inverted, and the tunnel's server sits in bits 32..64. Rather than vouch for both, the
+    // whole range counts as non-public: no feed is served from a Teredo address (the public
+    // Teredo servers are gone), so nothing real is lost and no embedded address is missed.
+    let teredo = seg[0] == 0x2001 && seg[1] == 0;
+    // 100::/64 only discards (RFC 6666); 64:ff9b:1::/48 is NAT64 for local use (RFC 8215),
+    // translating to whatever IPv4 network the site chose, private ones included.
+    let discard = seg[..4] == [0x100, 0, 0, 0];
+    let local_nat64 = seg[..3] == [0x64, 0xff9b, 1];
     let unique_local = (seg[0] & 0xfe00) == 0xfc00;
     let link_local = (seg[0] & 0xffc0) == 0xfe80;
     let site_local = (seg[0] & 0xffc0) == 0xfec0;
@@ -107,7 +119,17 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
         || unique_local
         || link_local
         || site_local
-        || documentation)
+        || documentation
+        || teredo
+        || discard
+        || local_nat64)
+}
+
+/// The IPv4 address two 16-bit segments spell.
+fn v4_from(high: u16, low: u16) -> Ipv4Addr {
+    let [a, b] = high.to_be_bytes();
+    let [c, d] = low.to_be_bytes();
+    Ipv4Addr::new(a, b, c, d)
 }
 
 /// A DNS resolver that drops non-public answers and refuses names that have only those.
@@ -173,6 +195,51 @@ mod tests {
             "1.1.1.1",
             "2606:4700::1111",
             "::ffff:8.8.8.8",
+        ] {
+            assert!(public(ok), "{ok} should be public");
+        }
+    }
+
+    #[test]
+    fn ipv6_spellings_of_private_ipv4_and_reserved_ranges_are_not_public() {
+        for private in [
+            // 6to4: the IPv4 address in bits 16..48.
+            "2002:7f00:1::",
+            "2002:7f00:0001::1",
+            "2002:a00:1::",
+            "2002:c0a8:101::1",
+            "2002:a9fe:a9fe::",
+            "2002::",
+            // Teredo: the whole range, whatever it embeds.
+            "2001::1",
+            "2001:0:4136:e378:8000:63bf:3fff:fdd2",
+            "2001:0:7f00:1:0:0:80ff:fffe",
+            // IPv4-translated (::ffff:0:0/96).
+            "::ffff:0:7f00:1",
+            "::ffff:0:127.0.0.1",
+            "::ffff:0:10.0.0.1",
+            "::ffff:0:a9fe:a9fe",
+            // Discard-only.
+            "100::",
+            "100::1",
+            "100::ffff:ffff:ffff:ffff",
+            // NAT64, well-known and local-use prefixes.
+            "64:ff9b::7f00:1",
+            "64:ff9b::10.0.0.1",
+            "64:ff9b:1::a00:1",
+            "64:ff9b:1::8.8.8.8",
+        ] {
+            assert!(!public(private), "{private} should not be public");
+            let url = Url::parse(&format!("http://[{private}]/")).unwrap();
+            assert!(check_url(&url, false).is_err(), "{url} should be refused");
+        }
+        for ok in [
+            "2002:808:808::",
+            "2002:5db8:d822::1",
+            "::ffff:0:8.8.8.8",
+            "64:ff9b::8.8.8.8",
+            "100:0:0:1::1",
+            "2001:4860:4860::8888",
         ] {
             assert!(public(ok), "{ok} should be public");
         }

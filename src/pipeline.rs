@@ -251,7 +251,7 @@ fn item_failed(
     tally: &mut Tally,
 ) {
     let name = &p.feed.name;
-    let which = item.link.as_deref().unwrap_or(&item.title);
+    let which = crate::redact::urls(item.link.as_deref().unwrap_or(&item.title));
     tracing::error!(feed = %name, "feed {name}: cannot {what} {which}: {e}");
     tally.outcomes[p.index]
         .error

@@ -51,7 +51,10 @@ fn page_body(page: Fetched) -> Option<PageBody> {
         None => match coding::gzip(&page.body) {
             Ok(gz) => (Coding::Gzip, gz),
             Err(e) => {
-                tracing::warn!("page {} not kept: {e}", page.url);
+                tracing::warn!(
+                    "page {} not kept: {e}",
+                    crate::redact::urls(page.url.as_str())
+                );
                 return None;
             }
         },
@@ -320,7 +323,8 @@ fn extract_again(rules: &Rules, row: &Row, budget_ms: u64) -> Extracted {
         let url = Url::parse(url).ok()?;
         extract::extract_page_within(html, &url, rules, &budget)
             .inspect_err(|over| {
-                tracing::warn!(feed = %row.feed_name, "article {url}: {over}; using the feed's content");
+                let shown = crate::redact::urls(url.as_str());
+                tracing::warn!(feed = %row.feed_name, "article {shown}: {over}; using the feed's content");
             })
             .ok()?
     });

@@ -8,7 +8,7 @@ use rusqlite::{Connection, OpenFlags};
 
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::store::{FeedState, MIGRATIONS, Store};
+use crate::store::{FeedState, Store};
 
 /// A time in `tz` as `YYYY-MM-DD HH:MM:SS ZONE`.
 pub fn format_time(t: i64, tz: Tz) -> String {
@@ -56,8 +56,10 @@ fn read_states(path: &Path) -> Result<Vec<FeedState>> {
     let conn = open_read_only(path)?;
     // The daemon may be writing (or checkpointing) right now: wait for it rather than fail.
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
-    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    let newest = MIGRATIONS.iter().map(|m| m.0).max().unwrap_or(0);
+    crate::store::refuse_foreign(&conn, path)?;
+    let version = crate::store::recorded_version(&conn)?;
+    crate::store::refuse_newer(path, version)?;
+    let newest = crate::store::newest();
     if version < newest {
         return Err(Error::Schema {
             path: path.to_path_buf(),

@@ -9,6 +9,7 @@ use crate::http::Validators;
 
 mod schema;
 pub use schema::MIGRATIONS;
+pub(crate) use schema::{newest, recorded_version, refuse_foreign, refuse_newer};
 mod state;
 pub use state::FeedState;
 
@@ -77,6 +78,7 @@ impl Store {
         }
         let conn = Connection::open(path)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        schema::refuse_foreign(&conn, path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
@@ -102,6 +104,7 @@ impl Store {
             let backup = rusqlite::backup::Backup::new(&source, &mut conn)?;
             backup.run_to_completion(1024, std::time::Duration::ZERO, None)?;
         }
+        schema::refuse_foreign(&conn, path)?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         let mut store = Store {
             conn,

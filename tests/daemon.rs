@@ -504,6 +504,43 @@ fn sighup_reloads_and_a_bad_config_keeps_the_old_one() {
 }
 
 #[test]
+fn sighup_on_a_config_cut_short_keeps_the_feeds_in_use() {
+    let server = Server::start();
+    server.route("/a/", Route::ok(RSS, EMPTY_RSS));
+    server.route("/b/", Route::ok(RSS, EMPTY_RSS));
+    let dir = tempfile::tempdir().unwrap();
+    let a = ("a", server.url("/a/"), "*/5 * * * *");
+    let b = ("b", server.url("/b/"), "*/5 * * * *");
+    let path = config(dir.path(), &[a, b], "");
+    let mut daemon = Daemon::start(&path, 1200.0);
+    wait_for(
+        "first poll of b",
+        || server.hits("/b/") >= 1,
+        || daemon.log(),
+    );
+
+    // What a reader sees of a file rewritten in place: everything before the feeds.
+    let whole = std::fs::read_to_string(&path).unwrap();
+    let cut = &whole[..whole.find("[[feeds]]").unwrap()];
+    std::fs::write(&path, cut).unwrap();
+    daemon.signal("HUP");
+    let log = daemon.wait_log("keeping the previous configuration and its 2 feeds");
+    let refusal = format!(
+        "config {}: reload refused: the file lists no feeds",
+        path.display()
+    );
+    assert!(log.contains(&refusal), "{log}");
+    assert!(!log.contains("configuration reloaded"), "{log}");
+    let seen = server.hits("/b/");
+    wait_for(
+        "b still polled",
+        || server.hits("/b/") >= seen + 2,
+        || daemon.log(),
+    );
+    assert!(daemon.stop().success());
+}
+
+#[test]
 fn the_lock_refuses_a_second_process() {
     let server = Server::start();
     server.route("/a/", Route::ok(RSS, EMPTY_RSS));

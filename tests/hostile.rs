@@ -336,3 +336,31 @@ fn a_five_thousand_item_feed_is_stored_whole() {
         "{out}"
     );
 }
+
+/// A link planted inside the output folder (`posts/a -> elsewhere`) is not followed: that
+/// feed's articles fail with a message naming the link, nothing lands outside, and the other
+/// feed is written as usual.
+#[cfg(unix)]
+#[test]
+fn a_symlinked_folder_inside_the_output_folder_is_not_written_through() {
+    let server = Server::start();
+    let b = server.base.clone();
+    server.route("/fa", Route::ok(RSS, common::rss(&b, &[("one", "One")])));
+    server.route("/fb", Route::ok(RSS, common::rss(&b, &[("two", "Two")])));
+    let dir = tempfile::tempdir().unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let feeds = [("a", server.url("/fa")), ("b", server.url("/fb"))];
+    let config = write_config(dir.path(), &feeds, "");
+    std::fs::create_dir(dir.path().join("posts")).unwrap();
+    std::os::unix::fs::symlink(elsewhere.path(), dir.path().join("posts/a")).unwrap();
+    let (ok, out, err) = fetch(&config);
+    assert!(!ok, "the feed whose article failed counts as failed: {out}");
+    assert!(posts(elsewhere.path()).is_empty(), "written outside: {err}");
+    assert!(
+        err.contains("posts/a: is a symbolic link inside the output folder"),
+        "{err}"
+    );
+    let written = all_files(&dir.path().join("posts"));
+    assert_eq!(written.len(), 1, "{written:?}");
+    assert!(written[0].starts_with("b"), "{written:?}");
+}

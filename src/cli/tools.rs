@@ -12,7 +12,8 @@ use crate::args::{Cli, FeedsCommand};
 use crate::write_stdout;
 
 pub fn import_opml(config_path: &Path, file: &Path) -> Result<ExitCode> {
-    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let bytes = feedmark::smallfile::read(file, feedmark::smallfile::OPML_LIMIT)
+        .with_context(|| format!("reading {}", file.display()))?;
     let outlines = feedmark::opml::parse(&String::from_utf8_lossy(&bytes))
         .map_err(anyhow::Error::msg)
         .with_context(|| format!("OPML file {}", file.display()))?;
@@ -67,13 +68,14 @@ pub fn feeds(config_path: &Path, command: FeedsCommand) -> Result<ExitCode> {
         FeedsCommand::Add { url, name } => {
             let mut file = ConfigFile::open(config_path)?;
             if file.has_url(&url) {
-                anyhow::bail!("{url} is already in {}", config_path.display());
+                let shown = feedmark::redact::urls(&url);
+                anyhow::bail!("{shown} is already in {}", config_path.display());
             }
             let name = match name {
                 Some(n) => n,
                 None => {
                     let host = url::Url::parse(&url)
-                        .with_context(|| format!("feed url `{url}`"))?
+                        .with_context(|| format!("feed url `{}`", feedmark::redact::urls(&url)))?
                         .host_str()
                         .map(|h| h.trim_start_matches("www.").to_string())
                         .unwrap_or_default();

@@ -137,10 +137,12 @@ fn default_output_dir() -> PathBuf {
 impl Config {
     /// Reads, parses and validates the file at `path`, resolving relative paths against it.
     pub fn load(path: &Path) -> Result<Config> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::Config {
-            path: path.to_path_buf(),
-            message: format!("cannot read: {e}"),
-        })?;
+        let text = crate::smallfile::read_to_string(path, crate::smallfile::CONFIG_LIMIT).map_err(
+            |e| Error::Config {
+                path: path.to_path_buf(),
+                message: crate::smallfile::describe(&e),
+            },
+        )?;
         let base = path
             .parent()
             .map(Path::to_path_buf)

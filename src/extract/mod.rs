@@ -75,6 +75,7 @@ pub fn extract_page_within(
     let html = &*prefilter::strip(html);
     let dom::Parsed { mut doc, flattened } = dom::document(html, budget)?;
     if flattened > 0 {
+        let url = crate::redact::urls(url.as_str());
         tracing::warn!(%url, flattened, "page nests deeper than {} levels; its deepest elements were replaced by their text", dom::MAX_DEPTH);
     }
     // Readability parses the page again: give it the bounded tree, not the hostile markup.
@@ -98,7 +99,8 @@ pub fn extract_page_within(
         (Some(found), _) => Some(found),
         (None, rule) => {
             if let Some(rule) = rule {
-                tracing::warn!(rule = %rule.name, %url, "site rule matched no content; using the generic extractor");
+                let shown = crate::redact::urls(url.as_str());
+                tracing::warn!(rule = %rule.name, url = %shown, "site rule matched no content; using the generic extractor");
             }
             generic::extract(&mut doc, &source, url, budget)?
         }

@@ -128,7 +128,7 @@ pub fn read_dir(dir: &std::path::Path) -> Result<Vec<RuleSpec>, String> {
     files.sort();
     let mut rules = Vec::new();
     for file in files {
-        let text = std::fs::read_to_string(&file)
+        let text = crate::smallfile::read_to_string(&file, crate::smallfile::CONFIG_LIMIT)
             .map_err(|e| format!("rule file {}: {e}", file.display()))?;
         let parsed: RuleFile = toml::from_str(&text)
             .map_err(|e| format!("rule file {}: {}", file.display(), e.message().trim()))?;

@@ -9,7 +9,7 @@ use tokio::sync::Semaphore;
 
 use crate::config::HttpConfig;
 use crate::error::{Error, Result};
-use crate::netguard;
+use crate::{netguard, redact};
 
 pub mod coding;
 mod headers;
@@ -152,7 +152,8 @@ impl HttpClient {
                 continue;
             }
             if !redirects.is_empty() {
-                tracing::debug!("{url} redirected to {current} ({} hops)", redirects.len());
+                let (from, to) = (redact::urls(url), redact::urls(current.as_str()));
+                tracing::debug!("{from} redirected to {to} ({} hops)", redirects.len());
             }
             return self.finish(current, redirects, response).await;
         }

@@ -100,10 +100,11 @@ impl Pipeline {
         };
         // The page is read in a task of its own, so that its download and extraction go on
         // while the loop that drives the poll is busy storing other articles.
+        let shown = crate::redact::urls(link);
         let read = match AbortOnDrop(tokio::spawn(reader.read())).await {
             Ok(read) => read,
             Err(e) => {
-                tracing::warn!(feed = %feed_name, "feed {feed_name}: article {link}: reading the page failed ({e}); using the feed's content");
+                tracing::warn!(feed = %feed_name, "feed {feed_name}: article {shown}: reading the page failed ({e}); using the feed's content");
                 None
             }
         };
@@ -111,7 +112,7 @@ impl Pipeline {
             None => (from_feed(), None, None),
             Some((Some(found), final_url, kept)) => (found, Some(final_url), kept),
             Some((None, _, kept)) => {
-                tracing::warn!(feed = %feed_name, "feed {feed_name}: article {link}: no article text found in the page; using the feed's content");
+                tracing::warn!(feed = %feed_name, "feed {feed_name}: article {shown}: no article text found in the page; using the feed's content");
                 (from_feed(), None, kept)
             }
         }
@@ -237,7 +238,7 @@ fn feed_body(feed: &str, item: &Item) -> Extracted {
             .unwrap_or_else(Extracted::none)
     };
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(render)).unwrap_or_else(|payload| {
-        let which = item.link.as_deref().unwrap_or(&item.title);
+        let which = crate::redact::urls(item.link.as_deref().unwrap_or(&item.title));
         tracing::error!(feed = %feed, "feed {feed}: article {which}: rendering the feed's text panicked ({}); stored without text", panic_message(&*payload));
         Extracted::none()
     })
@@ -283,10 +284,11 @@ impl PageReader {
     /// usable page, so the feed's content stands in.
     async fn read(self) -> Option<PageRead> {
         let PageReader { feed, link, .. } = &self;
+        let shown = crate::redact::urls(link);
         let page = match self.client.get_undecoded(link, None).await {
             Ok(page) if !is_html(page.content_type.as_deref()) => {
                 let kind = page.content_type.as_deref().unwrap_or_default();
-                tracing::warn!(feed = %feed, "feed {feed}: article {link}: not an HTML page (Content-Type {kind}); using the feed's content");
+                tracing::warn!(feed = %feed, "feed {feed}: article {shown}: not an HTML page (Content-Type {kind}); using the feed's content");
                 return None;
             }
             Ok(page) => page,
@@ -317,7 +319,7 @@ impl PageReader {
         match done {
             Ok(Ok((Ok(found), kept))) => Some((found, final_url, kept)),
             Ok(Ok((Err(over), _))) => {
-                tracing::warn!(feed = %feed, "feed {feed}: article {link}: {over}; using the feed's content");
+                tracing::warn!(feed = %feed, "feed {feed}: article {shown}: {over}; using the feed's content");
                 None
             }
             Ok(Err(e)) => {
@@ -326,7 +328,7 @@ impl PageReader {
             }
             Err(e) => {
                 // A bug, not the page's fault: say so, rather than "no article text found".
-                tracing::warn!(feed = %feed, "feed {feed}: article {link}: extraction failed ({}); using the feed's content", join_failure(e));
+                tracing::warn!(feed = %feed, "feed {feed}: article {shown}: extraction failed ({}); using the feed's content", join_failure(e));
                 None
             }
         }

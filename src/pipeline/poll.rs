@@ -20,6 +20,7 @@ impl Pipeline {
         let polls = self.config.daemon.redirect_polls;
         if let Some(url) = store.note_redirect(p.feed_id, target, polls)? {
             let name = &p.feed.name;
+            let url = crate::redact::urls(&url);
             tracing::warn!(feed = %name, "feed {name}: moved permanently to {url} ({polls} polls in a row); the stored URL is updated; update the config too");
         }
         Ok(())

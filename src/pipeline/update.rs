@@ -107,7 +107,7 @@ impl Pipeline {
         if !from_page(&body.method) && from_page(&a.extraction_method) {
             // Never replace a full text with the feed's excerpt because the page is down;
             // the item hash stays old, so the next poll tries again.
-            tracing::warn!(feed = %stored.feed_name, "feed {}: {}: changed, but its page could not be read; keeping the stored text", stored.feed_name, a.url);
+            tracing::warn!(feed = %stored.feed_name, "feed {}: {}: changed, but its page could not be read; keeping the stored text", stored.feed_name, crate::redact::urls(&a.url));
             return Ok(None);
         }
         let title = title_of(&c.item);

@@ -1,6 +1,8 @@
 //! Brings a database's schema up to date: the migrations, applied in order and recorded.
 
-use rusqlite::params;
+use std::path::Path;
+
+use rusqlite::{Connection, params};
 
 use super::{Store, now};
 use crate::error::{Error, Result};
@@ -39,6 +41,78 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
 ];
 
+/// Refuses a database that holds tables but no `schema_migrations`: another program's
+/// file, given as `database` by mistake. Only reads, so such a file is left exactly as it
+/// was; it must run before anything is written (even the journal mode changes the header).
+pub(crate) fn refuse_foreign(conn: &Connection, path: &Path) -> Result<()> {
+    let tables: Vec<String> = conn
+        .prepare(
+            "SELECT name FROM sqlite_master WHERE type = 'table'
+             AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
+        )?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    if tables.is_empty() || tables.iter().any(|t| t == "schema_migrations") {
+        return Ok(());
+    }
+    let mut shown = tables
+        .iter()
+        .take(5)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if tables.len() > 5 {
+        shown.push_str(", ...");
+    }
+    Err(Error::Schema {
+        path: path.to_path_buf(),
+        message: format!(
+            "not a feedmark database (it has other tables: {shown}); left unchanged, point `database` at a new file"
+        ),
+    })
+}
+
+/// The schema version a database records: the highest of its `user_version` and of the
+/// migrations in `schema_migrations` (a newer feedmark may have set either). Only reads.
+pub(crate) fn recorded_version(conn: &Connection) -> Result<i64> {
+    let user_version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let has_table: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations')",
+        [],
+        |r| r.get(0),
+    )?;
+    let migrated: i64 = if has_table {
+        conn.query_row(
+            "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+            [],
+            |r| r.get(0),
+        )?
+    } else {
+        0
+    };
+    Ok(user_version.max(migrated))
+}
+
+/// Refuses a database whose schema `version` is newer than this feedmark's migrations: it
+/// was written by a later feedmark, and reading or changing it could misread or damage it.
+pub(crate) fn refuse_newer(path: &Path, version: i64) -> Result<()> {
+    let newest = newest();
+    if version > newest {
+        return Err(Error::Schema {
+            path: path.to_path_buf(),
+            message: format!(
+                "schema version {version} is newer than this feedmark knows ({newest}); upgrade feedmark"
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// The version of the last migration this feedmark has.
+pub(crate) fn newest() -> i64 {
+    MIGRATIONS.iter().map(|m| m.0).max().unwrap_or(0)
+}
+
 impl Store {
     /// Applies every migration the database has not recorded; refuses a newer schema.
     pub(super) fn migrate(&mut self) -> Result<()> {
@@ -52,15 +126,7 @@ impl Store {
             .query_map([], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
         let current = applied.iter().copied().max().unwrap_or(0);
-        let newest = MIGRATIONS.iter().map(|m| m.0).max().unwrap_or(0);
-        if current > newest {
-            return Err(Error::Schema {
-                path: self.path.clone(),
-                message: format!(
-                    "schema version {current} is newer than this feedmark knows ({newest}); upgrade feedmark"
-                ),
-            });
-        }
+        refuse_newer(&self.path, recorded_version(&self.conn)?)?;
         // Every migration not yet recorded runs, in order: a migration numbered below one already
         // applied (branches merged in another order) is not skipped.
         for (version, name, sql) in MIGRATIONS.iter().filter(|m| !applied.contains(&m.0)) {
