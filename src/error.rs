@@ -81,6 +81,19 @@ pub enum Error {
         path: PathBuf,
         error: std::io::Error,
     },
+
+    /// A batch of writes that SQLite rolled back on its own (disk full, I/O error): nothing of
+    /// it is stored, and the poll that wrote it stops there.
+    #[error(
+        "database {database}: a batch of writes was lost ({cause}); {free}. Nothing of it was kept: the {removed} new article files it wrote were removed, and the feeds not yet recorded are polled in full again once the database can be written"
+    )]
+    BatchLost {
+        database: PathBuf,
+        cause: String,
+        /// What is free on the database's file system, said in words.
+        free: String,
+        removed: usize,
+    },
 }
 
 impl Error {
@@ -89,7 +102,7 @@ impl Error {
         match self {
             Error::Network { .. } => true,
             Error::Status { status, .. } => *status == 429 || *status >= 500,
-            Error::Store(_) | Error::Io { .. } => true,
+            Error::Store(_) | Error::Io { .. } | Error::BatchLost { .. } => true,
             Error::Config { .. }
             | Error::Refused { .. }
             | Error::TooLarge { .. }

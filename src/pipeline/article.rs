@@ -45,7 +45,8 @@ impl Pipeline {
     }
 
     /// Stores a new item whose page was read (or not), counting it in the summary; a failure
-    /// to store is that feed's error.
+    /// to store is that feed's error. Returns the file written, if one was (relative to the
+    /// output folder): it goes if the batch holding its row is lost.
     pub(super) fn finish_new(
         &self,
         store: &mut Store,
@@ -53,7 +54,7 @@ impl Pipeline {
         (mut c, body, final_url, page): NewDone,
         summary: &mut Summary,
         tally: &mut Tally,
-    ) {
+    ) -> Option<std::path::PathBuf> {
         for u in page_urls(final_url.as_deref(), body.canonical.as_deref()) {
             if !c.urls.contains(&u) {
                 c.urls.push(u);
@@ -71,11 +72,14 @@ impl Pipeline {
                 summary.files_written += usize::from(written);
                 if self.mode == Mode::DryRun {
                     summary.planned.push(planned);
+                } else if written {
+                    return Some(planned.path);
                 }
             }
             Ok(None) => {}
             Err(e) => item_failed(&polled[c.feed], "store", &c.item, &e, summary, tally),
         }
+        None
     }
 
     /// Downloads and extracts the item's page; falls back to the feed's own content. The

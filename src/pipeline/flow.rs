@@ -2,7 +2,7 @@
 //! while later feeds download, so memory holds the work in flight, not every feed's items.
 
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -13,7 +13,7 @@ use super::outcome::Tally;
 use super::update::Changed;
 use super::{Candidate, KeptPage, Mode, Pipeline, Polled, Summary, item_failed};
 use crate::config::FeedConfig;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::extract::Extracted;
 use crate::filter::Filter;
 use crate::identity::{canonical_url, item_key};
@@ -87,12 +87,15 @@ struct Flow {
     batch: Option<(Instant, usize)>,
     /// Files were written (not yet flushed) since the batch began.
     unsynced: bool,
+    /// New articles' files written since the batch began (relative to the output folder):
+    /// removed if the batch is lost, since their rows go with it.
+    new_files: Vec<PathBuf>,
 }
 
 impl Flow {
     /// Opens a batch of writes unless one is open; counts the event about to write.
     fn write(&mut self, store: &mut Store) -> Result<()> {
-        if self.batch.is_none() || !store.in_batch() {
+        if self.batch.is_none() {
             store.begin_batch()?;
             self.batch = Some((Instant::now(), 0));
         }
@@ -100,6 +103,34 @@ impl Flow {
             *n += 1;
         }
         Ok(())
+    }
+
+    /// Whether SQLite rolled back the open batch on its own: a statement failed for room
+    /// (SQLITE_FULL) or with an I/O error, and every write of the batch went with it.
+    fn lost(&self, store: &Store) -> bool {
+        self.batch.is_some() && !store.in_batch()
+    }
+
+    /// Ends a lost batch: the files of the articles it held are removed (their rows are
+    /// gone), and the error that ends the poll says so. Nothing written after this point
+    /// could be trusted (the rows it would refer to may be gone), so the poll stops.
+    fn give_up(&mut self, store: &mut Store, output_dir: &Path, cause: String) -> Error {
+        store.rollback_batch();
+        self.batch = None;
+        self.unsynced = false;
+        let mut removed = 0;
+        for path in self.new_files.drain(..) {
+            match std::fs::remove_file(output_dir.join(&path)) {
+                Ok(()) => removed += 1,
+                Err(e) => tracing::warn!("cannot remove {} of a lost batch: {e}", path.display()),
+            }
+        }
+        Error::BatchLost {
+            database: store.path().to_path_buf(),
+            cause,
+            free: store.free_space(),
+            removed,
+        }
     }
 
     /// When the open batch must be committed at the latest.
@@ -114,17 +145,25 @@ impl Flow {
     }
 
     /// Commits the open batch, after flushing the files it wrote to disk: a stored row
-    /// always has its file. When the flush fails, the batch is rolled back (the next poll
-    /// downloads those articles again and rewrites their files).
+    /// always has its file. When the flush or the commit fails, the batch is lost whole
+    /// (the next poll downloads those articles again and writes their files).
     fn commit(&mut self, store: &mut Store, output_dir: &Path) -> Result<()> {
-        self.batch = None;
-        if std::mem::take(&mut self.unsynced)
-            && let Err(e) = output::sync_files(output_dir)
-        {
-            store.rollback_batch();
-            return Err(e);
+        if self.batch.is_none() {
+            return Ok(());
         }
-        store.commit_batch()
+        let synced = if std::mem::take(&mut self.unsynced) {
+            output::sync_files(output_dir)
+        } else {
+            Ok(())
+        };
+        match synced.and_then(|()| store.commit_batch()) {
+            Ok(()) => {
+                self.batch = None;
+                self.new_files.clear();
+                Ok(())
+            }
+            Err(e) => Err(self.give_up(store, output_dir, e.to_string())),
+        }
     }
 }
 
@@ -147,8 +186,17 @@ impl Pipeline {
         store.rollback_batch();
         let mut flow = Flow::default();
         let ran = self.flow(store, &mut flow, feeds, summary, tally).await;
+        let output_dir = &self.config.output_dir;
+        if flow.lost(store) {
+            // A statement's failure (one feed's, say) rolled back the whole batch.
+            let cause = match &ran {
+                Err(e) => e.to_string(),
+                Ok(()) => last_failure(summary),
+            };
+            return Err(flow.give_up(store, output_dir, cause));
+        }
         // Whatever stopped the poll, what was stored before is sound and its files exist.
-        let kept = flow.commit(store, &self.config.output_dir);
+        let kept = flow.commit(store, output_dir);
         ran.and(kept)
     }
 
@@ -160,7 +208,7 @@ impl Pipeline {
         summary: &mut Summary,
         tally: &mut Tally,
     ) -> Result<()> {
-        flow.write(store)?;
+        self.write(store, flow, summary)?;
         let rows = self.feed_rows(store, feeds, tally)?;
         let limit = self.config.http.concurrency.max(1);
         // Page jobs at once, and queued jobs above which no new feed starts.
@@ -190,14 +238,14 @@ impl Pipeline {
             let written = summary.files_written;
             tokio::select! {
                 Some(answer) = polls.next(), if !polls.is_empty() => {
-                    flow.write(store)?;
+                    self.write(store, flow, summary)?;
                     let i = answer.0;
                     if let Some(p) = self.accept(store, (&feeds[i], &rows[i]), answer, summary, tally)? {
                         self.take_in(store, flow, p, summary, tally)?;
                     }
                 }
                 Some(done) = jobs.next(), if !jobs.is_empty() => {
-                    flow.write(store)?;
+                    self.write(store, flow, summary)?;
                     self.on_done(store, flow, done, summary, tally)?;
                 }
                 () = sleep_until(deadline), if deadline.is_some() => {}
@@ -207,6 +255,16 @@ impl Pipeline {
                 flow.commit(store, &self.config.output_dir)?;
             }
         }
+    }
+
+    /// Opens (or goes on with) the batch for the event about to write; ends the poll if
+    /// SQLite rolled the batch back since (a failure that was only logged, say).
+    fn write(&self, store: &mut Store, flow: &mut Flow, summary: &Summary) -> Result<()> {
+        if flow.lost(store) {
+            let cause = last_failure(summary);
+            return Err(flow.give_up(store, &self.config.output_dir, cause));
+        }
+        flow.write(store)
     }
 
     /// Deduplicates a feed that answered and queues its jobs; records it when it has none.
@@ -345,7 +403,8 @@ impl Pipeline {
                 }
                 let feeds: Vec<usize> = std::iter::once(c.feed).chain(c.also_in.clone()).collect();
                 let done = (c, body, final_url, page);
-                self.finish_new(store, &flow.polled, done, summary, tally);
+                let written = self.finish_new(store, &flow.polled, done, summary, tally);
+                flow.new_files.extend(written);
                 feeds
             }
             Done::Update(done) => {
@@ -354,6 +413,11 @@ impl Pipeline {
                 feeds
             }
         };
+        if flow.lost(store) {
+            // Recording the feeds now would commit their state without the articles.
+            let cause = last_failure(summary);
+            return Err(flow.give_up(store, &self.config.output_dir, cause));
+        }
         for fi in feeds {
             flow.pending[fi] = flow.pending[fi].saturating_sub(1);
             if flow.pending[fi] == 0 {
@@ -362,6 +426,14 @@ impl Pipeline {
         }
         Ok(())
     }
+}
+
+/// The message of the poll's last failure: what SQLite said when it rolled a batch back.
+fn last_failure(summary: &Summary) -> String {
+    summary.failures.last().map_or_else(
+        || "the open transaction was rolled back".into(),
+        |(_, m)| m.clone(),
+    )
 }
 
 /// Sleeps until `deadline`; forever without one (the caller then disables the branch).

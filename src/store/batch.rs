@@ -44,6 +44,38 @@ impl Store {
     pub fn in_batch(&self) -> bool {
         !self.conn.is_autocommit()
     }
+
+    /// The database file.
+    pub fn path(&self) -> &std::path::Path {
+        &self.path
+    }
+
+    /// What is free on the database's file system, in words ("12.5 MB free on its file
+    /// system"), for the message of a write that failed for room.
+    pub fn free_space(&self) -> String {
+        let dir = match self.path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => std::path::Path::new("."),
+        };
+        match free_bytes(dir) {
+            Some(bytes) => format!(
+                "{:.1} MB free on its file system",
+                bytes as f64 / 1_000_000.0
+            ),
+            None => "free space on its file system unknown".into(),
+        }
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn free_bytes(dir: &std::path::Path) -> Option<u64> {
+    let st = rustix::fs::statvfs(dir).ok()?;
+    Some(st.f_bavail.saturating_mul(st.f_frsize))
+}
+
+#[cfg(not(target_os = "linux"))]
+fn free_bytes(_dir: &std::path::Path) -> Option<u64> {
+    None
 }
 
 #[cfg(test)]
