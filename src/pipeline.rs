@@ -16,10 +16,13 @@ use crate::output;
 use crate::store::Store;
 
 mod article;
+mod batch;
 mod flow;
 mod mode;
 mod outcome;
 mod poll;
+#[cfg(test)]
+mod poll_tests;
 mod preview;
 pub use mode::{CAUGHT_UP, Mode, Planned};
 pub use outcome::FeedOutcome;
@@ -203,22 +206,15 @@ impl Pipeline {
     /// Polls exactly `feeds` once (the daemon's due feeds) and stores what is new; the
     /// summary's `outcomes` say how each feed's poll ended.
     pub async fn fetch_feeds(&self, store: &mut Store, feeds: &[FeedConfig]) -> Result<Summary> {
-        let mut summary = Summary {
-            dry_run: self.mode == Mode::DryRun,
-            ..Summary::default()
-        };
         if self.mode != Mode::DryRun {
             let removed = output::remove_leftovers(&self.config.output_dir);
             if removed > 0 {
                 tracing::warn!("removed {removed} temporary files left by an interrupted run");
             }
         }
-        let mut tally = Tally::new(feeds);
         self.progress.set_length(feeds.len() as u64);
         self.progress.set_message("feeds");
-        self.run_flow(store, feeds, &mut summary, &mut tally)
-            .await?;
-        summary.outcomes = tally.outcomes;
+        let summary = flow::Poll::new(self, store, feeds).run(feeds).await?;
         if self.mode != Mode::DryRun {
             self.expire_pages(store);
         }

@@ -139,7 +139,12 @@ fn run_survives_nested_pages_and_stores_the_rest() {
     let db = dir.path().join("feedmark.db");
     let total = (ORDINARY + hostile().len() + 1) as i64;
     let deadline = Instant::now() + Duration::from_secs(60);
-    let stored = || db.exists() && db_count(&db, "SELECT COUNT(*) FROM articles") == total;
+    // The daemon may be creating the database, or holding a write: ask again until it answers.
+    let stored = || {
+        rusqlite::Connection::open(&db)
+            .and_then(|c| c.query_row("SELECT COUNT(*) FROM articles", [], |r| r.get::<_, i64>(0)))
+            .is_ok_and(|n| n == total)
+    };
     while !stored() {
         let exited = child.try_wait().unwrap();
         let log_text = || std::fs::read_to_string(&log).unwrap_or_default();

@@ -274,6 +274,21 @@ impl HttpClient {
 }
 
 impl Fetched {
+    /// A document that did not come over HTTP (a file's, a test's), as if `url` served it.
+    pub fn from_body(url: Url, body: Vec<u8>) -> Fetched {
+        Fetched {
+            url,
+            redirects: Vec::new(),
+            not_modified: false,
+            validators: Validators::default(),
+            content_type: None,
+            max_age: None,
+            body,
+            encoded: None,
+            decoded: true,
+        }
+    }
+
     /// Decodes a compressed body into `body` (a no-op for an uncompressed one), refusing more
     /// than `limit` decoded bytes: a small gzip bomb stops at the limit. `encoded` stays, so
     /// the bytes as served can be kept.

@@ -3,17 +3,16 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll as TaskPoll};
 
 use tokio::sync::Semaphore;
 
 use url::Url;
 
-use super::flow::{Done, Job, NewDone};
-use super::outcome::Tally;
+use super::flow::{Done, Job, NewDone, Poll};
 use super::{
-    CAUGHT_UP, Candidate, KeptPage, Mode, Pipeline, Planned, Polled, Summary, authors, is_html,
-    item_date, item_failed, title_of,
+    CAUGHT_UP, Candidate, KeptPage, Mode, Pipeline, Planned, Polled, authors, is_html, item_date,
+    item_failed, title_of,
 };
 use crate::config::Thumbnail;
 use crate::dom::Budget;
@@ -42,44 +41,6 @@ impl Pipeline {
                 Done::Update((c, body, page))
             }
         }
-    }
-
-    /// Stores a new item whose page was read (or not), counting it in the summary; a failure
-    /// to store is that feed's error. Returns the file written, if one was (relative to the
-    /// output folder): it goes if the batch holding its row is lost.
-    pub(super) fn finish_new(
-        &self,
-        store: &mut Store,
-        polled: &[Polled],
-        (mut c, body, final_url, page): NewDone,
-        summary: &mut Summary,
-        tally: &mut Tally,
-    ) -> Option<std::path::PathBuf> {
-        for u in page_urls(final_url.as_deref(), body.canonical.as_deref()) {
-            if !c.urls.contains(&u) {
-                c.urls.push(u);
-            }
-        }
-        let method = body.method.clone();
-        let stored = contained(|| self.store_article(store, polled, &c, body, page));
-        match stored {
-            Ok(Some(_)) if method == CAUGHT_UP => summary.caught_up += 1,
-            Ok(Some((written, planned))) => {
-                summary.new_articles += 1;
-                let outcome = &mut tally.outcomes[polled[c.feed].index];
-                outcome.new_articles += 1;
-                outcome.extraction_methods.push(method);
-                summary.files_written += usize::from(written);
-                if self.mode == Mode::DryRun {
-                    summary.planned.push(planned);
-                } else if written {
-                    return Some(planned.path);
-                }
-            }
-            Ok(None) => {}
-            Err(e) => item_failed(&polled[c.feed], "store", &c.item, &e, summary, tally),
-        }
-        None
     }
 
     /// Downloads and extracts the item's page; falls back to the feed's own content. The
@@ -201,6 +162,44 @@ impl Pipeline {
             update: false,
         };
         Ok(Some((written, planned)))
+    }
+}
+
+impl Poll<'_> {
+    /// Stores a new item whose page was read (or not), counting it in the summary; a failure
+    /// to store is that feed's error. Returns the file written, if one was (relative to the
+    /// output folder): it goes if the batch holding its row is lost.
+    pub(super) fn finish_new(
+        &mut self,
+        (mut c, body, final_url, page): NewDone,
+    ) -> Option<std::path::PathBuf> {
+        for u in page_urls(final_url.as_deref(), body.canonical.as_deref()) {
+            if !c.urls.contains(&u) {
+                c.urls.push(u);
+            }
+        }
+        let method = body.method.clone();
+        let (pipe, polled) = (self.pipe, &self.flow.polled);
+        let stored = contained(|| pipe.store_article(self.store, polled, &c, body, page));
+        let (summary, tally) = (&mut self.summary, &mut self.tally);
+        match stored {
+            Ok(Some(_)) if method == CAUGHT_UP => summary.caught_up += 1,
+            Ok(Some((written, planned))) => {
+                summary.new_articles += 1;
+                let outcome = &mut tally.outcomes[polled[c.feed].index];
+                outcome.new_articles += 1;
+                outcome.extraction_methods.push(method);
+                summary.files_written += usize::from(written);
+                if pipe.mode == Mode::DryRun {
+                    summary.planned.push(planned);
+                } else if written {
+                    return Some(planned.path);
+                }
+            }
+            Ok(None) => {}
+            Err(e) => item_failed(&polled[c.feed], "store", &c.item, &e, summary, tally),
+        }
+        None
     }
 }
 
@@ -360,7 +359,7 @@ impl<T> Drop for AbortOnDrop<T> {
 impl<T> Future for AbortOnDrop<T> {
     type Output = std::result::Result<T, tokio::task::JoinError>;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> TaskPoll<Self::Output> {
         Pin::new(&mut self.0).poll(cx)
     }
 }

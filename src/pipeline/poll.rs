@@ -1,8 +1,9 @@
 //! The feed half of a poll: download and parse each feed, record errors, dead and moved feeds.
 
 use super::article::{AbortOnDrop, join_failure};
-use super::outcome::{Tally, permanent_target};
-use super::{Pipeline, Polled, Summary};
+use super::flow::Poll;
+use super::outcome::permanent_target;
+use super::{Pipeline, Polled};
 use crate::config::FeedConfig;
 use crate::error::{Error, Result};
 use crate::feed::{self, ParsedFeed};
@@ -24,23 +25,6 @@ impl Pipeline {
             tracing::warn!(feed = %name, "feed {name}: moved permanently to {url} ({polls} polls in a row); the stored URL is updated; update the config too");
         }
         Ok(())
-    }
-
-    /// The stored row of every feed of the poll (created for new feeds). Its URL is the one
-    /// polled: it follows a permanent redirect seen on several polls.
-    pub(super) fn feed_rows(
-        &self,
-        store: &Store,
-        feeds: &[FeedConfig],
-        tally: &mut Tally,
-    ) -> Result<Vec<FeedRow>> {
-        let mut rows = Vec::with_capacity(feeds.len());
-        for (i, f) in feeds.iter().enumerate() {
-            let row = store.upsert_feed(&f.name, &f.url)?;
-            tally.outcomes[i].feed_id = row.id;
-            rows.push(row);
-        }
-        Ok(rows)
     }
 
     /// Downloads and parses feed number `index`; says how long that took. It runs as a task
@@ -66,22 +50,33 @@ impl Pipeline {
         self.progress.inc(1);
         (index, result, took)
     }
+}
+
+impl Poll<'_> {
+    /// The stored row of every feed of the poll (created for new feeds). Its URL is the one
+    /// polled: it follows a permanent redirect seen on several polls.
+    pub(super) fn feed_rows(&mut self, feeds: &[FeedConfig]) -> Result<Vec<FeedRow>> {
+        let mut rows = Vec::with_capacity(feeds.len());
+        for (i, f) in feeds.iter().enumerate() {
+            let row = self.store.upsert_feed(&f.name, &f.url)?;
+            self.tally.outcomes[i].feed_id = row.id;
+            rows.push(row);
+        }
+        Ok(rows)
+    }
 
     /// Takes in a feed's answer: the feed, ready for deduplication, or `None` when it failed
     /// (recorded, logged and counted here).
     pub(super) fn accept(
-        &self,
-        store: &Store,
+        &mut self,
         (feed, row): (&FeedConfig, &FeedRow),
         (index, result, took): PollResult,
-        summary: &mut Summary,
-        tally: &mut Tally,
     ) -> Result<Option<Polled>> {
-        tally.outcomes[index].fetch_secs = took.as_secs_f64();
+        self.tally.outcomes[index].fetch_secs = took.as_secs_f64();
         let (mut fetched, parsed) = match result {
             Ok(answer) => answer,
             Err(e) => {
-                self.failed(store, feed, row, index, &e, summary, tally)?;
+                self.failed(feed, row, index, &e)?;
                 return Ok(None);
             }
         };
@@ -101,7 +96,7 @@ impl Pipeline {
             v.etag = v.etag.take().or_else(|| old.etag.clone());
             v.last_modified = v.last_modified.take().or_else(|| old.last_modified.clone());
         }
-        tally.polled(index, &fetched, &parsed);
+        self.tally.polled(index, &fetched, &parsed);
         Ok(Some(Polled {
             feed: feed.clone(),
             feed_id: row.id,
@@ -113,17 +108,7 @@ impl Pipeline {
     }
 
     /// Records, logs and counts a feed whose download or parse failed.
-    #[allow(clippy::too_many_arguments)]
-    fn failed(
-        &self,
-        store: &Store,
-        feed: &FeedConfig,
-        row: &FeedRow,
-        index: usize,
-        e: &Error,
-        summary: &mut Summary,
-        tally: &mut Tally,
-    ) -> Result<()> {
+    fn failed(&mut self, feed: &FeedConfig, row: &FeedRow, index: usize, e: &Error) -> Result<()> {
         let gone = matches!(e, Error::Status { status: 410, .. });
         let message = if gone {
             format!(
@@ -133,40 +118,35 @@ impl Pipeline {
             e.to_string()
         };
         tracing::error!(feed = %feed.name, "feed {}: {message}", feed.name);
-        let now = self.clock.now().timestamp();
-        store.record_error(row.id, &message, now)?;
+        let now = self.pipe.clock.now().timestamp();
+        self.store.record_error(row.id, &message, now)?;
         if gone {
-            store.mark_dead(row.id, now)?;
+            self.store.mark_dead(row.id, now)?;
         }
-        tally.failed(index, e, message.clone());
-        summary.feeds_failed += 1;
-        summary.failures.push((feed.name.clone(), message));
+        self.tally.failed(index, e, message.clone());
+        self.summary.feeds_failed += 1;
+        self.summary.failures.push((feed.name.clone(), message));
         Ok(())
     }
 
     /// Records how a feed's poll ended, once all its articles are stored: its validators
     /// only then, so that a feed interrupted half-way is polled in full again.
-    pub(super) fn finish_feed(
-        &self,
-        store: &Store,
-        p: &Polled,
-        summary: &mut Summary,
-        tally: &Tally,
-    ) -> Result<()> {
-        let now = self.clock.now().timestamp();
-        if let Some(message) = &tally.outcomes[p.index].error {
-            store.record_error(p.feed_id, message, now)?;
-            summary.feeds_failed += 1;
+    pub(super) fn finish_feed(&mut self, fi: usize) -> Result<()> {
+        let p = &self.flow.polled[fi];
+        let now = self.pipe.clock.now().timestamp();
+        if let Some(message) = &self.tally.outcomes[p.index].error {
+            self.store.record_error(p.feed_id, message, now)?;
+            self.summary.feeds_failed += 1;
             return Ok(());
         }
-        store.record_success(
+        self.store.record_success(
             p.feed_id,
             &p.fetched.validators,
             p.parsed.title.as_deref(),
             now,
         )?;
-        self.follow_redirects(store, p)?;
-        summary.feeds_ok += 1;
+        self.pipe.follow_redirects(self.store, p)?;
+        self.summary.feeds_ok += 1;
         Ok(())
     }
 }

@@ -2,10 +2,8 @@
 
 use std::collections::HashSet;
 
-use super::outcome::Tally;
-use super::{
-    CAUGHT_UP, KeptPage, Mode, Pipeline, Planned, Polled, Summary, authors, item_failed, title_of,
-};
+use super::flow::Poll;
+use super::{CAUGHT_UP, KeptPage, Mode, Pipeline, Planned, Polled, authors, item_failed, title_of};
 use crate::config::UpdatePolicy;
 use crate::error::Result;
 use crate::extract::Extracted;
@@ -68,29 +66,6 @@ impl Pipeline {
         Ok(None)
     }
 
-    /// Rewrites an article whose changed item's page was read again, counting it in the
-    /// summary; a failure is that feed's error.
-    pub(super) fn finish_update(
-        &self,
-        store: &Store,
-        polled: &[Polled],
-        (c, body, page): (Changed, Extracted, Option<KeptPage>),
-        summary: &mut Summary,
-        tally: &mut Tally,
-    ) {
-        match super::article::contained(|| self.rewrite(store, &c, body, page)) {
-            Ok(Some((written, planned))) => {
-                summary.updated_articles += 1;
-                summary.files_written += usize::from(written);
-                if self.mode == Mode::DryRun {
-                    summary.planned.push(planned);
-                }
-            }
-            Ok(None) => {}
-            Err(e) => item_failed(&polled[c.feed], "update", &c.item, &e, summary, tally),
-        }
-    }
-
     /// Updates the article and rewrites its file (same name, same `date`, new `lastmod`).
     /// `Ok(None)` when nothing an article shows changed; `Some(written)` otherwise.
     fn rewrite(
@@ -150,5 +125,28 @@ impl Pipeline {
             update: true,
         };
         Ok(Some((written, planned)))
+    }
+}
+impl Poll<'_> {
+    /// Rewrites an article whose changed item's page was read again, counting it in the
+    /// summary; a failure is that feed's error.
+    pub(super) fn finish_update(
+        &mut self,
+        (c, body, page): (Changed, Extracted, Option<KeptPage>),
+    ) {
+        let (pipe, store) = (self.pipe, &*self.store);
+        let (summary, tally) = (&mut self.summary, &mut self.tally);
+        let polled = &self.flow.polled;
+        match super::article::contained(|| pipe.rewrite(store, &c, body, page)) {
+            Ok(Some((written, planned))) => {
+                summary.updated_articles += 1;
+                summary.files_written += usize::from(written);
+                if pipe.mode == Mode::DryRun {
+                    summary.planned.push(planned);
+                }
+            }
+            Ok(None) => {}
+            Err(e) => item_failed(&polled[c.feed], "update", &c.item, &e, summary, tally),
+        }
     }
 }
