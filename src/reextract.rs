@@ -9,7 +9,7 @@ use crate::dom::Budget;
 use crate::error::{Error, Result};
 use crate::extract::{self, Extracted, Rules};
 use crate::output;
-// Pipeline names the kept page here, where `reextract` reads it back.
+// The type lives in store; pipeline still imports it from here.
 pub use crate::store::KeptPage;
 use crate::store::{ArticleSource, NewArticle, Store};
 

@@ -1,4 +1,4 @@
-//! Keeps feeds and articles in SQLite: migrations, dedup look-ups, atomic inserts.
+//! Keeps feeds, articles and kept pages in SQLite; all of feedmark's SQL lives here.
 
 use std::path::{Path, PathBuf};
 
