@@ -227,7 +227,7 @@ impl Pipeline {
     /// the next poll, so it is logged, not the poll's error.
     fn expire_pages(&self, store: &Store) {
         let days = self.config.keep_pages_days;
-        match crate::reextract::expire_pages(store, days) {
+        match store.expire_pages(days) {
             Ok(0) => {}
             Ok(n) => tracing::info!("dropped {n} kept article pages older than {days} days"),
             Err(e) => tracing::warn!("cannot drop kept pages older than {days} days: {e}"),

@@ -1,13 +1,10 @@
 //! `feedmark status`: each feed's last success, last error, error count, next poll, articles.
 
-use std::path::Path;
-
 use chrono::{TimeZone, Utc};
 use chrono_tz::Tz;
-use rusqlite::{Connection, OpenFlags};
 
 use crate::config::Config;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::store::{FeedState, Store};
 
 /// A time in `tz` as `YYYY-MM-DD HH:MM:SS ZONE`.
@@ -27,7 +24,7 @@ pub fn format_time(t: i64, tz: Tz) -> String {
 /// it works while `run` is active.
 pub fn states(config: &Config) -> Result<Vec<(FeedState, bool)>> {
     let stored = if config.database.exists() {
-        read_states(&config.database)?
+        Store::open_read_only(&config.database)?.feed_states()?
     } else {
         Vec::new()
     };
@@ -50,51 +47,6 @@ pub fn states(config: &Config) -> Result<Vec<(FeedState, bool)>> {
         }
     }
     Ok(out)
-}
-
-fn read_states(path: &Path) -> Result<Vec<FeedState>> {
-    let conn = open_read_only(path)?;
-    // The daemon may be writing (or checkpointing) right now: wait for it rather than fail.
-    conn.busy_timeout(std::time::Duration::from_secs(10))?;
-    crate::store::refuse_foreign(&conn, path)?;
-    let version = crate::store::recorded_version(&conn)?;
-    crate::store::refuse_newer(path, version)?;
-    let newest = crate::store::newest();
-    if version < newest {
-        return Err(Error::Schema {
-            path: path.to_path_buf(),
-            message: format!(
-                "schema version {version} is older than {newest}; run `feedmark fetch` or `feedmark run` once to upgrade it"
-            ),
-        });
-    }
-    Store::from_connection(conn, path).feed_states()
-}
-
-/// Opens the database for reading without creating anything beside it. A read-only SQLite
-/// connection still creates the `-shm`/`-wal` files of a WAL database when they are missing,
-/// owned by whoever runs `status` (root, say), which the service's user then cannot write.
-/// They are missing only when no process has the database open, so nothing can change under
-/// an `immutable` open then.
-fn open_read_only(path: &Path) -> Result<Connection> {
-    let mut shm = path.as_os_str().to_os_string();
-    shm.push("-shm");
-    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI;
-    if Path::new(&shm).exists() {
-        return Ok(Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY,
-        )?);
-    }
-    let absolute = std::fs::canonicalize(path).map_err(|e| Error::io(path, e))?;
-    let uri = url::Url::from_file_path(&absolute).map_err(|()| Error::Schema {
-        path: path.to_path_buf(),
-        message: "cannot express the path as a file: URI".into(),
-    })?;
-    Ok(Connection::open_with_flags(
-        format!("{uri}?immutable=1"),
-        flags,
-    )?)
 }
 
 /// The JSON document `status --json` prints: an array of feed objects, times in Unix seconds.

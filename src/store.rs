@@ -1,4 +1,4 @@
-//! Keeps feeds and articles in SQLite: migrations, dedup look-ups, atomic inserts.
+//! Keeps feeds, articles and kept pages in SQLite; all of feedmark's SQL lives here.
 
 use std::path::{Path, PathBuf};
 
@@ -9,13 +9,15 @@ use crate::http::Validators;
 
 mod schema;
 pub use schema::MIGRATIONS;
-pub(crate) use schema::{newest, recorded_version, refuse_foreign, refuse_newer};
 mod state;
 pub use state::FeedState;
 
 mod articles;
 mod batch;
 pub use articles::ArticleFilter;
+mod pages;
+pub use pages::{ArticleSource, KeptPage, PageBody};
+mod read_only;
 
 /// An open feedmark database.
 pub struct Store {
@@ -112,14 +114,6 @@ impl Store {
         };
         store.migrate()?;
         Ok(store)
-    }
-
-    /// Wraps an already open connection (e.g. a read-only one for `status`) without migrating.
-    pub fn from_connection(conn: Connection, path: &Path) -> Store {
-        Store {
-            conn,
-            path: path.to_path_buf(),
-        }
     }
 
     /// The feed row for `name`, created if new. When the configured URL changed, the feed
@@ -262,11 +256,6 @@ impl Store {
             .conn
             .query_row("SELECT COUNT(*) FROM articles", [], |r| r.get(0))?)
     }
-
-    /// The underlying connection, for tests and read-only reports.
-    pub fn connection(&self) -> &Connection {
-        &self.conn
-    }
 }
 
 fn link_in(
@@ -339,12 +328,12 @@ mod tests {
         let s = Store::open(&path).unwrap();
         assert_eq!(s.article_count().unwrap(), 1);
         let v: i64 = s
-            .connection()
+            .conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(v, MIGRATIONS.last().unwrap().0);
         let mode: String = s
-            .connection()
+            .conn
             .query_row("PRAGMA journal_mode", [], |r| r.get(0))
             .unwrap();
         assert_eq!(mode, "wal");

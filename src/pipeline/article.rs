@@ -142,7 +142,7 @@ impl Pipeline {
             _ => output::write_atomic_unsynced(&self.config.output_dir, &path, &contents)?,
         };
         let id = store.insert_article(&article, &key_refs, &url_refs)?;
-        crate::reextract::save_page(store, id, downloaded.as_ref(), &article.thumbnail)?;
+        store.save_page(id, downloaded.as_ref(), &article.thumbnail)?;
         for fi in &c.also_in {
             store.link(polled[*fi].feed_id, id, &key_refs, &url_refs)?;
         }

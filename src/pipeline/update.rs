@@ -114,7 +114,7 @@ impl Pipeline {
         store.update_article(c.id, &a)?;
         if let Some(page) = page {
             // Keep the page this text came from, so `reextract` works on the current version.
-            crate::reextract::save_page(store, c.id, Some(&page), &a.thumbnail)?;
+            store.save_page(c.id, Some(&page), &a.thumbnail)?;
         }
         tracing::info!(feed = %stored.feed_name, "updated article {}", path.display());
         let planned = Planned {

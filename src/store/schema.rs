@@ -44,7 +44,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
 /// Refuses a database that holds tables but no `schema_migrations`: another program's
 /// file, given as `database` by mistake. Only reads, so such a file is left exactly as it
 /// was; it must run before anything is written (even the journal mode changes the header).
-pub(crate) fn refuse_foreign(conn: &Connection, path: &Path) -> Result<()> {
+pub(super) fn refuse_foreign(conn: &Connection, path: &Path) -> Result<()> {
     let tables: Vec<String> = conn
         .prepare(
             "SELECT name FROM sqlite_master WHERE type = 'table'
@@ -74,7 +74,7 @@ pub(crate) fn refuse_foreign(conn: &Connection, path: &Path) -> Result<()> {
 
 /// The schema version a database records: the highest of its `user_version` and of the
 /// migrations in `schema_migrations` (a newer feedmark may have set either). Only reads.
-pub(crate) fn recorded_version(conn: &Connection) -> Result<i64> {
+pub(super) fn recorded_version(conn: &Connection) -> Result<i64> {
     let user_version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     let has_table: bool = conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations')",
@@ -95,7 +95,7 @@ pub(crate) fn recorded_version(conn: &Connection) -> Result<i64> {
 
 /// Refuses a database whose schema `version` is newer than this feedmark's migrations: it
 /// was written by a later feedmark, and reading or changing it could misread or damage it.
-pub(crate) fn refuse_newer(path: &Path, version: i64) -> Result<()> {
+pub(super) fn refuse_newer(path: &Path, version: i64) -> Result<()> {
     let newest = newest();
     if version > newest {
         return Err(Error::Schema {
@@ -109,7 +109,7 @@ pub(crate) fn refuse_newer(path: &Path, version: i64) -> Result<()> {
 }
 
 /// The version of the last migration this feedmark has.
-pub(crate) fn newest() -> i64 {
+pub(super) fn newest() -> i64 {
     MIGRATIONS.iter().map(|m| m.0).max().unwrap_or(0)
 }
 
@@ -174,7 +174,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("f.db");
         let s = Store::open(&path).unwrap();
-        s.connection()
+        s.conn
             .execute("INSERT INTO schema_migrations VALUES (99, 'future', 0)", [])
             .unwrap();
         drop(s);

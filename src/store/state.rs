@@ -156,7 +156,7 @@ mod tests {
             "same URL: nothing reset"
         );
         let v: i64 = s
-            .connection()
+            .conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(v, crate::store::MIGRATIONS.last().unwrap().0);
