@@ -4,7 +4,7 @@ use super::article::{AbortOnDrop, join_failure};
 use super::outcome::{Tally, permanent_target};
 use super::{Pipeline, Polled, Summary};
 use crate::config::FeedConfig;
-use crate::error::{Error, Result};
+use crate::error::{Error, Failure, Result};
 use crate::feed::{self, ParsedFeed};
 use crate::http::{Fetched, HttpClient};
 use crate::store::{FeedRow, Store};
@@ -60,6 +60,7 @@ impl Pipeline {
                 url: row.url.clone(),
                 message,
                 timeout: false,
+                cause: None,
             };
             (Err(failed), std::time::Duration::ZERO)
         });
@@ -124,13 +125,13 @@ impl Pipeline {
         summary: &mut Summary,
         tally: &mut Tally,
     ) -> Result<()> {
-        let gone = matches!(e, Error::Status { status: 410, .. });
-        let message = if gone {
-            format!(
+        let gone = e.failure() == Failure::Gone;
+        let message = match e.remedy() {
+            _ if gone => format!(
                 "{e} Gone: the feed is dead; it is not polled again until its url changes in the config"
-            )
-        } else {
-            e.to_string()
+            ),
+            Some(remedy) => format!("{e} (a configuration problem: {remedy})"),
+            None => e.to_string(),
         };
         tracing::error!(feed = %feed.name, "feed {}: {message}", feed.name);
         let now = self.clock.now().timestamp();
@@ -185,11 +186,7 @@ async fn download_and_parse(
         &fetched.body,
         fetched.content_type.as_deref(),
         Some(fetched.url.as_str()),
-    )
-    .map_err(|e| match e {
-        Error::Parse(m) => Error::Parse(format!("{}: {m}", fetched.url)),
-        other => other,
-    })?;
+    )?;
     // Only the parsed items are used from here on; keeping every feed's raw body until
     // the end of the poll costs ~20 MB with 1,000 feeds.
     fetched.body = Vec::new();
