@@ -146,7 +146,7 @@ impl Error {
                 "check that the feed's url in the config points at a feed, not a web page"
             }
             Error::Refused { .. } => {
-                "check the feed's url in the config (or [http] allow_private_networks)"
+                "check the feed's url in the config, or [http] allow_private_networks"
             }
             Error::TooLarge { .. } => {
                 "check the feed's url in the config, or raise [http] max_body_bytes"
@@ -246,6 +246,22 @@ mod tests {
         assert_eq!(network.remedy(), None);
         let store = Error::Store(rusqlite::Error::InvalidQuery);
         assert_eq!(store.failure(), transient);
+    }
+
+    #[test]
+    fn a_network_error_keeps_its_cause_but_not_as_a_source() {
+        let cause = reqwest::Client::new().get("not a url").build().unwrap_err();
+        let e = Error::Network {
+            url: "not a url".into(),
+            message: format!("cannot connect: {cause}"),
+            timeout: false,
+            cause: Some(cause),
+        };
+        assert!(std::error::Error::source(&e).is_none(), "printed once");
+        let Error::Network { cause, .. } = &e else {
+            unreachable!()
+        };
+        assert!(cause.as_ref().is_some_and(reqwest::Error::is_builder));
     }
 
     #[test]
