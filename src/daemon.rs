@@ -201,7 +201,8 @@ impl Daemon {
                 summary
             }
             Err(e) => {
-                // The store itself failed: every due feed waits and is retried with backoff.
+                // The store itself failed: every due feed waits and is retried with backoff,
+                // whatever the error's class, since no feed of the batch is at fault.
                 self.batch_errors += 1;
                 tracing::error!("poll failed: {e}");
                 let outcomes = due
@@ -209,6 +210,7 @@ impl Daemon {
                     .map(|f| crate::pipeline::FeedOutcome {
                         name: f.name.clone(),
                         error: Some(e.to_string()),
+                        failure: Some(crate::error::Failure::Transient { retry_after: None }),
                         ..Default::default()
                     })
                     .collect();

@@ -7,7 +7,7 @@ use crate::redact;
 /// Everything that can go wrong inside feedmark's library.
 ///
 /// Each variant carries enough context (file, URL, feed name) for a one-line message that a
-/// user can act on; [`Error::is_retryable`] tells a scheduler whether trying later may succeed.
+/// user can act on; [`Error::failure`] tells a scheduler whether trying later may succeed.
 /// Messages show URLs without their credentials ([`crate::redact::urls`]): they reach logs
 /// and the database's `last_error`.
 ///
@@ -29,8 +29,12 @@ pub enum Error {
     #[error("{}: {}", redact::urls(.url), redact::urls(.message))]
     Network {
         url: String,
+        /// What failed, the deepest cause's words included.
         message: String,
         timeout: bool,
+        /// The HTTP client's own error, for a caller that inspects it (`is_connect`, ...).
+        /// Not a `source()`: `message` already says it, and a chain printer would repeat it.
+        cause: Option<reqwest::Error>,
     },
 
     /// The server answered with an HTTP error status.
@@ -49,9 +53,9 @@ pub enum Error {
     #[error("{}: {}", redact::urls(.url), redact::urls(.message))]
     Redirect { url: String, message: String },
 
-    /// The document is not a feed feedmark can read.
-    #[error("not a readable feed: {}", redact::urls(.0))]
-    Parse(String),
+    /// The document at `url` is not a feed feedmark can read; `message` says why.
+    #[error("not a readable feed: {}", redact::urls(&located(.url, .message)))]
+    Parse { url: String, message: String },
 
     /// The SQLite store failed.
     #[error("database: {0}")]
@@ -97,21 +101,58 @@ pub enum Error {
 }
 
 impl Error {
-    /// True when the same operation may succeed later (timeouts, 5xx, 429, connection errors).
-    pub fn is_retryable(&self) -> bool {
+    /// What this failure means for the next try; see [`Failure`].
+    pub fn failure(&self) -> Failure {
         match self {
-            Error::Network { .. } => true,
-            Error::Status { status, .. } => *status == 429 || *status >= 500,
-            Error::Store(_) | Error::Io { .. } | Error::BatchLost { .. } => true,
-            Error::Config { .. }
+            Error::Status { status: 410, .. } => Failure::Gone,
+            Error::Status {
+                status: 429 | 503,
+                retry_after,
+                ..
+            } => Failure::Transient {
+                retry_after: *retry_after,
+            },
+            // 408 Request Timeout is a timeout, whatever its class.
+            Error::Status { status, .. } if *status >= 500 || *status == 408 => {
+                Failure::Transient { retry_after: None }
+            }
+            Error::Network { .. }
+            | Error::Store(_)
+            | Error::Io { .. }
+            | Error::BatchLost { .. }
+            | Error::Locked { .. } => Failure::Transient { retry_after: None },
+            Error::Status { .. }
+            | Error::Config { .. }
             | Error::Refused { .. }
             | Error::TooLarge { .. }
             | Error::Redirect { .. }
-            | Error::Parse(_)
+            | Error::Parse { .. }
             | Error::Schema { .. }
-            | Error::Locked { .. }
-            | Error::Article { .. } => false,
+            | Error::Article { .. } => Failure::Permanent,
         }
+    }
+
+    /// For a feed that fails permanently, what to look at: the same request will fail the
+    /// same way until someone changes the config (or the site). `None` for other failures.
+    pub fn remedy(&self) -> Option<&'static str> {
+        if self.failure() != Failure::Permanent {
+            return None;
+        }
+        Some(match self {
+            Error::Status {
+                status: 401 | 403, ..
+            } => "check the feed's url in the config, and whether the site wants credentials",
+            Error::Parse { .. } => {
+                "check that the feed's url in the config points at a feed, not a web page"
+            }
+            Error::Refused { .. } => {
+                "check the feed's url in the config, or [http] allow_private_networks"
+            }
+            Error::TooLarge { .. } => {
+                "check the feed's url in the config, or raise [http] max_body_bytes"
+            }
+            _ => "check the feed's url in the config",
+        })
     }
 
     /// Wraps an I/O error with the path it concerns.
@@ -129,6 +170,30 @@ impl From<rusqlite::Error> for Error {
     }
 }
 
+/// What a failure means for trying again, so that a scheduler can tell an outage from a
+/// mistake.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// May succeed later (connection errors, timeouts, 5xx, 429, the store): retried with
+    /// exponential backoff. `retry_after`: seconds the server asked to wait (429/503).
+    Transient { retry_after: Option<u64> },
+    /// Fails the same way until the config or the site changes (404, 401/403 and other 4xx,
+    /// a document that is not a feed, a refused URL, a body over the cap, a redirect loop):
+    /// a configuration problem, retried on a slow schedule.
+    Permanent,
+    /// HTTP 410 Gone: the feed is dead and not polled again until its URL changes.
+    Gone,
+}
+
+/// `url: message`, or the message alone when the URL is not known.
+fn located(url: &str, message: &str) -> String {
+    if url.is_empty() {
+        message.to_string()
+    } else {
+        format!("{url}: {message}")
+    }
+}
+
 /// The library's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -137,15 +202,78 @@ mod tests {
     use super::*;
 
     #[test]
-    fn retryable_classification() {
-        let s = |status| Error::Status {
-            url: "u".into(),
-            status,
-            retry_after: None,
+    fn failures_are_classified() {
+        let s = |status| {
+            Error::Status {
+                url: "u".into(),
+                status,
+                retry_after: Some(60),
+            }
+            .failure()
         };
-        assert!(s(503).is_retryable());
-        assert!(s(429).is_retryable());
-        assert!(!s(404).is_retryable());
-        assert!(!Error::Parse("x".into()).is_retryable());
+        let transient = Failure::Transient { retry_after: None };
+        assert_eq!(
+            s(503),
+            Failure::Transient {
+                retry_after: Some(60)
+            }
+        );
+        assert_eq!(
+            s(429),
+            Failure::Transient {
+                retry_after: Some(60)
+            }
+        );
+        assert_eq!(s(500), transient, "Retry-After counts on 429/503 only");
+        assert_eq!(s(408), transient);
+        for status in [400, 401, 403, 404, 451] {
+            assert_eq!(s(status), Failure::Permanent, "{status}");
+        }
+        assert_eq!(s(410), Failure::Gone);
+        let parse = Error::Parse {
+            url: "https://a/feed".into(),
+            message: "empty document".into(),
+        };
+        assert_eq!(parse.failure(), Failure::Permanent);
+        assert!(parse.remedy().unwrap().contains("not a web page"));
+        let network = Error::Network {
+            url: "u".into(),
+            message: "timed out".into(),
+            timeout: true,
+            cause: None,
+        };
+        assert_eq!(network.failure(), transient);
+        assert_eq!(network.remedy(), None);
+        let store = Error::Store(rusqlite::Error::InvalidQuery);
+        assert_eq!(store.failure(), transient);
+    }
+
+    #[test]
+    fn a_network_error_keeps_its_cause_but_not_as_a_source() {
+        let cause = reqwest::Client::new().get("not a url").build().unwrap_err();
+        let e = Error::Network {
+            url: "not a url".into(),
+            message: format!("cannot connect: {cause}"),
+            timeout: false,
+            cause: Some(cause),
+        };
+        assert!(std::error::Error::source(&e).is_none(), "printed once");
+        let Error::Network { cause, .. } = &e else {
+            unreachable!()
+        };
+        assert!(cause.as_ref().is_some_and(reqwest::Error::is_builder));
+    }
+
+    #[test]
+    fn a_parse_error_names_its_url_once() {
+        let e = |url: &str| Error::Parse {
+            url: url.into(),
+            message: "empty document".into(),
+        };
+        assert_eq!(
+            e("https://a/feed").to_string(),
+            "not a readable feed: https://a/feed: empty document"
+        );
+        assert_eq!(e("").to_string(), "not a readable feed: empty document");
     }
 }

@@ -38,7 +38,7 @@ pub struct Item {
 }
 
 /// Parses a downloaded feed. `content_type` supplies the HTTP charset; `base_url` resolves
-/// relative links.
+/// relative links and is the URL a parse error names.
 pub fn parse(
     bytes: &[u8],
     content_type: Option<&str>,
@@ -56,7 +56,10 @@ pub fn parse(
             return Ok(convert(feed, base_url));
         }
     }
-    Err(Error::Parse(first_error))
+    Err(Error::Parse {
+        url: base_url.unwrap_or_default().to_string(),
+        message: first_error,
+    })
 }
 
 /// feed-rs asserts on some malformed input; a crash in the parser must fail this one feed,

@@ -67,7 +67,8 @@ pub struct Timing {
     pub jitter_secs: u64,
     /// Wait after the first consecutive error; doubles with each further error.
     pub backoff_base_secs: u64,
-    /// Cap on backoff and on server-given lower bounds (max-age, ttl, Retry-After).
+    /// Cap on backoff and on server-given lower bounds (max-age, ttl, Retry-After); also the
+    /// wait after a permanent failure (a configuration problem).
     pub max_delay_secs: u64,
 }
 
@@ -79,6 +80,8 @@ pub enum Reason {
     /// Cache-Control max-age or RSS ttl.
     Freshness,
     RetryAfter,
+    /// The last poll failed in a way a retry will not fix soon (404, not a feed, ...).
+    Misconfigured,
 }
 
 impl std::fmt::Display for Reason {
@@ -88,6 +91,7 @@ impl std::fmt::Display for Reason {
             Reason::Backoff => "backoff",
             Reason::Freshness => "cache lifetime",
             Reason::RetryAfter => "Retry-After",
+            Reason::Misconfigured => "configuration problem",
         })
     }
 }
@@ -101,6 +105,8 @@ pub struct Bounds {
     pub fresh_secs: Option<u64>,
     /// Seconds the server asked us to wait (429/503).
     pub retry_after_secs: Option<u64>,
+    /// The last error was permanent: wait the whole `max_delay_secs`, not the backoff.
+    pub permanent: bool,
 }
 
 /// Backoff after `errors` consecutive errors: base × 2^(errors-1), capped.
@@ -114,7 +120,8 @@ pub fn backoff_secs(errors: i64, base: u64, cap: u64) -> u64 {
 
 impl Timing {
     /// The next poll after `now`: the first scheduled time no earlier than every lower bound
-    /// (backoff, freshness, Retry-After, each capped at `max_delay_secs`), plus `jitter` seconds.
+    /// (backoff, or `max_delay_secs` after a permanent failure; freshness, Retry-After, each
+    /// capped at `max_delay_secs`), plus `jitter` seconds.
     pub fn next_poll(
         &self,
         schedule: &Schedule,
@@ -123,11 +130,16 @@ impl Timing {
         jitter: u64,
     ) -> (DateTime<Utc>, Reason) {
         let cap = self.max_delay_secs;
-        let candidates = [
+        let backoff = if bounds.permanent {
+            (cap, Reason::Misconfigured)
+        } else {
             (
                 backoff_secs(bounds.errors, self.backoff_base_secs, cap),
                 Reason::Backoff,
-            ),
+            )
+        };
+        let candidates = [
+            backoff,
             (bounds.fresh_secs.unwrap_or(0).min(cap), Reason::Freshness),
             (
                 bounds.retry_after_secs.unwrap_or(0).min(cap),
@@ -283,6 +295,7 @@ mod tests {
             errors: 1,
             retry_after_secs: Some(3600),
             fresh_secs: Some(60),
+            permanent: false,
         };
         assert_eq!(
             t.next_poll(&s, now, retry, 0),

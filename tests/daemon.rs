@@ -337,6 +337,70 @@ fn retry_after_is_a_lower_bound() {
     );
 }
 
+/// A feed that answers 404 is a configuration problem: it waits `max_delay_secs` (a day by
+/// default) and says what to check, while a feed that times out backs off from the base.
+#[test]
+fn a_404_waits_a_day_while_a_timeout_backs_off() {
+    let server = Server::start();
+    server.route("/missing/", Route::status(404));
+    let slow = Route::ok(RSS, EMPTY_RSS).delayed(Duration::from_secs(3));
+    server.route("/slow/", slow);
+    let dir = tempfile::tempdir().unwrap();
+    let feeds = [
+        ("missing", server.url("/missing/"), "*/5 * * * *"),
+        ("slow", server.url("/slow/"), "*/5 * * * *"),
+    ];
+    let config = config(dir.path(), &feeds, "backoff_base_secs = 600");
+    // HTTP timeouts stay real: one second, well under the route's delay.
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        text.replace("\ntimeout_secs = 60", "\ntimeout_secs = 1"),
+    )
+    .unwrap();
+    let mut daemon = Daemon::start(&config, 1200.0);
+    wait_for(
+        "two timeouts",
+        || logged_delays(&daemon.log(), "slow").len() >= 2,
+        || daemon.log(),
+    );
+    let status = status_json(&config);
+    assert!(daemon.stop().success());
+    let log = daemon.log();
+
+    let missing = logged_delays(&log, "missing");
+    let (secs, reason) = &missing[0];
+    assert_eq!(reason, "configuration problem", "{log}");
+    assert!((86_400..86_700).contains(secs), "{secs}\n{log}");
+    assert!(
+        log.contains("/missing/: HTTP 404 (a configuration problem: check the feed's url"),
+        "{log}"
+    );
+    assert_eq!(server.hits("/missing/"), 1, "{log}");
+    let slow = logged_delays(&log, "slow");
+    for (i, min) in [600, 1200].into_iter().enumerate() {
+        let (secs, reason) = &slow[i];
+        assert_eq!(reason, "backoff", "{log}");
+        assert!((min..min + 300).contains(secs), "poll {i}: {secs}s\n{log}");
+    }
+    assert!(log.contains("/slow/: timed out"), "{log}");
+    let row = |name: &str| {
+        status
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    let last_error = row("missing")["last_error"].as_str().unwrap().to_string();
+    assert!(
+        last_error.contains("a configuration problem"),
+        "{last_error}"
+    );
+    assert_eq!(row("missing")["state"], "failing");
+}
+
 #[test]
 fn permanent_redirect_moves_the_feed_and_gone_marks_it_dead() {
     let server = Server::start();

@@ -3,6 +3,7 @@
 use chrono::{DateTime, TimeZone, Utc};
 
 use crate::config::{Config, FeedConfig};
+use crate::error::Failure;
 use crate::pipeline::FeedOutcome;
 use crate::schedule::{Bounds, Reason, Schedule, Timing};
 use crate::store::FeedState;
@@ -19,6 +20,9 @@ pub struct Entry {
     pub dead_since: Option<i64>,
     /// The feed's RSS `<ttl>` in seconds, remembered across 304s (which carry no body).
     pub ttl_secs: Option<u64>,
+    /// The last poll failed permanently (a configuration problem): the feed waits
+    /// `max_delay_secs`, except that a reload, which may carry the fix, polls it at once.
+    pub misconfigured: bool,
 }
 
 /// Every configured feed's next poll. Pure: all times come from the caller's clock.
@@ -69,13 +73,15 @@ impl Plan {
                 next,
                 dead_since: state.and_then(|s| s.dead_at),
                 ttl_secs: None,
+                misconfigured: false,
             });
         }
         Ok(Plan { entries, timing })
     }
 
     /// Replaces the timetable with one for a reloaded config (see [`Plan::new`]), keeping
-    /// what was learnt from the feeds (their ttl).
+    /// what was learnt from the feeds (their ttl). A feed waiting after a configuration
+    /// problem is polled at once: the reload may be its fix, and else it waits again.
     pub fn reload(
         &mut self,
         config: &Config,
@@ -86,6 +92,9 @@ impl Plan {
         for entry in &mut fresh.entries {
             let old = self.entries.iter().find(|e| e.feed.name == entry.feed.name);
             entry.ttl_secs = old.and_then(|o| o.ttl_secs);
+            if old.is_some_and(|o| o.misconfigured) {
+                entry.next = entry.next.min(now);
+            }
         }
         *self = fresh;
         Ok(())
@@ -126,7 +135,9 @@ impl Plan {
     }
 
     /// Schedules the feed's next poll after `outcome`, given its consecutive `errors`; returns
-    /// the time and why (None when the feed is now dead or not in the plan).
+    /// the time and why (None when the feed is now dead or not in the plan). A transient
+    /// failure backs off exponentially from `backoff_base_secs`; a permanent one (404, not a
+    /// feed, ...) waits `max_delay_secs`, since retrying sooner only repeats the mistake.
     pub fn after_poll(
         &mut self,
         outcome: &FeedOutcome,
@@ -139,21 +150,29 @@ impl Plan {
             .entries
             .iter_mut()
             .find(|e| e.feed.name == outcome.name)?;
-        if outcome.gone {
+        // An error without a classification (an article that could not be stored) is
+        // retried like a transient failure.
+        let failure = outcome.error.as_ref().map(|_| {
+            outcome
+                .failure
+                .unwrap_or(Failure::Transient { retry_after: None })
+        });
+        if failure == Some(Failure::Gone) {
             entry.dead_since = Some(now.timestamp());
             return None;
         }
-        if outcome.error.is_none() && !outcome.not_modified {
+        if failure.is_none() && !outcome.not_modified {
             entry.ttl_secs = outcome.ttl_secs;
         }
+        entry.misconfigured = failure == Some(Failure::Permanent);
         let bounds = Bounds {
-            errors: if outcome.error.is_some() {
-                errors.max(1)
-            } else {
-                0
-            },
+            errors: if failure.is_some() { errors.max(1) } else { 0 },
             fresh_secs: outcome.max_age_secs.max(entry.ttl_secs),
-            retry_after_secs: outcome.retry_after_secs,
+            retry_after_secs: match failure {
+                Some(Failure::Transient { retry_after }) => retry_after,
+                _ => None,
+            },
+            permanent: entry.misconfigured,
         };
         let (next, reason) = timing.next_poll(&entry.schedule, now, bounds, jitter);
         entry.next = next;
@@ -215,6 +234,7 @@ mod tests {
         // b uses the default schedule (every 30 minutes).
         let failed = FeedOutcome {
             error: Some("HTTP 500".into()),
+            failure: Some(Failure::Transient { retry_after: None }),
             ..outcome("b")
         };
         let (b, reason) = plan.after_poll(&failed, 2, now, 0).unwrap();
@@ -223,7 +243,7 @@ mod tests {
         assert_eq!(plan.next_wake(), Some(a));
         assert_eq!(plan.due(a).len(), 1);
         let gone = FeedOutcome {
-            gone: true,
+            failure: Some(Failure::Gone),
             error: Some("410".into()),
             ..outcome("a")
         };
@@ -234,6 +254,80 @@ mod tests {
             Some(b),
             "dead feeds never wake the daemon"
         );
+    }
+
+    #[test]
+    fn a_404_waits_the_cap_and_a_timeout_backs_off() {
+        let now = utc("2026-01-05T10:01:00Z");
+        let mut plan = Plan::new(&config("max_delay_secs = 43200"), &[], now).unwrap();
+        let failed = |name: &str, failure| FeedOutcome {
+            error: Some("failed".into()),
+            failure: Some(failure),
+            ..outcome(name)
+        };
+        let missing = failed("a", Failure::Permanent);
+        let slow = failed("b", Failure::Transient { retry_after: None });
+        // The first error of each: 12 h (the cap) for the 404, 600 s (the base) for the timeout.
+        let (a, reason) = plan.after_poll(&missing, 1, now, 0).unwrap();
+        assert_eq!(
+            (a, reason),
+            (utc("2026-01-05T22:15:00Z"), Reason::Misconfigured)
+        );
+        assert_eq!(reason.to_string(), "configuration problem");
+        let (b, reason) = plan.after_poll(&slow, 1, now, 0).unwrap();
+        assert_eq!((b, reason), (utc("2026-01-05T10:30:00Z"), Reason::Backoff));
+        // A 404 on a feed already backing off still waits the cap, no more.
+        let (a, _) = plan.after_poll(&missing, 7, now, 0).unwrap();
+        assert_eq!(a, utc("2026-01-05T22:15:00Z"));
+        // Retry-After stays a lower bound on a transient failure.
+        let busy = failed(
+            "b",
+            Failure::Transient {
+                retry_after: Some(7200),
+            },
+        );
+        let (b, reason) = plan.after_poll(&busy, 1, now, 0).unwrap();
+        assert_eq!(
+            (b, reason),
+            (utc("2026-01-05T12:30:00Z"), Reason::RetryAfter)
+        );
+        // An article that could not be stored (no classification) backs off as before.
+        let unstored = FeedOutcome {
+            error: Some("database: disk I/O error".into()),
+            ..outcome("b")
+        };
+        let (_, reason) = plan.after_poll(&unstored, 1, now, 0).unwrap();
+        assert_eq!(reason, Reason::Backoff);
+    }
+
+    #[test]
+    fn a_reload_polls_a_misconfigured_feed_at_once() {
+        let now = utc("2026-01-05T10:01:00Z");
+        let mut plan = Plan::new(&config(""), &[], now).unwrap();
+        let missing = FeedOutcome {
+            error: Some("HTTP 404".into()),
+            failure: Some(Failure::Permanent),
+            ..outcome("a")
+        };
+        plan.after_poll(&missing, 1, now, 0).unwrap();
+        plan.after_poll(&outcome("b"), 0, now, 0).unwrap();
+        let later = utc("2026-01-05T10:05:00Z");
+        assert!(plan.due(later).is_empty());
+        // The times the daemon stored, as a reload reads them back.
+        let states: Vec<FeedState> = plan
+            .live()
+            .map(|e| FeedState {
+                name: e.feed.name.clone(),
+                config_url: Some(e.feed.url.clone()),
+                next_poll_at: Some(e.next.timestamp()),
+                next_poll_schedule: Some(e.key.clone()),
+                error_count: i64::from(e.misconfigured),
+                ..FeedState::default()
+            })
+            .collect();
+        plan.reload(&config(""), &states, later).unwrap();
+        let due: Vec<String> = plan.due(later).into_iter().map(|f| f.name).collect();
+        assert_eq!(due, ["a"], "b keeps its time; a may have been fixed");
     }
 
     #[test]

@@ -92,6 +92,7 @@ impl HttpClient {
             url: String::new(),
             message: format!("cannot build HTTP client: {e}"),
             timeout: false,
+            cause: Some(e),
         })?;
         Ok(HttpClient {
             client,
@@ -128,6 +129,7 @@ impl HttpClient {
             url: url.to_string(),
             message: "client is shutting down".into(),
             timeout: false,
+            cause: None,
         };
         let mut redirects = Vec::new();
         loop {
@@ -184,7 +186,7 @@ impl HttpClient {
         request
             .send()
             .await
-            .map_err(|e| network_error(url.as_str(), &e))
+            .map_err(|e| network_error(url.as_str(), e))
     }
 
     /// Where a redirect from `from` leads, after the same checks as the first URL (scheme,
@@ -246,7 +248,7 @@ impl HttpClient {
         while let Some(chunk) = response
             .chunk()
             .await
-            .map_err(|e| network_error(url.as_str(), &e))?
+            .map_err(|e| network_error(url.as_str(), e))?
         {
             if raw.len() as u64 + chunk.len() as u64 > limit {
                 return Err(too_large());
@@ -305,6 +307,7 @@ impl Fetched {
                 url: self.url.to_string(),
                 message: format!("cannot read the body: {why}"),
                 timeout: false,
+                cause: None,
             },
         })?;
         self.decoded = true;
@@ -312,9 +315,10 @@ impl Fetched {
     }
 }
 
-/// One readable line for a reqwest failure, with the guard's refusal surfaced as such.
-fn network_error(url: &str, e: &reqwest::Error) -> Error {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+/// One readable line for a reqwest failure, with the guard's refusal surfaced as such; the
+/// error itself is kept as the [`Error::Network`] cause.
+fn network_error(url: &str, e: reqwest::Error) -> Error {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&e);
     let mut deepest = e.to_string();
     while let Some(err) = source {
         if let Some(refusal) = err.downcast_ref::<netguard::PrivateAddress>() {
@@ -340,6 +344,7 @@ fn network_error(url: &str, e: &reqwest::Error) -> Error {
         url: url.to_string(),
         message,
         timeout,
+        cause: Some(e),
     }
 }
 

@@ -1,7 +1,7 @@
 //! How each feed's poll ended, gathered while a poll runs, for the scheduler and the summary.
 
 use crate::config::FeedConfig;
-use crate::error::Error;
+use crate::error::{Error, Failure};
 use crate::feed::ParsedFeed;
 use crate::http::{Fetched, Hop};
 
@@ -20,10 +20,10 @@ pub struct FeedOutcome {
     pub ttl_secs: Option<u64>,
     /// The error message, when the poll (or storing one of its articles) failed.
     pub error: Option<String>,
-    /// Seconds the server asked to wait (Retry-After on 429/503).
-    pub retry_after_secs: Option<u64>,
-    /// The server answered 410 Gone: the feed is marked dead.
-    pub gone: bool,
+    /// What the feed's download or parse failure means for the next try (Retry-After, 410
+    /// Gone, a configuration problem). `None` beside an `error` when only storing an article
+    /// failed: the feed itself answered, and is retried as after a transient failure.
+    pub failure: Option<Failure>,
     /// How each new article's text was obtained (`rule`, `generic`, `feed`, ...).
     pub extraction_methods: Vec<String>,
     /// Seconds the feed document took to download and parse.
@@ -59,17 +59,7 @@ impl Tally {
     /// Notes a feed whose download or parse failed.
     pub fn failed(&mut self, index: usize, e: &Error, message: String) {
         let o = &mut self.outcomes[index];
-        if let Error::Status {
-            status,
-            retry_after,
-            ..
-        } = e
-        {
-            o.gone = *status == 410;
-            if matches!(status, 429 | 503) {
-                o.retry_after_secs = *retry_after;
-            }
-        }
+        o.failure = Some(e.failure());
         o.error = Some(message);
     }
 }

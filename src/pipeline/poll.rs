@@ -5,7 +5,7 @@ use super::flow::Poll;
 use super::outcome::permanent_target;
 use super::{Pipeline, Polled};
 use crate::config::FeedConfig;
-use crate::error::{Error, Result};
+use crate::error::{Error, Failure, Result};
 use crate::feed::{self, ParsedFeed};
 use crate::http::{Fetched, HttpClient};
 use crate::store::{FeedRow, Store};
@@ -44,6 +44,7 @@ impl Pipeline {
                 url: row.url.clone(),
                 message,
                 timeout: false,
+                cause: None,
             };
             (Err(failed), std::time::Duration::ZERO)
         });
@@ -109,13 +110,13 @@ impl Poll<'_> {
 
     /// Records, logs and counts a feed whose download or parse failed.
     fn failed(&mut self, feed: &FeedConfig, row: &FeedRow, index: usize, e: &Error) -> Result<()> {
-        let gone = matches!(e, Error::Status { status: 410, .. });
-        let message = if gone {
-            format!(
+        let gone = e.failure() == Failure::Gone;
+        let message = match e.remedy() {
+            _ if gone => format!(
                 "{e} Gone: the feed is dead; it is not polled again until its url changes in the config"
-            )
-        } else {
-            e.to_string()
+            ),
+            Some(remedy) => format!("{e} (a configuration problem: {remedy})"),
+            None => e.to_string(),
         };
         tracing::error!(feed = %feed.name, "feed {}: {message}", feed.name);
         let now = self.pipe.clock.now().timestamp();
@@ -165,11 +166,7 @@ async fn download_and_parse(
         &fetched.body,
         fetched.content_type.as_deref(),
         Some(fetched.url.as_str()),
-    )
-    .map_err(|e| match e {
-        Error::Parse(m) => Error::Parse(format!("{}: {m}", fetched.url)),
-        other => other,
-    })?;
+    )?;
     // Only the parsed items are used from here on; keeping every feed's raw body until
     // the end of the poll costs ~20 MB with 1,000 feeds.
     fetched.body = Vec::new();

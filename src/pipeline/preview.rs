@@ -51,10 +51,12 @@ impl Pipeline {
                     crate::charset::decode_html(&fetched.body, fetched.content_type.as_deref());
                 let Some(feed_url) = discover(&html, &fetched.url).into_iter().next() else {
                     return Err(match e {
-                        Error::Parse(m) => Error::Parse(format!(
-                            "{}: {m}; no <link rel=\"alternate\"> to a feed either",
-                            fetched.url
-                        )),
+                        Error::Parse { url, message } => Error::Parse {
+                            url,
+                            message: format!(
+                                "{message}; no <link rel=\"alternate\"> to a feed either"
+                            ),
+                        },
                         other => other,
                     });
                 };
@@ -65,7 +67,13 @@ impl Pipeline {
                     feed_doc.content_type.as_deref(),
                     Some(feed_doc.url.as_str()),
                 )
-                .map_err(|e| Error::Parse(format!("{feed_url} (linked from {page}): {e}")))?;
+                .map_err(|e| match e {
+                    Error::Parse { url, message } => Error::Parse {
+                        url,
+                        message: format!("{message} (linked from {page})"),
+                    },
+                    other => other,
+                })?;
                 (feed_doc, parsed, Some(page))
             }
         };
