@@ -126,25 +126,19 @@ struct Candidate {
 use crate::reextract::KeptPage;
 
 impl Pipeline {
-    /// Prepares the HTTP client and extraction rules for `config`.
+    /// Prepares the HTTP client, and compiles the extraction rules and each feed's filters
+    /// (once: the config only checked them on load).
     pub fn new(config: Config) -> Result<Pipeline> {
         let client = HttpClient::new(&config.http)?;
-        let user_rules = config.all_rules().map_err(|message| Error::Config {
-            path: config.base_dir.clone(),
-            message,
-        })?;
-        let rules = Rules::new(&user_rules).map_err(|message| Error::Config {
-            path: config.base_dir.clone(),
-            message,
-        })?;
-        let mut filters = HashMap::new();
-        for feed in &config.feeds {
-            let filter = Filter::compile(feed).map_err(|message| Error::Config {
-                path: config.base_dir.clone(),
-                message,
-            })?;
-            filters.insert(feed.name.clone(), filter);
-        }
+        let rules = Rules::new(&config.all_rules()).map_err(|m| config.error(m))?;
+        let filters = config
+            .feeds
+            .iter()
+            .map(|feed| {
+                let filter = Filter::compile(feed).map_err(|m| config.error(m))?;
+                Ok((feed.name.clone(), filter))
+            })
+            .collect::<Result<HashMap<_, _>>>()?;
         Ok(Pipeline {
             config,
             client,
@@ -186,15 +180,10 @@ impl Pipeline {
     /// Polls every configured feed (or only `only`) once and stores what is new.
     pub async fn fetch(&self, store: &mut Store, only: Option<&str>) -> Result<Summary> {
         let feeds: Vec<FeedConfig> = match only {
-            Some(name) => vec![
+            Some(name) => vec![self.config.feed(name).cloned().ok_or_else(|| {
                 self.config
-                    .feed(name)
-                    .cloned()
-                    .ok_or_else(|| Error::Config {
-                        path: self.config.base_dir.clone(),
-                        message: format!("no feed named `{name}` in the config"),
-                    })?,
-            ],
+                    .error(format!("no feed named `{name}` in the config"))
+            })?],
             None => self.config.feeds.clone(),
         };
         self.fetch_feeds(store, &feeds).await

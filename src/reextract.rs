@@ -7,7 +7,7 @@ use url::Url;
 
 use crate::config::{Config, Thumbnail};
 use crate::dom::Budget;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::extract::{self, Extracted, Rules};
 use crate::http::coding::{self, DecodeError};
 use crate::http::{Coding, Encoded, Fetched};
@@ -189,13 +189,9 @@ pub fn run(
     since: Option<i64>,
 ) -> Result<Summary> {
     if let Some(name) = feed.filter(|n| config.feed(n).is_none()) {
-        return Err(config_error(
-            config,
-            format!("no feed named `{name}` in the config"),
-        ));
+        return Err(config.error(format!("no feed named `{name}` in the config")));
     }
-    let user_rules = config.all_rules().map_err(|m| config_error(config, m))?;
-    let rules = Rules::new(&user_rules).map_err(|m| config_error(config, m))?;
+    let rules = Rules::new(&config.all_rules()).map_err(|m| config.error(m))?;
     let mut summary = Summary::default();
     for id in article_ids(store, feed, since)? {
         let Some(row) = load(store, id)? else {
@@ -213,13 +209,6 @@ pub fn run(
         }
     }
     Ok(summary)
-}
-
-fn config_error(config: &Config, message: String) -> Error {
-    Error::Config {
-        path: config.base_dir.clone(),
-        message,
-    }
 }
 
 fn article_ids(store: &Store, feed: Option<&str>, since: Option<i64>) -> Result<Vec<i64>> {
