@@ -284,7 +284,23 @@ fn item_date(item: &Item) -> DateTime<Utc> {
 
 #[cfg(test)]
 mod tests {
-    use super::is_html;
+    use super::{Pipeline, is_html};
+    use crate::config::{Config, FilterRuleSpec};
+
+    #[test]
+    fn a_filter_that_fails_to_compile_is_a_config_error_naming_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("feedmark.toml");
+        std::fs::write(&path, "[[feeds]]\nname = \"a\"\nurl = \"https://a/\"\n").unwrap();
+        let mut config = Config::load(&path).unwrap();
+        // Only a config changed after its load can reach the stages unchecked.
+        config.feeds[0].block.push(FilterRuleSpec::default());
+        let Err(err) = Pipeline::new(config) else {
+            panic!("an empty rule was compiled");
+        };
+        let shown = err.to_string();
+        assert!(shown.starts_with(&format!("config {}: feed `a`: block[0]", path.display())));
+    }
 
     #[test]
     fn only_html_pages_are_read_as_articles() {
