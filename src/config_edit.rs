@@ -27,11 +27,11 @@ impl ConfigFile {
         let text = match crate::smallfile::read_to_string(path, crate::smallfile::CONFIG_LIMIT) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-            Err(e) => return Err(config_error(path, crate::smallfile::describe(&e))),
+            Err(e) => return Err(Error::config(path, crate::smallfile::describe(&e))),
         };
         let doc: DocumentMut = text
             .parse()
-            .map_err(|e: toml_edit::TomlError| config_error(path, one_line(&e.to_string())))?;
+            .map_err(|e: toml_edit::TomlError| Error::config(path, one_line(&e.to_string())))?;
         Ok(ConfigFile {
             path: path.to_path_buf(),
             doc,
@@ -80,15 +80,15 @@ impl ConfigFile {
 
     /// Appends a `[[feeds]]` table. The caller checks the name is unique ([`Self::unique_name`]).
     pub fn add_feed(&mut self, name: &str, url: &str) -> Result<()> {
-        validate_name(name).map_err(|m| config_error(&self.path, m))?;
+        validate_name(name).map_err(|m| Error::config(&self.path, m))?;
         let feeds = self
             .doc
             .entry("feeds")
             .or_insert_with(|| Item::ArrayOfTables(ArrayOfTables::new()));
         let Some(feeds) = feeds.as_array_of_tables_mut() else {
-            return Err(config_error(
+            return Err(Error::config(
                 &self.path,
-                "`feeds` is not written as [[feeds]] tables; edit it by hand".into(),
+                "`feeds` is not written as [[feeds]] tables; edit it by hand",
             ));
         };
         let mut table = Table::new();
@@ -124,7 +124,7 @@ impl ConfigFile {
             .parent()
             .filter(|d| !d.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
-        Config::parse(&text, dir).map_err(|m| config_error(&self.path, m))?;
+        Config::parse(&text, dir).map_err(|m| Error::config(&self.path, m))?;
         let io = |e| Error::io(&self.path, e);
         let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
         std::io::Write::write_all(&mut tmp, text.as_bytes()).map_err(io)?;
@@ -141,13 +141,6 @@ fn str_of(t: &Table, key: &str) -> String {
         .and_then(Item::as_str)
         .unwrap_or_default()
         .to_string()
-}
-
-fn config_error(path: &Path, message: String) -> Error {
-    Error::Config {
-        path: path.to_path_buf(),
-        message,
-    }
 }
 
 fn one_line(s: &str) -> String {

@@ -80,7 +80,7 @@ impl Daemon {
         let lock = DbLock::acquire(&config.database)?;
         let store = Store::open(&config.database)?;
         let plan = Plan::new(&config, &store.feed_states()?, clock.now())
-            .map_err(|message| config_error(&config_path, message))?;
+            .map_err(|message| Error::config(&config_path, message))?;
         let pipeline = Pipeline::new(config)?.with_clock(Arc::clone(&clock));
         Ok(Daemon {
             config_path,
@@ -275,7 +275,7 @@ impl Daemon {
 
     fn try_reload(&mut self, in_use: usize) -> Result<usize> {
         let mut config = Config::load(&self.config_path)?;
-        refuse_no_feeds(&config, in_use).map_err(|m| config_error(&self.config_path, m))?;
+        refuse_no_feeds(&config, in_use).map_err(|m| Error::config(&self.config_path, m))?;
         let database = &self.pipeline.config().database;
         if &config.database != database {
             tracing::warn!(
@@ -286,7 +286,7 @@ impl Daemon {
         }
         let mut plan = self.plan.clone();
         plan.reload(&config, &self.store.feed_states()?, self.clock.now())
-            .map_err(|message| config_error(&self.config_path, message))?;
+            .map_err(|message| Error::config(&self.config_path, message))?;
         self.pipeline = Pipeline::new(config)?.with_clock(Arc::clone(&self.clock));
         self.plan = plan;
         Ok(self.plan.live().count())
@@ -343,13 +343,6 @@ fn refuse_no_feeds(new: &Config, in_use: usize) -> std::result::Result<(), Strin
         );
     }
     Ok(())
-}
-
-fn config_error(path: &std::path::Path, message: String) -> Error {
-    Error::Config {
-        path: path.to_path_buf(),
-        message,
-    }
 }
 
 fn fmt_utc(t: DateTime<Utc>) -> String {

@@ -155,6 +155,14 @@ impl Error {
         })
     }
 
+    /// An error about the config file at `path` (the file, not its folder).
+    pub fn config(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        Error::Config {
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+
     /// Wraps an I/O error with the path it concerns.
     pub fn io(path: impl Into<PathBuf>, error: std::io::Error) -> Self {
         Error::Io {

@@ -1,41 +1,23 @@
 //! Per-feed item filters: keep/block rules by regex on title, URL and category, and `max_age`.
 
 use chrono::{DateTime, Duration, Utc};
-use regex::Regex;
-use serde::Deserialize;
 
-use crate::config::FeedConfig;
+use crate::config::{FeedConfig, FilterPatterns};
 use crate::feed::Item;
 
-/// One keep or block rule as written in the config. Every field given must match (a rule
-/// with `title` and `url` needs both); a rule with no field is refused on load.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct RuleSpec {
-    /// Regex searched in the item's title.
-    pub title: Option<String>,
-    /// Regex searched in the item's link, as the feed gives it.
-    pub url: Option<String>,
-    /// Regex that at least one of the item's categories must match.
-    pub category: Option<String>,
-}
-
-/// A compiled rule.
+/// A compiled keep or block rule.
 #[derive(Debug, Clone)]
-struct Rule {
-    title: Option<Regex>,
-    url: Option<Regex>,
-    category: Option<Regex>,
-}
+struct Rule(FilterPatterns);
 
 impl Rule {
     fn matches(&self, item: &Item) -> bool {
-        let title = self.title.as_ref().is_none_or(|r| r.is_match(&item.title));
-        let url = self
+        let p = &self.0;
+        let title = p.title.as_ref().is_none_or(|r| r.is_match(&item.title));
+        let url = p
             .url
             .as_ref()
             .is_none_or(|r| item.link.as_deref().is_some_and(|l| r.is_match(l)));
-        let category = self
+        let category = p
             .category
             .as_ref()
             .is_none_or(|r| item.categories.iter().any(|c| r.is_match(c)));
@@ -55,25 +37,12 @@ pub struct Filter {
 impl Filter {
     /// Compiles `feed`'s `keep`, `block` and `max_age`; the error names the feed and the key.
     pub fn compile(feed: &FeedConfig) -> Result<Filter, String> {
-        let rules = |specs: &[RuleSpec], key: &str| -> Result<Vec<Rule>, String> {
-            specs
-                .iter()
-                .enumerate()
-                .map(|(i, s)| {
-                    compile_rule(s).map_err(|e| format!("feed `{}`: {key}[{i}]: {e}", feed.name))
-                })
-                .collect()
-        };
-        let max_age = feed
-            .max_age
-            .as_deref()
-            .map(parse_age)
-            .transpose()
-            .map_err(|e| format!("feed `{}`: max_age: {e}", feed.name))?;
+        let compiled = feed.compile_filters()?;
+        let rules = |patterns: Vec<FilterPatterns>| patterns.into_iter().map(Rule).collect();
         Ok(Filter {
-            keep: rules(&feed.keep, "keep")?,
-            block: rules(&feed.block, "block")?,
-            max_age,
+            keep: rules(compiled.keep),
+            block: rules(compiled.block),
+            max_age: compiled.max_age,
         })
     }
 
@@ -94,58 +63,10 @@ impl Filter {
     }
 }
 
-fn compile_rule(spec: &RuleSpec) -> Result<Rule, String> {
-    if spec.title.is_none() && spec.url.is_none() && spec.category.is_none() {
-        return Err("give at least one of title, url, category".into());
-    }
-    let re = |field: &str, p: &Option<String>| {
-        p.as_deref()
-            .map(|p| Regex::new(p).map_err(|e| format!("{field} `{p}`: {}", one_line(&e))))
-            .transpose()
-    };
-    Ok(Rule {
-        title: re("title", &spec.title)?,
-        url: re("url", &spec.url)?,
-        category: re("category", &spec.category)?,
-    })
-}
-
-/// regex's error text spans several lines (a caret under the pattern); keep the last one.
-fn one_line(e: &regex::Error) -> String {
-    let text = e.to_string();
-    text.lines()
-        .rev()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("invalid regex")
-        .trim()
-        .to_string()
-}
-
-/// Parses `30d`, `12h`, `2w`, `90m`, `45s` (a whole number and one unit).
-pub fn parse_age(s: &str) -> Result<Duration, String> {
-    let s = s.trim();
-    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
-    let (digits, unit) = s.split_at(split);
-    let n: i64 = digits
-        .parse()
-        .map_err(|_| format!("`{s}`: expected a number and a unit, like \"30d\""))?;
-    let secs = match unit {
-        "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86_400,
-        "w" => 7 * 86_400,
-        _ => return Err(format!("`{s}`: the unit must be s, m, h, d or w")),
-    };
-    n.checked_mul(secs)
-        .filter(|t| *t > 0 && *t < 100 * 365 * 86_400)
-        .map(Duration::seconds)
-        .ok_or_else(|| format!("`{s}`: must be more than zero and under 100 years"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::{FilterRuleSpec as RuleSpec, parse_age};
 
     fn item(title: &str, link: &str, cats: &[&str]) -> Item {
         Item {

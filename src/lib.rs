@@ -26,12 +26,13 @@ pub mod politeness;
 pub mod redact;
 pub mod reextract;
 pub mod schedule;
-pub mod smallfile;
 pub mod status;
 pub mod store;
 pub mod text;
 
 pub use config::Config;
+/// Size-capped reading of small files; it lives in `config`, whose files it reads first.
+pub use config::smallfile;
 pub use error::{Error, Result};
 pub use pipeline::{Pipeline, Summary};
 pub use store::Store;

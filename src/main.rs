@@ -163,7 +163,9 @@ fn status(config_path: &Path, json: bool) -> Result<ExitCode> {
     let text = if json {
         feedmark::status::to_json(&rows) + "\n"
     } else {
-        let tz = config.timing().map_err(anyhow::Error::msg)?.timezone;
+        let tz = feedmark::schedule::Timing::from_config(&config.daemon)
+            .map_err(anyhow::Error::msg)?
+            .timezone;
         feedmark::status::to_table(&rows, tz)
     };
     write_stdout(&text)?;
@@ -262,9 +264,7 @@ fn extract_one(
     };
     // The config's own rules apply when there is a config; without one, the built-in rules.
     let user_rules = if config_path.exists() {
-        Config::load(config_path)?
-            .all_rules()
-            .map_err(anyhow::Error::msg)?
+        Config::load(config_path)?.all_rules()
     } else {
         Vec::new()
     };

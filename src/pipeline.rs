@@ -129,25 +129,19 @@ struct Candidate {
 use crate::reextract::KeptPage;
 
 impl Pipeline {
-    /// Prepares the HTTP client and extraction rules for `config`.
+    /// Prepares the HTTP client, and compiles the extraction rules and each feed's filters
+    /// (once: the config only checked them on load).
     pub fn new(config: Config) -> Result<Pipeline> {
         let client = HttpClient::new(&config.http)?;
-        let user_rules = config.all_rules().map_err(|message| Error::Config {
-            path: config.base_dir.clone(),
-            message,
-        })?;
-        let rules = Rules::new(&user_rules).map_err(|message| Error::Config {
-            path: config.base_dir.clone(),
-            message,
-        })?;
-        let mut filters = HashMap::new();
-        for feed in &config.feeds {
-            let filter = Filter::compile(feed).map_err(|message| Error::Config {
-                path: config.base_dir.clone(),
-                message,
-            })?;
-            filters.insert(feed.name.clone(), filter);
-        }
+        let rules = Rules::new(&config.all_rules()).map_err(|m| config.error(m))?;
+        let filters = config
+            .feeds
+            .iter()
+            .map(|feed| {
+                let filter = Filter::compile(feed).map_err(|m| config.error(m))?;
+                Ok((feed.name.clone(), filter))
+            })
+            .collect::<Result<HashMap<_, _>>>()?;
         Ok(Pipeline {
             config,
             client,
@@ -189,15 +183,10 @@ impl Pipeline {
     /// Polls every configured feed (or only `only`) once and stores what is new.
     pub async fn fetch(&self, store: &mut Store, only: Option<&str>) -> Result<Summary> {
         let feeds: Vec<FeedConfig> = match only {
-            Some(name) => vec![
+            Some(name) => vec![self.config.feed(name).cloned().ok_or_else(|| {
                 self.config
-                    .feed(name)
-                    .cloned()
-                    .ok_or_else(|| Error::Config {
-                        path: self.config.base_dir.clone(),
-                        message: format!("no feed named `{name}` in the config"),
-                    })?,
-            ],
+                    .error(format!("no feed named `{name}` in the config"))
+            })?],
             None => self.config.feeds.clone(),
         };
         self.fetch_feeds(store, &feeds).await
@@ -291,7 +280,23 @@ fn item_date(item: &Item) -> DateTime<Utc> {
 
 #[cfg(test)]
 mod tests {
-    use super::is_html;
+    use super::{Pipeline, is_html};
+    use crate::config::{Config, FilterRuleSpec};
+
+    #[test]
+    fn a_filter_that_fails_to_compile_is_a_config_error_naming_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("feedmark.toml");
+        std::fs::write(&path, "[[feeds]]\nname = \"a\"\nurl = \"https://a/\"\n").unwrap();
+        let mut config = Config::load(&path).unwrap();
+        // Only a config changed after its load can reach the stages unchecked.
+        config.feeds[0].block.push(FilterRuleSpec::default());
+        let Err(err) = Pipeline::new(config) else {
+            panic!("an empty rule was compiled");
+        };
+        let shown = err.to_string();
+        assert!(shown.starts_with(&format!("config {}: feed `a`: block[0]", path.display())));
+    }
 
     #[test]
     fn only_html_pages_are_read_as_articles() {

@@ -6,7 +6,7 @@ use url::Url;
 
 use crate::config::{Config, Thumbnail};
 use crate::dom::Budget;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::extract::{self, Extracted, Rules};
 use crate::output;
 // The type lives in store; pipeline still imports it from here.
@@ -50,13 +50,9 @@ pub fn run(
     since: Option<i64>,
 ) -> Result<Summary> {
     if let Some(name) = feed.filter(|n| config.feed(n).is_none()) {
-        return Err(config_error(
-            config,
-            format!("no feed named `{name}` in the config"),
-        ));
+        return Err(config.error(format!("no feed named `{name}` in the config")));
     }
-    let user_rules = config.all_rules().map_err(|m| config_error(config, m))?;
-    let rules = Rules::new(&user_rules).map_err(|m| config_error(config, m))?;
+    let rules = Rules::new(&config.all_rules()).map_err(|m| config.error(m))?;
     let mut summary = Summary::default();
     for id in store.article_ids(feed, since)? {
         let Some(row) = store.article_source(id)? else {
@@ -74,13 +70,6 @@ pub fn run(
         }
     }
     Ok(summary)
-}
-
-fn config_error(config: &Config, message: String) -> Error {
-    Error::Config {
-        path: config.base_dir.clone(),
-        message,
-    }
 }
 
 /// Extracts `row` again; stores and writes the result when it differs. True when the file

@@ -1,11 +1,12 @@
 //! When to poll a feed next: cron lines in a time zone, backoff, server-given lower bounds, jitter.
 
-use std::str::FromStr;
-
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use croner::Cron;
-use croner::parser::{CronParser, Seconds};
+
+/// Time zone names are read by the config, which checks them on load.
+pub use crate::config::parse_timezone;
+use crate::config::{Config, DaemonConfig, FeedConfig};
 
 /// A parsed cron line (5 fields, or an alias such as `@hourly`).
 #[derive(Debug, Clone)]
@@ -25,16 +26,16 @@ impl Schedule {
     /// (`@hourly`, `@daily`, `@weekly`, `@monthly`, `@yearly`). Seconds fields are refused:
     /// polling a feed more than once a minute is never polite.
     pub fn parse(text: &str) -> Result<Schedule, String> {
-        let trimmed = text.trim();
-        let cron = CronParser::builder()
-            .seconds(Seconds::Disallowed)
-            .build()
-            .parse(trimmed)
-            .map_err(|e| format!("schedule `{trimmed}`: {e}"))?;
         Ok(Schedule {
-            cron,
-            text: trimmed.to_string(),
+            cron: crate::config::parse_cron(text)?,
+            text: text.trim().to_string(),
         })
+    }
+
+    /// The schedule of `feed`: its own, else the daemon's default; the error names the feed.
+    pub fn of_feed(config: &Config, feed: &FeedConfig) -> Result<Schedule, String> {
+        Schedule::parse(config.schedule_line(feed))
+            .map_err(|e| format!("feed `{}`: {e}", feed.name))
     }
 
     /// The line as written in the config.
@@ -52,11 +53,6 @@ impl Schedule {
             .ok()
             .map(|d| d.with_timezone(&Utc))
     }
-}
-
-/// Parses an IANA zone name such as `Europe/Berlin`.
-pub fn parse_timezone(name: &str) -> Result<Tz, String> {
-    Tz::from_str(name.trim()).map_err(|_| format!("timezone `{name}`: not an IANA zone name"))
 }
 
 /// The knobs that turn a poll's outcome into the next poll time.
@@ -119,6 +115,16 @@ pub fn backoff_secs(errors: i64, base: u64, cap: u64) -> u64 {
 }
 
 impl Timing {
+    /// The scheduler's timing knobs from `[daemon]`.
+    pub fn from_config(daemon: &DaemonConfig) -> Result<Timing, String> {
+        Ok(Timing {
+            timezone: parse_timezone(&daemon.timezone)?,
+            jitter_secs: daemon.jitter_secs,
+            backoff_base_secs: daemon.backoff_base_secs,
+            max_delay_secs: daemon.max_delay_secs,
+        })
+    }
+
     /// The next poll after `now`: the first scheduled time no earlier than every lower bound
     /// (backoff, or `max_delay_secs` after a permanent failure; freshness, Retry-After, each
     /// capped at `max_delay_secs`), plus `jitter` seconds.

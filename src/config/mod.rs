@@ -1,4 +1,8 @@
-//! Loads and validates the TOML configuration file.
+//! Loads and validates the TOML configuration file: plain data, checked on load.
+//!
+//! Config describes and checks; the stages compile what it describes (filters, site rules,
+//! schedules) once, in their constructors. It depends on no other module of the crate but
+//! `error`, so that every stage can depend on it.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -7,8 +11,17 @@ use serde::Deserialize;
 
 use crate::error::{Error, Result};
 
+mod filters;
 mod sections;
-pub use sections::{DaemonConfig, HttpConfig, HugoConfig};
+mod site_rules;
+pub mod smallfile;
+mod template;
+mod timing;
+pub use filters::{CompiledFilters, FilterPatterns, FilterRuleSpec, parse_age};
+pub use sections::{DEFAULT_USER_AGENT, DaemonConfig, HttpConfig, HugoConfig};
+pub use site_rules::{SiteRuleFile, SiteRuleSpec};
+pub use template::{DEFAULT_TEMPLATE, PathTemplate, Piece, Var};
+pub use timing::{parse_cron, parse_timezone};
 
 /// The whole configuration file.
 #[derive(Debug, Clone, Deserialize)]
@@ -20,9 +33,9 @@ pub struct Config {
     /// Folder that receives one Markdown file per article; same path rule.
     #[serde(default = "default_output_dir")]
     pub output_dir: PathBuf,
-    /// Where each article's file goes under `output_dir` (see [`crate::archive::PathTemplate`]).
+    /// Where each article's file goes under `output_dir` (see [`PathTemplate`]).
     #[serde(default)]
-    pub path_template: crate::archive::PathTemplate,
+    pub path_template: PathTemplate,
     /// What to do when a stored item changes in its feed; a feed's own `update` overrides it.
     #[serde(default)]
     pub update: UpdatePolicy,
@@ -40,7 +53,7 @@ pub struct Config {
     pub feeds: Vec<FeedConfig>,
     /// Site extraction rules; they take precedence over the built-in ones.
     #[serde(default)]
-    pub rules: Vec<crate::extract::RuleSpec>,
+    pub rules: Vec<SiteRuleSpec>,
     /// Front-matter `thumbnail` for every feed that does not set its own: see [`Thumbnail`].
     #[serde(default)]
     pub thumbnail: Thumbnail,
@@ -59,6 +72,13 @@ pub struct Config {
     /// Folder the config was read from; relative paths were resolved against it.
     #[serde(skip)]
     pub base_dir: PathBuf,
+    /// The file the config was read from, named by its errors ([`Config::error`]). Set by
+    /// [`Config::load`]; [`Config::parse`] alone, which has no file, sets `base_dir`.
+    #[serde(skip)]
+    pub file: PathBuf,
+    /// The rules of `rules_dir`'s files, read and checked once, on load.
+    #[serde(skip)]
+    dir_rules: Vec<SiteRuleSpec>,
 }
 
 /// What happens when an item already stored shows up changed (its feed data hash differs).
@@ -92,10 +112,10 @@ pub struct FeedConfig {
     pub update: Option<UpdatePolicy>,
     /// Items must match one of these rules (when there are any) to be stored.
     #[serde(default)]
-    pub keep: Vec<crate::filter::RuleSpec>,
+    pub keep: Vec<FilterRuleSpec>,
     /// Items matching any of these rules are skipped.
     #[serde(default)]
-    pub block: Vec<crate::filter::RuleSpec>,
+    pub block: Vec<FilterRuleSpec>,
     /// On the feed's first poll, items older than this (`30d`, `12h`, `2w`) are remembered
     /// as seen instead of downloaded; `None` (the default) accepts every item.
     #[serde(default)]
@@ -103,6 +123,14 @@ pub struct FeedConfig {
     /// This feed's `thumbnail` source; `None` follows the global `thumbnail`.
     #[serde(default)]
     pub thumbnail: Option<Thumbnail>,
+}
+
+impl FeedConfig {
+    /// Compiles the feed's `keep`, `block` and `max_age` (the filter stage's constructor, and
+    /// the check on load); the error names the feed and the key (`block[0]`).
+    pub fn compile_filters(&self) -> std::result::Result<CompiledFilters, String> {
+        filters::compile(&self.name, &self.keep, &self.block, self.max_age.as_deref())
+    }
 }
 
 /// Where the front matter's `thumbnail` comes from.
@@ -137,30 +165,34 @@ fn default_output_dir() -> PathBuf {
 impl Config {
     /// Reads, parses and validates the file at `path`, resolving relative paths against it.
     pub fn load(path: &Path) -> Result<Config> {
-        let text = crate::smallfile::read_to_string(path, crate::smallfile::CONFIG_LIMIT).map_err(
-            |e| Error::Config {
-                path: path.to_path_buf(),
-                message: crate::smallfile::describe(&e),
-            },
-        )?;
+        let text = smallfile::read_to_string(path, smallfile::CONFIG_LIMIT)
+            .map_err(|e| Error::config(path, smallfile::describe(&e)))?;
         let base = path
             .parent()
             .map(Path::to_path_buf)
             .unwrap_or_else(|| PathBuf::from("."));
-        Config::parse(&text, &base).map_err(|message| Error::Config {
-            path: path.to_path_buf(),
-            message,
-        })
+        let mut config = Config::parse(&text, &base).map_err(|m| Error::config(path, m))?;
+        config.file = path.to_path_buf();
+        Ok(config)
+    }
+
+    /// An error about this config: it names the config file.
+    pub fn error(&self, message: impl Into<String>) -> Error {
+        Error::config(&self.file, message)
     }
 
     /// Parses config text; `base_dir` anchors relative paths. Errors are one-line messages.
     pub fn parse(text: &str, base_dir: &Path) -> std::result::Result<Config, String> {
         let mut config: Config = toml::from_str(text).map_err(|e| describe_toml_error(&e))?;
         config.base_dir = base_dir.to_path_buf();
+        config.file = base_dir.to_path_buf();
         config.database = resolve(base_dir, &config.database);
         config.output_dir = resolve(base_dir, &config.output_dir);
         config.rules_dir = config.rules_dir.map(|d| resolve(base_dir, &d));
         config.validate()?;
+        if let Some(dir) = &config.rules_dir {
+            config.dir_rules = site_rules::read_dir(dir)?;
+        }
         Ok(config)
     }
 
@@ -182,51 +214,31 @@ impl Config {
         }
         for feed in &self.feeds {
             if let Some(line) = &feed.schedule {
-                crate::schedule::Schedule::parse(line)
-                    .map_err(|e| format!("feed `{}`: {e}", feed.name))?;
+                parse_cron(line).map_err(|e| format!("feed `{}`: {e}", feed.name))?;
             }
-            crate::filter::Filter::compile(feed)?;
+            feed.compile_filters()?;
         }
         let d = &self.daemon;
-        crate::schedule::Schedule::parse(&d.default_schedule)
-            .map_err(|e| format!("daemon.default_schedule: {e}"))?;
-        crate::schedule::parse_timezone(&d.timezone).map_err(|e| format!("daemon.{e}"))?;
+        parse_cron(&d.default_schedule).map_err(|e| format!("daemon.default_schedule: {e}"))?;
+        parse_timezone(&d.timezone).map_err(|e| format!("daemon.{e}"))?;
         if d.backoff_base_secs == 0 || d.max_delay_secs < d.backoff_base_secs {
             return Err("daemon: backoff_base_secs must be ≥ 1 and ≤ max_delay_secs".into());
         }
         if self.http.per_host_concurrency == 0 {
             return Err("http: per_host_concurrency must be ≥ 1".into());
         }
-        for rule in &self.all_rules()? {
-            crate::extract::rules::validate(rule)?;
-        }
         if self.http.max_redirects > 50 || self.http.concurrency == 0 {
             return Err("http: max_redirects must be ≤ 50 and concurrency ≥ 1".into());
         }
-        Ok(())
+        // The rules of `rules_dir` are checked as their files are read, after this.
+        self.rules.iter().try_for_each(SiteRuleSpec::validate)
     }
 
-    /// The schedule of `feed`: its own, else the daemon's default (both validated on load).
-    pub fn schedule_of(
-        &self,
-        feed: &FeedConfig,
-    ) -> std::result::Result<crate::schedule::Schedule, String> {
-        let line = feed
-            .schedule
+    /// The cron line of `feed`: its own, else the daemon's default (both checked on load).
+    pub fn schedule_line<'a>(&'a self, feed: &'a FeedConfig) -> &'a str {
+        feed.schedule
             .as_deref()
-            .unwrap_or(&self.daemon.default_schedule);
-        crate::schedule::Schedule::parse(line).map_err(|e| format!("feed `{}`: {e}", feed.name))
-    }
-
-    /// The scheduler's timing knobs from `[daemon]`.
-    pub fn timing(&self) -> std::result::Result<crate::schedule::Timing, String> {
-        let d = &self.daemon;
-        Ok(crate::schedule::Timing {
-            timezone: crate::schedule::parse_timezone(&d.timezone)?,
-            jitter_secs: d.jitter_secs,
-            backoff_base_secs: d.backoff_base_secs,
-            max_delay_secs: d.max_delay_secs,
-        })
+            .unwrap_or(&self.daemon.default_schedule)
     }
 
     /// The update policy in force for `feed`.
@@ -235,13 +247,9 @@ impl Config {
     }
 
     /// The user's rules: the config's `[[rules]]`, then those of `rules_dir`'s files in name
-    /// order. An unreadable folder or file, or a bad rule, is an error naming the file.
-    pub fn all_rules(&self) -> std::result::Result<Vec<crate::extract::RuleSpec>, String> {
-        let mut all = self.rules.clone();
-        if let Some(dir) = &self.rules_dir {
-            all.extend(crate::extract::rules::read_dir(dir)?);
-        }
-        Ok(all)
+    /// order (read on load, where an unreadable file or a bad rule was an error naming it).
+    pub fn all_rules(&self) -> Vec<SiteRuleSpec> {
+        self.rules.iter().chain(&self.dir_rules).cloned().collect()
     }
 
     /// The thumbnail source in force for `feed`: its own setting, else the global one.
@@ -300,131 +308,4 @@ fn line_col(e: &toml::de::Error, _offset: usize) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn unknown_key_names_key_and_line() {
-        let err = Config::parse(
-            "database = \"x.db\"\n\n[http]\nallow_privat = true\n",
-            Path::new("/c"),
-        )
-        .unwrap_err();
-        assert!(err.contains("allow_privat"), "{err}");
-        assert!(err.contains("line 4"), "{err}");
-    }
-
-    #[test]
-    fn relative_paths_follow_the_config_folder() {
-        let c = Config::parse("database = \"d/f.db\"\n", Path::new("/etc/feedmark")).unwrap();
-        assert_eq!(c.database, PathBuf::from("/etc/feedmark/d/f.db"));
-        assert_eq!(
-            c.output_dir,
-            PathBuf::from("/etc/feedmark/data/content/posts")
-        );
-        let c = Config::parse("database = \"/var/f.db\"\n", Path::new("/etc")).unwrap();
-        assert_eq!(c.database, PathBuf::from("/var/f.db"));
-    }
-
-    #[test]
-    fn rejects_bad_feed_names_and_urls() {
-        let bad = |s: &str| Config::parse(s, Path::new(".")).unwrap_err();
-        assert!(bad("[[feeds]]\nname = \"../x\"\nurl = \"https://a/\"\n").contains("../x"));
-        assert!(bad("[[feeds]]\nname = \"a\"\nurl = \"ftp://a/\"\n").contains("http"));
-        assert!(bad("[[feeds]]\nname = \"a\"\nurl = \"https://a/\"\n[[feeds]]\nname = \"a\"\nurl = \"https://b/\"\n").contains("twice"));
-    }
-
-    #[test]
-    fn rejects_bad_schedules_and_zones() {
-        let bad = |s: &str| Config::parse(s, Path::new(".")).unwrap_err();
-        let feed = "[[feeds]]\nname = \"a\"\nurl = \"https://a/\"\nschedule = \"61 * * * *\"\n";
-        assert!(
-            bad(feed).contains("feed `a`: schedule `61 * * * *`"),
-            "{}",
-            bad(feed)
-        );
-        assert!(bad("[daemon]\ntimezone = \"Nowhere/Land\"\n").contains("timezone"));
-        assert!(bad("[daemon]\ndefault_schedule = \"@sometimes\"\n").contains("default_schedule"));
-        let ok =
-            Config::parse("[daemon]\ndefault_schedule = \"@hourly\"\n", Path::new(".")).unwrap();
-        assert_eq!(ok.daemon.default_schedule, "@hourly");
-    }
-
-    #[test]
-    fn layout_and_update_keys() {
-        let c = Config::parse(
-            "path_template = \"{name}.md\"\nupdate = \"keep\"\n[[feeds]]\nname = \"a\"\nurl = \"https://a/\"\nupdate = \"rewrite\"\n",
-            Path::new("."),
-        )
-        .unwrap();
-        assert_eq!(c.path_template.to_string(), "{name}.md");
-        assert_eq!(c.update, UpdatePolicy::Keep);
-        assert_eq!(c.update_policy(&c.feeds[0]), UpdatePolicy::Rewrite);
-        let d = Config::parse("", Path::new(".")).unwrap();
-        assert_eq!(
-            d.path_template.to_string(),
-            crate::archive::DEFAULT_TEMPLATE
-        );
-        assert_eq!(d.update, UpdatePolicy::Rewrite);
-        let err =
-            Config::parse("\n\npath_template = \"../{slug}.md\"\n", Path::new(".")).unwrap_err();
-        assert!(
-            err.contains("line 3") && err.contains("../{slug}.md"),
-            "{err}"
-        );
-        assert!(Config::parse("update = \"sometimes\"\n", Path::new(".")).is_err());
-    }
-
-    #[test]
-    fn rules_dir_files_load_after_config_rules_and_errors_name_the_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let rules = dir.path().join("rules.d");
-        std::fs::create_dir(&rules).unwrap();
-        let rule = |name: &str, body: &str| {
-            format!("[[rules]]\nname = \"{name}\"\nhosts = [\"{name}.com\"]\nbody = [\"{body}\"]\n")
-        };
-        std::fs::write(rules.join("b.toml"), rule("b", "main")).unwrap();
-        std::fs::write(rules.join("a.toml"), rule("a", "article")).unwrap();
-        std::fs::write(rules.join("notes.txt"), "not a rule").unwrap();
-        let text = format!("rules_dir = \"rules.d\"\n{}", rule("c", "div"));
-        let c = Config::parse(&text, dir.path()).unwrap();
-        let names: Vec<String> = c.all_rules().unwrap().into_iter().map(|r| r.name).collect();
-        assert_eq!(names, ["c", "a", "b"]);
-        std::fs::write(rules.join("z.toml"), rule("z", "div[")).unwrap();
-        let err = Config::parse(&text, dir.path()).unwrap_err();
-        assert!(err.contains("z.toml") && err.contains("div["), "{err}");
-        let missing = Config::parse("rules_dir = \"nope\"\n", dir.path()).unwrap_err();
-        assert!(missing.contains("nope"), "{missing}");
-    }
-
-    #[test]
-    fn thumbnail_is_global_with_per_feed_override() {
-        let text = "thumbnail = \"page\"\n[[feeds]]\nname = \"a\"\nurl = \"https://a/\"\n\
-                    [[feeds]]\nname = \"b\"\nurl = \"https://b/\"\nthumbnail = \"feed\"\n";
-        let c = Config::parse(text, Path::new(".")).unwrap();
-        assert_eq!(c.thumbnail_for(&c.feeds[0]), Thumbnail::Page);
-        assert_eq!(c.thumbnail_for(&c.feeds[1]), Thumbnail::Feed);
-        let d = Config::parse("", Path::new(".")).unwrap();
-        assert_eq!(d.thumbnail, Thumbnail::None);
-        let bad = Config::parse("thumbnail = \"og\"\n", Path::new(".")).unwrap_err();
-        assert!(bad.contains("og"), "{bad}");
-    }
-
-    #[test]
-    fn shipped_configs_parse() {
-        for file in ["config/example.toml", "config/feedmark.toml"] {
-            let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
-            let c = Config::load(&path).unwrap_or_else(|e| panic!("{e}"));
-            assert!(!c.feeds.is_empty(), "{file} has feeds");
-        }
-        // The Debian package's default: absolute state paths, no feeds yet.
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("packaging/deb/feedmark.toml");
-        let c = Config::load(&path).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(c.database, PathBuf::from("/var/lib/feedmark/feedmark.db"));
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/example.toml");
-        let c = Config::load(&path).unwrap();
-        let f = &c.feeds[0];
-        assert_eq!((f.keep.len(), f.block.len()), (2, 2));
-        assert_eq!(f.max_age.as_deref(), Some("90d"));
-    }
-}
+mod tests;

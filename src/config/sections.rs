@@ -2,6 +2,13 @@
 
 use serde::Deserialize;
 
+/// The User-Agent sent when the config sets none: feedmark, its version, and what it is.
+pub const DEFAULT_USER_AGENT: &str = concat!(
+    "feedmark/",
+    env!("CARGO_PKG_VERSION"),
+    " (self-hosted feed aggregator)"
+);
+
 /// HTTP client settings.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -30,7 +37,7 @@ impl Default for HttpConfig {
     fn default() -> Self {
         HttpConfig {
             allow_private_networks: false,
-            user_agent: crate::http::DEFAULT_USER_AGENT.to_string(),
+            user_agent: DEFAULT_USER_AGENT.to_string(),
             connect_timeout_secs: 10,
             timeout_secs: 30,
             max_body_bytes: 15 * 1024 * 1024,

@@ -38,10 +38,10 @@ impl Plan {
     /// A stored time computed under another schedule or zone gives way to the new schedule's
     /// next time when that is sooner, unless the feed is backing off after errors.
     pub fn new(config: &Config, states: &[FeedState], now: DateTime<Utc>) -> Result<Plan, String> {
-        let timing = config.timing()?;
+        let timing = Timing::from_config(&config.daemon)?;
         let mut entries = Vec::new();
         for feed in &config.feeds {
-            let schedule = config.schedule_of(feed)?;
+            let schedule = Schedule::of_feed(config, feed)?;
             let key = schedule_key(&schedule, &timing);
             // State recorded for another URL is stale: the feed starts afresh on its next poll.
             let state = states

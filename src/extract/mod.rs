@@ -17,7 +17,7 @@ use url::Url;
 use crate::dom::{self, Budget, OverBudget};
 use crate::markdown::{self, Mode};
 pub use meta::PageMeta;
-pub use rules::{RuleSpec, Rules};
+pub use rules::Rules;
 
 /// An extracted article body.
 #[derive(Debug, Clone, PartialEq)]

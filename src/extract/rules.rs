@@ -1,36 +1,8 @@
 //! Per-site extraction rules: host patterns mapped to body and strip CSS selectors.
 
 use scraper::Selector;
-use serde::Deserialize;
 
-/// A rule as written in TOML (built in, or in the config's `[[rules]]`).
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct RuleSpec {
-    /// Name used in logs and in the recorded extraction method (`rule:<name>`).
-    pub name: String,
-    /// Hosts the rule applies to; each also matches its subdomains.
-    pub hosts: Vec<String>,
-    /// Selectors for the article body, tried in order; the first that matches wins.
-    pub body: Vec<String>,
-    /// Selectors removed from inside the body (ads, share bars, related links).
-    #[serde(default)]
-    pub strip: Vec<String>,
-    /// Optional selector of the headline; overrides what the page's metadata says.
-    #[serde(default)]
-    pub title: Option<String>,
-    /// Optional selector of the publication date (its `datetime` or `content`, else its text).
-    #[serde(default)]
-    pub date: Option<String>,
-    /// Optional selector of the author name(s); several matches are joined with ", ".
-    #[serde(default)]
-    pub author: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct RuleFile {
-    rules: Vec<RuleSpec>,
-}
+use crate::config::{SiteRuleFile, SiteRuleSpec};
 
 /// A rule with its selectors compiled.
 #[derive(Debug)]
@@ -95,8 +67,8 @@ const BUILTIN: &str = include_str!("../../rules/builtin.toml");
 
 impl Rules {
     /// The user's rules followed by the built-in ones. A bad selector is an error naming it.
-    pub fn new(user: &[RuleSpec]) -> Result<Rules, String> {
-        let builtin: RuleFile =
+    pub fn new(user: &[SiteRuleSpec]) -> Result<Rules, String> {
+        let builtin: SiteRuleFile =
             toml::from_str(BUILTIN).map_err(|e| format!("built-in rules: {e}"))?;
         let rules = user
             .iter()
@@ -117,44 +89,10 @@ impl Rules {
     }
 }
 
-/// Reads every `*.toml` file of `dir` (in name order), each holding `[[rules]]` tables.
-pub fn read_dir(dir: &std::path::Path) -> Result<Vec<RuleSpec>, String> {
-    let entries =
-        std::fs::read_dir(dir).map_err(|e| format!("rules_dir {}: {e}", dir.display()))?;
-    let mut files: Vec<std::path::PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "toml") && p.is_file())
-        .collect();
-    files.sort();
-    let mut rules = Vec::new();
-    for file in files {
-        let text = crate::smallfile::read_to_string(&file, crate::smallfile::CONFIG_LIMIT)
-            .map_err(|e| format!("rule file {}: {e}", file.display()))?;
-        let parsed: RuleFile = toml::from_str(&text)
-            .map_err(|e| format!("rule file {}: {}", file.display(), e.message().trim()))?;
-        for rule in &parsed.rules {
-            validate(rule).map_err(|e| format!("rule file {}: {e}", file.display()))?;
-        }
-        rules.extend(parsed.rules);
-    }
-    Ok(rules)
-}
-
-/// Checks a rule's selectors without keeping them (for config validation).
-pub fn validate(spec: &RuleSpec) -> Result<(), String> {
-    compile(spec).map(|_| ())
-}
-
-fn compile(spec: &RuleSpec) -> Result<SiteRule, String> {
-    let parse = |s: &String| {
-        Selector::parse(s).map_err(|e| format!("rule `{}`: bad selector `{s}`: {e}", spec.name))
-    };
-    if spec.body.is_empty() || spec.hosts.is_empty() {
-        return Err(format!(
-            "rule `{}`: needs at least one host and one body selector",
-            spec.name
-        ));
-    }
+/// Compiles a rule's selectors (the config checked them on load; this keeps them).
+fn compile(spec: &SiteRuleSpec) -> Result<SiteRule, String> {
+    spec.check_shape()?;
+    let parse = |s: &String| spec.selector(s);
     Ok(SiteRule {
         name: spec.name.clone(),
         hosts: spec
@@ -184,7 +122,7 @@ mod tests {
 
     #[test]
     fn user_rules_win_and_bad_selectors_are_named() {
-        let spec = RuleSpec {
+        let spec = SiteRuleSpec {
             name: "mine".into(),
             hosts: vec!["thehill.com".into()],
             body: vec!["main".into()],
@@ -195,16 +133,17 @@ mod tests {
         };
         let rules = Rules::new(std::slice::from_ref(&spec)).unwrap();
         assert_eq!(rules.for_host("thehill.com").unwrap().name, "mine");
-        let bad = RuleSpec {
+        let bad = SiteRuleSpec {
             body: vec!["div[".into()],
             ..spec
         };
-        assert!(validate(&bad).unwrap_err().contains("div["));
+        assert!(bad.validate().unwrap_err().contains("div["));
+        assert!(compile(&bad).unwrap_err().contains("div["));
     }
 
     #[test]
     fn rule_selectors_override_page_metadata() {
-        let spec = RuleSpec {
+        let spec = SiteRuleSpec {
             name: "meta".into(),
             hosts: vec!["example.com".into()],
             body: vec!["main".into()],

@@ -16,13 +16,6 @@ mod headers;
 pub use coding::Coding;
 use headers::{fetched, retry_after};
 
-/// The User-Agent sent unless the config sets another: names the software and its version.
-pub const DEFAULT_USER_AGENT: &str = concat!(
-    "feedmark/",
-    env!("CARGO_PKG_VERSION"),
-    " (self-hosted feed aggregator)"
-);
-
 /// Validators from an earlier response, sent back for a conditional GET.
 #[derive(Debug, Default, Clone)]
 pub struct Validators {
