@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
-use feedmark::store::NewArticle;
+use feedmark::store::Article;
 use feedmark::{Config, Store};
 
 const WORDS: &[&str] = &[
@@ -86,7 +86,7 @@ impl Lcg {
     }
 }
 
-fn article(i: usize, feed_id: i64, rng: &mut Lcg) -> NewArticle {
+fn article(i: usize, feed_id: i64, rng: &mut Lcg) -> Article {
     let title: Vec<&str> = (0..8 + rng.next() % 6).map(|_| rng.word()).collect();
     let title = format!("{} {i}", title.join(" "));
     let mut markdown = Vec::new();
@@ -109,9 +109,9 @@ fn article(i: usize, feed_id: i64, rng: &mut Lcg) -> NewArticle {
     let published_at = 1_672_531_200 + (i as i64) * 6_311;
     let date = DateTime::<Utc>::from_timestamp(published_at, 0).unwrap_or_default();
     let key = feedmark::text::sha256_hex(&format!("bench-{i}"));
-    NewArticle {
+    Article {
         url: format!("https://news.example.com/{i}/"),
-        file_name: feedmark::output::file_name(date, &title, &key),
+        file_name: feedmark::render::file_name(date, &title, &key),
         title,
         author: Some("Staff".into()),
         published_at,

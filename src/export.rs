@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 
 use chrono::{NaiveDate, NaiveDateTime};
 
-use crate::archive::file_for;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::output::{remove_leftovers, remove_leftovers_flat, sync_files, write_atomic_unsynced};
+use crate::render::file_for;
 use crate::store::{ArticleFilter, Store, StoredArticle};
 
 /// Where the archive goes.

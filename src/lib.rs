@@ -1,7 +1,6 @@
 //! feedmark: polls RSS/Atom/JSON feeds, extracts full article text, deduplicates into SQLite
 //! and writes Hugo Markdown. The binary in `main.rs` is a thin command-line edge over this.
 
-pub mod archive;
 pub mod charset;
 pub mod clock;
 pub mod config;
@@ -25,6 +24,7 @@ pub mod pipeline;
 pub mod politeness;
 pub mod redact;
 pub mod reextract;
+pub mod render;
 pub mod schedule;
 pub mod status;
 pub mod store;

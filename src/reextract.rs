@@ -11,7 +11,7 @@ use crate::extract::{self, Extracted, Rules};
 use crate::output;
 // The type lives in store; pipeline still imports it from here.
 pub use crate::store::KeptPage;
-use crate::store::{ArticleSource, NewArticle, Store};
+use crate::store::{Article, ArticleSource, Store};
 
 /// What a `reextract` run did.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -87,7 +87,7 @@ fn refresh(config: &Config, store: &Store, rules: &Rules, row: &ArticleSource) -
         return Ok(false);
     };
     // The same rendering as fetch and export: path template, lastmod, front matter.
-    let article = NewArticle {
+    let article = Article {
         text: body.text.clone(),
         markdown: body.markdown.clone(),
         extraction_method: body.method.clone(),
@@ -95,7 +95,7 @@ fn refresh(config: &Config, store: &Store, rules: &Rules, row: &ArticleSource) -
         thumbnail: thumbnail.clone(),
         ..stored.article
     };
-    let (path, contents) = crate::archive::file_for(&article, &stored.feed_name, config)?;
+    let (path, contents) = crate::render::file_for(&article, &stored.feed_name, config)?;
     // write_atomic leaves a file whose bytes are already right untouched.
     let written = output::write_atomic(&config.output_dir, &path, &contents)?;
     if hash != row.content_hash || thumbnail != row.thumbnail {

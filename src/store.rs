@@ -42,7 +42,7 @@ pub struct FeedRow {
 
 /// An article ready to be stored (its file has already been written).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct NewArticle {
+pub struct Article {
     pub url: String,
     pub title: String,
     pub author: Option<String>,
@@ -69,7 +69,7 @@ pub struct NewArticle {
 pub struct StoredArticle {
     pub id: i64,
     pub feed_name: String,
-    pub article: NewArticle,
+    pub article: Article,
 }
 
 impl Store {
@@ -230,7 +230,7 @@ impl Store {
 
     /// Stores a new article with its keys, URLs and feed link, all or nothing (a savepoint,
     /// so that it can be part of a batch).
-    pub fn insert_article(&mut self, a: &NewArticle, keys: &[&str], urls: &[&str]) -> Result<i64> {
+    pub fn insert_article(&mut self, a: &Article, keys: &[&str], urls: &[&str]) -> Result<i64> {
         let tx = self.conn.savepoint()?;
         tx.prepare_cached(
             "INSERT INTO articles (url, title, author, published_at, updated_at, lang, feed_content,
@@ -293,8 +293,8 @@ pub fn now() -> i64 {
 mod tests {
     use super::*;
 
-    fn article(feed_id: i64, file: &str) -> NewArticle {
-        NewArticle {
+    fn article(feed_id: i64, file: &str) -> Article {
+        Article {
             url: "https://a/1".into(),
             title: "t".into(),
             published_at: 1,
@@ -305,7 +305,7 @@ mod tests {
             content_hash: "h".into(),
             file_name: file.into(),
             feed_id,
-            ..NewArticle::default()
+            ..Article::default()
         }
     }
 

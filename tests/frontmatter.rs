@@ -2,7 +2,7 @@
 
 use chrono::{TimeZone, Utc};
 use feedmark::config::HugoConfig;
-use feedmark::output::{Page, render};
+use feedmark::render::{Page, render};
 use proptest::prelude::*;
 use yaml_rust2::{Yaml, YamlLoader};
 

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use chrono::TimeZone;
 use feedmark::config::HugoConfig;
 use feedmark::extract::{self, Rules};
-use feedmark::output::{self, Page};
+use feedmark::render::{self, Page};
 
 /// xorshift64*: deterministic, so a failing input can be regenerated from its seed.
 struct Rng(u64);
@@ -151,7 +151,7 @@ fn extract_markdown(data: &[u8], rules: &Rules) {
 fn front_matter(title: &str, text: &str, markdown: &str) {
     let hugo = HugoConfig::default();
     let date = chrono::Utc.with_ymd_and_hms(2025, 2, 14, 0, 31, 2).unwrap();
-    let file = output::render(&Page {
+    let file = render::render(&Page {
         title,
         date,
         lastmod: None,

@@ -4,7 +4,7 @@
 
 use chrono::TimeZone;
 use feedmark::config::HugoConfig;
-use feedmark::output::{Page, render};
+use feedmark::render::{Page, render};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -34,6 +34,6 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(got.chars().count(), title.chars().count(), "{title:?} → {got:?}");
     let body = &rest[end + 5..];
     assert!(!body.contains("{{<") && !body.contains("{{%") && !body.contains("<!--more-->"));
-    let name = feedmark::output::file_name(date, title, "0123456789abcdef");
+    let name = feedmark::render::file_name(date, title, "0123456789abcdef");
     assert!(name.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'.'));
 });

@@ -22,7 +22,7 @@ use crate::feed::Item;
 use crate::http::HttpClient;
 use crate::identity::{canonical_url, item_hash};
 use crate::output;
-use crate::store::{NewArticle, Store};
+use crate::store::{Article, Store};
 
 impl Pipeline {
     /// Reads a job's page (none for an item only remembered).
@@ -117,9 +117,9 @@ impl Pipeline {
             Thumbnail::Page => body.meta.image.clone(),
         }
         .unwrap_or_default();
-        let article = NewArticle {
+        let article = Article {
             url: c.item.link.clone().unwrap_or_default(),
-            file_name: output::file_name(date, &title, &c.keys[0]),
+            file_name: crate::render::file_name(date, &title, &c.keys[0]),
             title,
             author: authors(&c.item),
             published_at: date.timestamp(),
@@ -135,7 +135,7 @@ impl Pipeline {
             modified_at: None,
             thumbnail,
         };
-        let (path, contents) = crate::archive::file_for(&article, &p.feed.name, &self.config)?;
+        let (path, contents) = crate::render::file_for(&article, &p.feed.name, &self.config)?;
         let written = match self.mode {
             _ if article.extraction_method == CAUGHT_UP => false,
             Mode::DryRun => true,

@@ -106,7 +106,7 @@ impl Pipeline {
         a.content_hash = content_hash;
         a.item_hash = Some(c.hash.clone());
         a.modified_at = Some(at);
-        let (path, contents) = crate::archive::file_for(&a, &stored.feed_name, &self.config)?;
+        let (path, contents) = crate::render::file_for(&a, &stored.feed_name, &self.config)?;
         let written = match self.mode {
             Mode::DryRun => true,
             _ => crate::output::write_atomic_unsynced(&self.config.output_dir, &path, &contents)?,

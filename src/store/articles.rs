@@ -2,7 +2,7 @@
 
 use rusqlite::{OptionalExtension, params};
 
-use super::{NewArticle, Store, StoredArticle};
+use super::{Article, Store, StoredArticle};
 use crate::error::Result;
 
 /// Columns of `articles a` joined with `feeds f`, in the order [`stored_article`] reads them.
@@ -89,7 +89,7 @@ impl Store {
 
     /// Replaces what a changed article says (title, text, dates, hashes); its file name, URL,
     /// publication date and feed stay as first stored.
-    pub fn update_article(&self, id: i64, a: &NewArticle) -> Result<()> {
+    pub fn update_article(&self, id: i64, a: &Article) -> Result<()> {
         self.conn.execute(
             "UPDATE articles SET title = ?2, author = ?3, updated_at = ?4, feed_content = ?5,
                  text = ?6, markdown = ?7, extraction_method = ?8, content_hash = ?9,
@@ -140,7 +140,7 @@ fn stored_article(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredArticle> {
     Ok(StoredArticle {
         id: r.get(0)?,
         feed_name: r.get(1)?,
-        article: NewArticle {
+        article: Article {
             url: r.get(2)?,
             title: r.get(3)?,
             author: r.get(4)?,
@@ -165,8 +165,8 @@ fn stored_article(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredArticle> {
 mod tests {
     use super::*;
 
-    fn article(feed_id: i64, n: i64) -> NewArticle {
-        NewArticle {
+    fn article(feed_id: i64, n: i64) -> Article {
+        Article {
             url: format!("https://a/{n}"),
             title: format!("t{n}"),
             published_at: n * 100,
@@ -177,7 +177,7 @@ mod tests {
             content_hash: "h".into(),
             file_name: format!("f{n}.md"),
             feed_id,
-            ..NewArticle::default()
+            ..Article::default()
         }
     }
 

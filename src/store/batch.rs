@@ -80,17 +80,17 @@ fn free_bytes(_dir: &std::path::Path) -> Option<u64> {
 
 #[cfg(test)]
 mod tests {
-    use crate::store::{NewArticle, Store};
+    use crate::store::{Article, Store};
 
-    fn article(feed_id: i64, file: &str) -> NewArticle {
-        NewArticle {
+    fn article(feed_id: i64, file: &str) -> Article {
+        Article {
             url: format!("https://a/{file}"),
             title: "t".into(),
             lang: "en".into(),
             extraction_method: "feed".into(),
             file_name: file.into(),
             feed_id,
-            ..NewArticle::default()
+            ..Article::default()
         }
     }
 

@@ -2,7 +2,7 @@
 
 use rusqlite::{OptionalExtension, params};
 
-use super::{NewArticle, Store, now};
+use super::{Article, Store, now};
 use crate::error::Result;
 use crate::http::coding::{self, DecodeError};
 use crate::http::{Coding, Encoded, Fetched};
@@ -170,7 +170,7 @@ impl Store {
 
     /// Replaces an article's extraction (text, Markdown, method, content hash) and its
     /// page's thumbnail with those of `a`, after `reextract`.
-    pub fn set_extraction(&self, id: i64, a: &NewArticle) -> Result<()> {
+    pub fn set_extraction(&self, id: i64, a: &Article) -> Result<()> {
         self.conn.execute(
             "UPDATE articles SET text = ?1, markdown = ?2, extraction_method = ?3, content_hash = ?4
              WHERE id = ?5",
@@ -225,7 +225,7 @@ mod tests {
         let mut s = Store::open(&dir.path().join("p.db")).unwrap();
         let feed = s.upsert_feed("f", "https://f/feed").unwrap().id;
         s.upsert_feed("g", "https://g/feed").unwrap();
-        let a = NewArticle {
+        let a = Article {
             url: "https://f/a".into(),
             title: "A".into(),
             published_at: 100,
@@ -234,7 +234,7 @@ mod tests {
             content_hash: "h".into(),
             file_name: "a.md".into(),
             feed_id: feed,
-            ..NewArticle::default()
+            ..Article::default()
         };
         let id = s.insert_article(&a, &["k"], &[]).unwrap();
         (dir, s, id)

@@ -1,4 +1,4 @@
-//! Turns one stored article into its archive file: the path (from the layout template) and bytes.
+//! Renders one stored article to its file: the path (from the layout template) and the bytes.
 //!
 //! `fetch`, the update of a changed article and `export` all go through [`file_for`], so the
 //! three can never disagree about where a file lives or what it holds.
@@ -9,8 +9,9 @@ use chrono::{DateTime, Utc};
 
 use crate::config::{Config, Piece, Var};
 use crate::error::{Error, Result};
-use crate::output::{self, Page};
-use crate::store::NewArticle;
+mod front_matter;
+use crate::store::Article;
+pub use front_matter::{Page, file_name, render, yaml_quote};
 
 /// The layout, described and checked by the config; expanded here.
 pub use crate::config::{DEFAULT_TEMPLATE, PathTemplate};
@@ -98,11 +99,7 @@ fn utc(secs: i64, file_name: &str) -> Result<DateTime<Utc>> {
 
 /// Where `article` (first stored for feed `feed_name`) lives under the output folder, and the
 /// exact bytes of its file. The one rendering function behind fetch, update and export.
-pub fn file_for(
-    article: &NewArticle,
-    feed_name: &str,
-    config: &Config,
-) -> Result<(PathBuf, String)> {
+pub fn file_for(article: &Article, feed_name: &str, config: &Config) -> Result<(PathBuf, String)> {
     let date = utc(article.published_at, &article.file_name)?;
     let lastmod = article
         .modified_at
@@ -123,7 +120,7 @@ pub fn file_for(
         url: &article.url,
         hugo: &config.hugo,
     };
-    Ok((path, output::render(&page)))
+    Ok((path, render(&page)))
 }
 
 #[cfg(test)]
