@@ -3,7 +3,6 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use super::{Server, SiteConfig};
 
@@ -28,8 +27,13 @@ impl TestSite {
 
     /// A site around `server` (say one already serving fixtures).
     pub fn with_server(server: Server) -> TestSite {
+        TestSite::in_dir(tempfile::tempdir().unwrap(), server)
+    }
+
+    /// A site in `dir` (say one on tmpfs) around `server`.
+    pub fn in_dir(dir: tempfile::TempDir, server: Server) -> TestSite {
         TestSite {
-            dir: tempfile::tempdir().unwrap(),
+            dir,
             server,
             config: SiteConfig::new(),
         }
@@ -106,9 +110,9 @@ pub struct RunResult {
 }
 
 impl RunResult {
-    /// Runs `cmd` (with a timeout, so a hung binary fails the test instead of the suite).
+    /// Runs `cmd` (`TestSite::cmd` gives it a timeout, so a hung binary fails the test).
     pub fn of(cmd: &mut assert_cmd::Command) -> RunResult {
-        let out = cmd.timeout(Duration::from_secs(60)).output().unwrap();
+        let out = cmd.output().unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
         RunResult {
             ok: out.status.success(),
