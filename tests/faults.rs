@@ -235,7 +235,7 @@ fn feed_level_faults_fail_only_their_feed_and_keep_what_was_stored() {
     let wrong: Vec<String> = failing
         .iter()
         .filter_map(|(name, path, cause)| {
-            let line = error_line(&err, name);
+            let line = error_line(err, name);
             let named = line.contains(&server.url(path)) || line.contains(&server.base);
             (!named || !line.contains(cause)).then(|| format!("{name}: want `{cause}` in {line}"))
         })

@@ -363,6 +363,16 @@ pub fn feedmark_cmd(config: &Path) -> assert_cmd::Command {
     cmd
 }
 
+/// `feedmark --config CONFIG` as a plain process, for tests that spawn, signal or kill it;
+/// any FEEDMARK_CONFIG of the caller is ignored.
+pub fn feedmark_process(config: &Path) -> std::process::Command {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("feedmark"));
+    cmd.arg("--config")
+        .arg(config)
+        .env_remove("FEEDMARK_CONFIG");
+    cmd
+}
+
 /// Runs `cmd`: (success, stdout, stderr).
 pub fn run(cmd: &mut assert_cmd::Command) -> (bool, String, String) {
     let out = cmd.output().unwrap();

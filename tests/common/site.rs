@@ -65,6 +65,12 @@ impl TestSite {
         super::feedmark_cmd(&self.write())
     }
 
+    /// `feedmark --config <site config>` as a plain process (the config written first), for
+    /// tests that spawn, signal or kill it.
+    pub fn process(&self) -> std::process::Command {
+        super::feedmark_process(&self.write())
+    }
+
     /// Runs `feedmark <args>` against the site.
     pub fn run(&self, args: &[&str]) -> RunResult {
         RunResult::of(self.cmd().args(args))
