@@ -363,6 +363,15 @@ pub fn feedmark_cmd(config: &Path) -> assert_cmd::Command {
     cmd
 }
 
+/// `feedmark` with no `--config` (commands such as `extract` need none), with a timeout,
+/// ignoring any FEEDMARK_CONFIG of the caller.
+pub fn feedmark_bare() -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("feedmark").unwrap();
+    cmd.env_remove("FEEDMARK_CONFIG")
+        .timeout(Duration::from_secs(60));
+    cmd
+}
+
 /// `feedmark --config CONFIG` as a plain process, for tests that spawn, signal or kill it;
 /// any FEEDMARK_CONFIG of the caller is ignored.
 pub fn feedmark_process(config: &Path) -> std::process::Command {
