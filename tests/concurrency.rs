@@ -29,12 +29,10 @@ fn page(s: &str) -> String {
     )
 }
 
+/// `feedmark fetch` as a process to spawn beside another.
 fn feedmark(config: &std::path::Path) -> Command {
-    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("feedmark"));
-    cmd.arg("--config")
-        .arg(config)
-        .arg("fetch")
-        .env_remove("FEEDMARK_CONFIG");
+    let mut cmd = common::feedmark_process(config);
+    cmd.arg("fetch");
     cmd
 }
 
@@ -124,6 +122,7 @@ fn a_busy_database_makes_fetch_wait_not_fail() {
         "{stdout}{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(stdout.contains("new articles: 1"), "{stdout}");
+    let summary = common::Summary::find(&stdout);
+    assert_eq!(summary.map(|s| s.new_articles), Some(1), "{stdout}");
     assert_eq!(count(dir.path(), "SELECT COUNT(*) FROM articles"), 2);
 }

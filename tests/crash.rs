@@ -4,10 +4,10 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use common::{Route, Server, posts, write_config};
+use common::{Route, Server, TestSite, feedmark_process, posts};
 
 const ARTICLES: usize = 200;
 const KILLS: usize = 16;
@@ -53,11 +53,8 @@ fn serve() -> Server {
 }
 
 fn fetch(config: &Path) -> std::process::Child {
-    Command::new(assert_cmd::cargo::cargo_bin("feedmark"))
-        .arg("--config")
-        .arg(config)
+    feedmark_process(config)
         .arg("fetch")
-        .env_remove("FEEDMARK_CONFIG")
         // Commit every 10 ms instead of 250: killed runs then leave partial work behind,
         // which the next run must complete without losing or repeating anything.
         .env("FEEDMARK_BATCH_MS", "10")
@@ -77,18 +74,13 @@ fn leftovers(dir: &Path) -> usize {
 
 #[test]
 fn sigkill_at_random_points_loses_and_duplicates_nothing() {
-    let server = serve();
-    let dir = tempfile::tempdir().unwrap();
-    let config = write_config(
-        dir.path(),
-        &[("many", server.url("/feed"))],
-        "path_template = \"{name}.md\"\n",
-    );
-    // write_config puts extra keys last; path_template belongs before the tables.
-    let text = std::fs::read_to_string(&config).unwrap();
-    let text = text.replace("path_template = \"{name}.md\"\n", "");
-    std::fs::write(&config, format!("path_template = \"{{name}}.md\"\n{text}")).unwrap();
-    let out_dir = dir.path().join("posts");
+    let mut site = TestSite::with_server(serve());
+    site.feed("many", "/feed");
+    site.config.set("path_template", "{name}.md");
+    let config = site.write();
+    let server = &site.server;
+    let dir = &site.dir;
+    let out_dir = site.posts_dir();
 
     // How long an uninterrupted fetch takes, on a copy, to spread the kills over it.
     let probe = tempfile::tempdir().unwrap();

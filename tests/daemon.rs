@@ -6,10 +6,10 @@ mod common;
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Route, Server, fixture, posts};
+use common::{Route, Server, SiteConfig, fixture, posts};
 
 const HEGSETH: &str = "/policy/defense/5143068-hegseth-us-ukraine-russia/";
 const PENTAGON: &str =
@@ -32,11 +32,8 @@ impl Daemon {
     /// Starts the daemon, with at most `nofile` open file descriptors when given.
     fn start_limited(config: &Path, scale: f64, nofile: Option<u64>) -> Daemon {
         let log = config.with_file_name(format!("daemon-{}.log", fastrand::u32(..)));
-        let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("feedmark"));
-        cmd.arg("--config")
-            .arg(config)
-            .arg("run")
-            .env_remove("FEEDMARK_CONFIG")
+        let mut cmd = common::feedmark_process(config);
+        cmd.arg("run")
             .env("FEEDMARK_TIME_SCALE", scale.to_string())
             .env("FEEDMARK_LOG", "info")
             .stdin(Stdio::null())
@@ -143,21 +140,24 @@ fn wait_for(what: &str, mut cond: impl FnMut() -> bool, context: impl Fn() -> St
 
 /// A config in `dir`: feeds `(name, url, schedule)`, then `daemon` lines in `[daemon]`.
 fn config(dir: &Path, feeds: &[(&str, String, &str)], daemon: &str) -> PathBuf {
-    let mut text = String::from(
-        "database = \"feedmark.db\"\noutput_dir = \"posts\"\n\n[http]\nallow_private_networks = true\n\
-         timeout_secs = 60\nconnect_timeout_secs = 2\nper_host_delay_ms = 0\nper_host_concurrency = 8\n\n\
-         [daemon]\njitter_secs = 0\nshutdown_grace_secs = 1\n",
-    );
-    text.push_str(daemon);
-    text.push('\n');
+    daemon_config(feeds, daemon).write(dir)
+}
+
+/// The daemon tests' config, to change further before writing: a long timeout, no jitter,
+/// a short shutdown grace, feeds `(name, url, schedule)` and `daemon` lines in `[daemon]`.
+fn daemon_config(feeds: &[(&str, String, &str)], daemon: &str) -> SiteConfig {
+    let mut config = SiteConfig::new();
+    config
+        .http("timeout_secs", 60)
+        .daemon("jitter_secs", 0)
+        .daemon("shutdown_grace_secs", 1)
+        .merge(&format!("[daemon]\n{daemon}"));
     for (name, url, schedule) in feeds {
-        text.push_str(&format!(
-            "[[feeds]]\nname = \"{name}\"\nurl = \"{url}\"\nlang = \"en\"\nschedule = \"{schedule}\"\n\n"
-        ));
+        config
+            .feed(name, url.as_str())
+            .feed_key(name, "schedule", *schedule);
     }
-    let path = dir.join("feedmark.toml");
-    std::fs::write(&path, text).unwrap();
-    path
+    config
 }
 
 fn db(dir: &Path) -> rusqlite::Connection {
@@ -176,11 +176,8 @@ fn feed_value<T: rusqlite::types::FromSql>(dir: &Path, name: &str, column: &str)
 
 /// `feedmark status --json` as parsed JSON.
 fn status_json(config: &Path) -> serde_json::Value {
-    let out = Command::new(assert_cmd::cargo::cargo_bin("feedmark"))
-        .arg("--config")
-        .arg(config)
+    let out = common::feedmark_process(config)
         .args(["status", "--json"])
-        .env_remove("FEEDMARK_CONFIG")
         .output()
         .unwrap();
     assert!(
@@ -612,11 +609,8 @@ fn the_lock_refuses_a_second_process() {
     let path = config(dir.path(), &[("a", server.url("/a/"), "@hourly")], "");
     let mut daemon = Daemon::start(&path, 1.0);
     for command in ["fetch", "run"] {
-        let out = Command::new(assert_cmd::cargo::cargo_bin("feedmark"))
-            .arg("--config")
-            .arg(&path)
+        let out = common::feedmark_process(&path)
             .arg(command)
-            .env_remove("FEEDMARK_CONFIG")
             .output()
             .unwrap();
         let err = String::from_utf8_lossy(&out.stderr);
@@ -634,11 +628,8 @@ fn the_lock_refuses_a_second_process() {
     daemon.signal("INT");
     assert!(daemon.wait_exit().success());
     assert!(daemon.log().contains("SIGINT received"));
-    let out = Command::new(assert_cmd::cargo::cargo_bin("feedmark"))
-        .arg("--config")
-        .arg(&path)
+    let out = common::feedmark_process(&path)
         .arg("fetch")
-        .env_remove("FEEDMARK_CONFIG")
         .output()
         .unwrap();
     assert!(
@@ -654,17 +645,12 @@ fn requests_to_one_host_are_spaced_and_limited() {
     thehill(&server);
     let dir = tempfile::tempdir().unwrap();
     let feeds = [("thehill", server.url("/policy/defense/feed/"), "@hourly")];
-    let path = config(dir.path(), &feeds, "");
-    let text = std::fs::read_to_string(&path).unwrap().replace(
-        "per_host_delay_ms = 0\nper_host_concurrency = 8",
-        "per_host_delay_ms = 600\nper_host_concurrency = 1",
-    );
-    std::fs::write(&path, text).unwrap();
-    let out = Command::new(assert_cmd::cargo::cargo_bin("feedmark"))
-        .arg("--config")
-        .arg(&path)
+    let path = daemon_config(&feeds, "")
+        .http("per_host_delay_ms", 600)
+        .http("per_host_concurrency", 1)
+        .write(dir.path());
+    let out = common::feedmark_process(&path)
         .arg("fetch")
-        .env_remove("FEEDMARK_CONFIG")
         .output()
         .unwrap();
     assert!(
@@ -716,15 +702,12 @@ fn a_redirect_hop_waits_for_its_own_hosts_turn() {
         server.route(&format!("/p/{slug}"), Route::ok("text/html", page));
     }
     let dir = tempfile::tempdir().unwrap();
-    let path = config(dir.path(), &[("f", server.url("/feed"), "@hourly")], "");
-    let text = std::fs::read_to_string(&path).unwrap().replace(
-        "per_host_delay_ms = 0\nper_host_concurrency = 8",
-        "per_host_delay_ms = 600\nper_host_concurrency = 1",
-    );
-    std::fs::write(&path, text).unwrap();
-    let out = Command::new(assert_cmd::cargo::cargo_bin("feedmark"))
-        .args(["--config", path.to_str().unwrap(), "fetch"])
-        .env_remove("FEEDMARK_CONFIG")
+    let path = daemon_config(&[("f", server.url("/feed"), "@hourly")], "")
+        .http("per_host_delay_ms", 600)
+        .http("per_host_concurrency", 1)
+        .write(dir.path());
+    let out = common::feedmark_process(&path)
+        .arg("fetch")
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -757,11 +740,8 @@ fn tells_systemd_ready_watchdog_and_stopping() {
         .set_read_timeout(Some(Duration::from_secs(30)))
         .unwrap();
     let log = dir.path().join("daemon.log");
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("feedmark"))
-        .arg("--config")
-        .arg(&path)
+    let mut child = common::feedmark_process(&path)
         .arg("run")
-        .env_remove("FEEDMARK_CONFIG")
         .env("NOTIFY_SOCKET", &socket_path)
         .env("WATCHDOG_USEC", "200000")
         .stderr(File::create(&log).unwrap())
@@ -932,11 +912,8 @@ fn status_table_before_and_after_a_fetch() {
     ];
     let path = config(dir.path(), &feeds, "timezone = \"Europe/Berlin\"");
     let status = || {
-        let out = Command::new(assert_cmd::cargo::cargo_bin("feedmark"))
-            .arg("--config")
-            .arg(&path)
+        let out = common::feedmark_process(&path)
             .arg("status")
-            .env_remove("FEEDMARK_CONFIG")
             .output()
             .unwrap();
         assert!(
@@ -957,11 +934,8 @@ fn status_table_before_and_after_a_fetch() {
         "status never creates the database"
     );
 
-    let fetched = Command::new(assert_cmd::cargo::cargo_bin("feedmark"))
-        .arg("--config")
-        .arg(&path)
+    let fetched = common::feedmark_process(&path)
         .arg("fetch")
-        .env_remove("FEEDMARK_CONFIG")
         .output()
         .unwrap();
     assert!(!fetched.status.success(), "one feed failed");

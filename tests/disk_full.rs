@@ -141,8 +141,8 @@ fn a_full_disk_loses_nothing_and_everything_is_stored_once_space_returns() {
     let told = err.contains("free on its file system") || err.contains("No space left");
     assert!(told, "{err}");
     assert!(!err.contains("FOREIGN KEY"), "{err}");
-    if let Some(n) = out.split("new articles: ").nth(1) {
-        let claimed: usize = n.split(';').next().unwrap().trim().parse().unwrap();
+    if let Some(summary) = common::Summary::find(&out) {
+        let claimed = summary.new_articles;
         assert!(
             claimed <= stored,
             "claimed {claimed}, stored {stored}:\n{out}"

@@ -5,7 +5,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{feedmark_cmd as feedmark, run, write_config};
+use common::{SiteConfig, feedmark_cmd as feedmark, run, write_config};
 
 /// The lines of `stderr` that say something (tracing lines and the final `error:`).
 fn lines(stderr: &str) -> Vec<&str> {
@@ -129,10 +129,9 @@ fn an_error_message_names_its_cause_once() {
         ),
         ("plain/sub/feedmark.db", &["fetch"], "Not a directory"),
     ] {
-        let config = write_config(dir.path(), &[], "");
-        let text = std::fs::read_to_string(&config).unwrap();
-        let text = text.replace("feedmark.db", database);
-        std::fs::write(&config, text).unwrap();
+        let mut site = SiteConfig::new();
+        site.set("database", database);
+        let config = site.write(dir.path());
         for command in commands {
             let (ok, _, err) = run(feedmark(&config).arg(command));
             assert!(!ok, "{command} {database}");

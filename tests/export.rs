@@ -2,12 +2,10 @@
 
 mod common;
 
+use common::{Route, Server, TestSite, fixture, posts, run};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
-
-use assert_cmd::Command;
-use common::{Route, Server, fixture, posts, write_config};
 
 const HEGSETH: &str = "/policy/defense/5143068-hegseth-us-ukraine-russia/";
 const PENTAGON: &str =
@@ -45,31 +43,12 @@ fn thehill() -> Server {
     server
 }
 
-fn both_feeds(server: &Server, dir: &Path, extra: &str) -> std::path::PathBuf {
-    let feeds = [
-        ("thehill", server.url(DEFENSE_FEED)),
-        ("thehill-news", server.url(NEWS_FEED)),
-    ];
-    write_config(dir, &feeds, extra)
-}
-
-fn feedmark(config: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("feedmark").unwrap();
-    cmd.arg("--config")
-        .arg(config)
-        .env_remove("FEEDMARK_CONFIG")
-        .timeout(Duration::from_secs(60));
-    cmd
-}
-
-/// Runs the command; returns (success, stdout, stderr).
-fn run(cmd: &mut Command) -> (bool, String, String) {
-    let out = cmd.output().unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+/// A site on `server` with both section feeds configured.
+fn both_feeds(server: &Server) -> TestSite {
+    let mut site = TestSite::with_server(server.clone());
+    site.feed("thehill", DEFENSE_FEED)
+        .feed("thehill-news", NEWS_FEED);
+    site
 }
 
 /// Every file under `root`, by path relative to it, with its bytes.
@@ -93,9 +72,9 @@ fn mtimes(root: &Path) -> Vec<std::time::SystemTime> {
 #[test]
 fn export_writes_the_bytes_fetch_wrote_and_is_idempotent() {
     let server = thehill();
-    let dir = tempfile::tempdir().unwrap();
-    let config = both_feeds(&server, dir.path(), "");
-    let (ok, out, err) = run(feedmark(&config).arg("fetch"));
+    let site = both_feeds(&server);
+    let dir = &site.dir;
+    let (ok, out, err) = run(site.cmd().arg("fetch"));
     assert!(ok, "{out}{err}");
     let fetched = tree(&dir.path().join("posts"));
     assert_eq!(fetched.len(), 3, "{:?}", fetched.keys());
@@ -109,7 +88,7 @@ fn export_writes_the_bytes_fetch_wrote_and_is_idempotent() {
 
     let requests = server.requests().len();
     let out_dir = dir.path().join("exported");
-    let (ok, out, err) = run(feedmark(&config).arg("export").arg("--out").arg(&out_dir));
+    let (ok, out, err) = run(site.cmd().arg("export").arg("--out").arg(&out_dir));
     assert!(ok, "{out}{err}");
     assert_eq!(
         out.trim(),
@@ -127,7 +106,7 @@ fn export_writes_the_bytes_fetch_wrote_and_is_idempotent() {
 
     // A second export finds every file as it should be and touches none.
     let before = mtimes(&out_dir);
-    let (ok, out, _) = run(feedmark(&config).arg("export").arg("--out").arg(&out_dir));
+    let (ok, out, _) = run(site.cmd().arg("export").arg("--out").arg(&out_dir));
     assert!(ok);
     assert_eq!(
         out.trim(),
@@ -143,7 +122,7 @@ fn export_writes_the_bytes_fetch_wrote_and_is_idempotent() {
     leftover
         .set_modified(std::time::SystemTime::now() - Duration::from_secs(2 * 60 * 60))
         .unwrap();
-    let (ok, out, _) = run(feedmark(&config).arg("export").arg("--out").arg(&out_dir));
+    let (ok, out, _) = run(site.cmd().arg("export").arg("--out").arg(&out_dir));
     assert!(ok);
     assert_eq!(
         out.trim(),
@@ -155,14 +134,11 @@ fn export_writes_the_bytes_fetch_wrote_and_is_idempotent() {
 #[test]
 fn archive_holds_the_same_tree_and_is_reproducible() {
     let server = thehill();
-    let dir = tempfile::tempdir().unwrap();
-    let config = both_feeds(&server, dir.path(), "");
-    assert!(run(feedmark(&config).arg("fetch")).0);
+    let site = both_feeds(&server);
+    let dir = &site.dir;
+    assert!(run(site.cmd().arg("fetch")).0);
     let archive = dir.path().join("out/site.tar.gz");
-    let (ok, out, err) = run(feedmark(&config)
-        .arg("export")
-        .arg("--archive")
-        .arg(&archive));
+    let (ok, out, err) = run(site.cmd().arg("export").arg("--archive").arg(&archive));
     assert!(ok, "{out}{err}");
     assert_eq!(out.trim(), "exported articles: 3; archive written");
     let first = std::fs::read(&archive).unwrap();
@@ -181,10 +157,7 @@ fn archive_holds_the_same_tree_and_is_reproducible() {
     }
     assert_eq!(entries, tree(&dir.path().join("posts")));
 
-    let (ok, out, _) = run(feedmark(&config)
-        .arg("export")
-        .arg("--archive")
-        .arg(&archive));
+    let (ok, out, _) = run(site.cmd().arg("export").arg("--archive").arg(&archive));
     assert!(ok);
     assert_eq!(
         out.trim(),
@@ -202,13 +175,14 @@ fn archive_holds_the_same_tree_and_is_reproducible() {
 #[test]
 fn feed_and_date_filters() {
     let server = thehill();
-    let dir = tempfile::tempdir().unwrap();
-    let config = both_feeds(&server, dir.path(), "");
-    assert!(run(feedmark(&config).arg("fetch")).0);
+    let site = both_feeds(&server);
+    let dir = &site.dir;
+    assert!(run(site.cmd().arg("fetch")).0);
     let all = tree(&dir.path().join("posts"));
     let export = |args: &[&str]| {
         let out = tempfile::tempdir().unwrap();
-        let (ok, stdout, err) = run(feedmark(&config)
+        let (ok, stdout, err) = run(site
+            .cmd()
             .arg("export")
             .arg("--out")
             .arg(out.path())
@@ -251,23 +225,24 @@ fn feed_and_date_filters() {
     assert_eq!(exact.len(), 1);
     assert_eq!(export(&[]).len(), 3);
 
-    let (ok, _, err) = run(feedmark(&config).args(["export", "--out", "x", "--feed", "nope"]));
+    let (ok, _, err) = run(site.cmd().args(["export", "--out", "x", "--feed", "nope"]));
     assert!(!ok && err.contains("no feed named `nope`"), "{err}");
-    let (ok, _, err) =
-        run(feedmark(&config).args(["export", "--out", "x", "--since", "yesterday"]));
+    let (ok, _, err) = run(site
+        .cmd()
+        .args(["export", "--out", "x", "--since", "yesterday"]));
     assert!(
         !ok && err.contains("--since") && err.contains("yesterday"),
         "{err}"
     );
-    let (ok, _, err) = run(feedmark(&config).args(["export"]));
+    let (ok, _, err) = run(site.cmd().args(["export"]));
     assert!(!ok && err.contains("--out"), "{err}");
 }
 
 #[test]
 fn export_without_a_database_says_so_and_creates_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = write_config(dir.path(), &[], "");
-    let (ok, _, err) = run(feedmark(&config).args(["export", "--out", "o"]));
+    let site = TestSite::new();
+    let dir = &site.dir;
+    let (ok, _, err) = run(site.cmd().args(["export", "--out", "o"]));
     assert!(!ok);
     assert!(err.contains("does not exist"), "{err}");
     assert!(!dir.path().join("feedmark.db").exists());
@@ -276,23 +251,21 @@ fn export_without_a_database_says_so_and_creates_nothing() {
 #[test]
 fn templates_that_could_escape_are_refused_before_anything_runs() {
     let server = thehill();
-    let dir = tempfile::tempdir().unwrap();
+    let mut site = both_feeds(&server);
     for template in [
         "../{slug}.md",
         "/tmp/{slug}.md",
         "{feed}/../../{name}.md",
         "{feed}/{yyyy}.md",
     ] {
-        let config = both_feeds(&server, dir.path(), "");
-        let text = std::fs::read_to_string(&config).unwrap();
-        std::fs::write(&config, format!("path_template = \"{template}\"\n{text}")).unwrap();
-        let (ok, _, err) = run(feedmark(&config).arg("fetch"));
+        site.config.set("path_template", template);
+        let (ok, _, err) = run(site.cmd().arg("fetch"));
         assert!(!ok, "{template}");
         assert!(
             err.contains("path_template") && err.contains(template),
             "{err}"
         );
-        let (ok, _, err) = run(feedmark(&config).args(["export", "--out", "o"]));
+        let (ok, _, err) = run(site.cmd().args(["export", "--out", "o"]));
         assert!(!ok && err.contains("path_template"), "{err}");
     }
     assert_eq!(server.requests().len(), 0);
@@ -301,11 +274,10 @@ fn templates_that_could_escape_are_refused_before_anything_runs() {
 #[test]
 fn a_custom_layout_is_followed_by_fetch_and_export_alike() {
     let server = thehill();
-    let dir = tempfile::tempdir().unwrap();
-    let config = both_feeds(&server, dir.path(), "");
-    let text = std::fs::read_to_string(&config).unwrap();
-    std::fs::write(&config, format!("path_template = \"{{name}}.md\"\n{text}")).unwrap();
-    assert!(run(feedmark(&config).arg("fetch")).0);
+    let mut site = both_feeds(&server);
+    let dir = &site.dir;
+    site.config.set("path_template", "{name}.md");
+    assert!(run(site.cmd().arg("fetch")).0);
     let fetched = tree(&dir.path().join("posts"));
     assert!(
         fetched
@@ -314,7 +286,7 @@ fn a_custom_layout_is_followed_by_fetch_and_export_alike() {
         "{fetched:?}"
     );
     let out = dir.path().join("flat");
-    assert!(run(feedmark(&config).arg("export").arg("--out").arg(&out)).0);
+    assert!(run(site.cmd().arg("export").arg("--out").arg(&out)).0);
     assert_eq!(tree(&out), fetched);
 }
 
@@ -347,9 +319,9 @@ fn hegseth_file(root: &Path) -> std::path::PathBuf {
 #[test]
 fn a_changed_item_rewrites_its_file_in_place_with_lastmod() {
     let server = thehill();
-    let dir = tempfile::tempdir().unwrap();
-    let config = both_feeds(&server, dir.path(), "");
-    assert!(run(feedmark(&config).arg("fetch")).0);
+    let site = both_feeds(&server);
+    let dir = &site.dir;
+    assert!(run(site.cmd().arg("fetch")).0);
     let posts_dir = dir.path().join("posts");
     let path = hegseth_file(&posts_dir);
     let before = std::fs::read_to_string(&path).unwrap();
@@ -357,12 +329,17 @@ fn a_changed_item_rewrites_its_file_in_place_with_lastmod() {
 
     change_hegseth(&server);
     let started = chrono::Utc::now().format("%Y-%m-%d %H:%M:%S").to_string();
-    let (ok, out, err) = run(feedmark(&config).arg("fetch"));
+    let fetched = site.fetch(&[]);
     let ended = chrono::Utc::now().format("%Y-%m-%d %H:%M:%S").to_string();
-    assert!(ok, "{out}{err}");
-    assert!(
-        out.contains("new articles: 0; files written: 1; updated articles: 1"),
-        "{out}"
+    let summary = fetched.ok_summary();
+    assert_eq!(
+        (
+            summary.new_articles,
+            summary.files_written,
+            summary.updated_articles
+        ),
+        (0, 1, 1),
+        "{fetched}"
     );
     assert_eq!(
         server.hits(HEGSETH),
@@ -393,31 +370,34 @@ fn a_changed_item_rewrites_its_file_in_place_with_lastmod() {
     assert_eq!(before.lines().nth(4), after.lines().nth(5));
 
     // Nothing changes on the next poll; export reproduces the updated file exactly.
-    let (ok, out, _) = run(feedmark(&config).arg("fetch"));
-    assert!(
-        ok && out.contains("files written: 0; updated articles: 0"),
-        "{out}"
+    let fetched = site.fetch(&[]);
+    let summary = fetched.ok_summary();
+    assert_eq!(
+        (summary.files_written, summary.updated_articles),
+        (0, 0),
+        "{fetched}"
     );
     assert_eq!(server.hits(HEGSETH), 2);
     let out_dir = dir.path().join("exported");
-    assert!(run(feedmark(&config).arg("export").arg("--out").arg(&out_dir)).0);
+    assert!(run(site.cmd().arg("export").arg("--out").arg(&out_dir)).0);
     assert_eq!(tree(&out_dir), tree(&posts_dir));
 }
 
 #[test]
 fn keep_policy_leaves_stored_articles_alone() {
     let server = thehill();
-    let dir = tempfile::tempdir().unwrap();
-    let config = both_feeds(&server, dir.path(), "");
-    let text = std::fs::read_to_string(&config).unwrap();
-    std::fs::write(&config, format!("update = \"keep\"\n{text}")).unwrap();
-    assert!(run(feedmark(&config).arg("fetch")).0);
+    let mut site = both_feeds(&server);
+    let dir = &site.dir;
+    site.config.set("update", "keep");
+    assert!(run(site.cmd().arg("fetch")).0);
     let before = tree(&dir.path().join("posts"));
     change_hegseth(&server);
-    let (ok, out, _) = run(feedmark(&config).arg("fetch"));
-    assert!(
-        ok && out.contains("files written: 0; updated articles: 0"),
-        "{out}"
+    let fetched = site.fetch(&[]);
+    let summary = fetched.ok_summary();
+    assert_eq!(
+        (summary.files_written, summary.updated_articles),
+        (0, 0),
+        "{fetched}"
     );
     assert_eq!(server.hits(HEGSETH), 1, "no page download under `keep`");
     assert_eq!(tree(&dir.path().join("posts")), before);
@@ -426,25 +406,27 @@ fn keep_policy_leaves_stored_articles_alone() {
 #[test]
 fn a_changed_item_whose_page_is_down_keeps_its_full_text() {
     let server = thehill();
-    let dir = tempfile::tempdir().unwrap();
-    let config = both_feeds(&server, dir.path(), "");
-    assert!(run(feedmark(&config).arg("fetch")).0);
+    let site = both_feeds(&server);
+    let dir = &site.dir;
+    assert!(run(site.cmd().arg("fetch")).0);
     let before = tree(&dir.path().join("posts"));
     change_hegseth(&server);
     server.route(HEGSETH, Route::status(503));
-    let (ok, out, err) = run(feedmark(&config).arg("fetch"));
-    assert!(ok, "{out}{err}");
-    assert!(out.contains("updated articles: 0"), "{out}");
-    assert!(err.contains("keeping the stored text"), "{err}");
+    let fetched = site.fetch(&[]);
+    assert_eq!(fetched.ok_summary().updated_articles, 0, "{fetched}");
+    assert!(
+        fetched.stderr.contains("keeping the stored text"),
+        "{fetched}"
+    );
     assert_eq!(tree(&dir.path().join("posts")), before);
 }
 
 #[test]
 fn articles_stored_before_item_hashes_are_not_rewritten_on_upgrade() {
     let server = thehill();
-    let dir = tempfile::tempdir().unwrap();
-    let config = both_feeds(&server, dir.path(), "");
-    assert!(run(feedmark(&config).arg("fetch")).0);
+    let site = both_feeds(&server);
+    let dir = &site.dir;
+    assert!(run(site.cmd().arg("fetch")).0);
     let db = dir.path().join("feedmark.db");
     // What a database written by schema version 1 looks like after migration 0002.
     rusqlite::Connection::open(&db)
@@ -453,10 +435,12 @@ fn articles_stored_before_item_hashes_are_not_rewritten_on_upgrade() {
         .unwrap();
     let before = tree(&dir.path().join("posts"));
     change_hegseth(&server);
-    let (ok, out, _) = run(feedmark(&config).arg("fetch"));
-    assert!(
-        ok && out.contains("files written: 0; updated articles: 0"),
-        "{out}"
+    let fetched = site.fetch(&[]);
+    let summary = fetched.ok_summary();
+    assert_eq!(
+        (summary.files_written, summary.updated_articles),
+        (0, 0),
+        "{fetched}"
     );
     assert_eq!(server.hits(HEGSETH), 1);
     assert_eq!(tree(&dir.path().join("posts")), before);
@@ -494,9 +478,10 @@ fn an_atom_update_time_becomes_lastmod() {
             ),
         ),
     );
-    let dir = tempfile::tempdir().unwrap();
-    let config = write_config(dir.path(), &[("atomfeed", server.url("/atom/"))], "");
-    assert!(run(feedmark(&config).arg("fetch")).0);
+    let mut site = TestSite::with_server(server.clone());
+    site.feed("atomfeed", "/atom/");
+    let dir = &site.dir;
+    assert!(run(site.cmd().arg("fetch")).0);
     let posts_dir = dir.path().join("posts");
     let files = posts(&posts_dir);
     assert_eq!(files.len(), 1);
@@ -511,8 +496,8 @@ fn an_atom_update_time_becomes_lastmod() {
             ),
         ),
     );
-    let (ok, out, err) = run(feedmark(&config).arg("fetch"));
-    assert!(ok && out.contains("updated articles: 1"), "{out}{err}");
+    let fetched = site.fetch(&[]);
+    assert_eq!(fetched.ok_summary().updated_articles, 1, "{fetched}");
     assert_eq!(posts(&posts_dir), files, "same file");
     let text = std::fs::read_to_string(&files[0]).unwrap();
     assert!(

@@ -2,26 +2,20 @@
 
 mod common;
 
-use assert_cmd::Command;
-use common::{fixture, shared};
+use common::{RunResult, feedmark_bare, fixture, shared};
 
 fn extract(url: &str, file: &str, format: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
-    let out = Command::cargo_bin("feedmark")
-        .unwrap()
-        .current_dir(dir.path())
-        .env_remove("FEEDMARK_CONFIG")
-        .args(["extract", "--url", url, "--html"])
-        .arg(fixture(file))
-        .args(["--format", format])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    // In an empty folder: no feedmark.toml is found there, and none is needed.
+    let run = RunResult::of(
+        feedmark_bare()
+            .current_dir(dir.path())
+            .args(["extract", "--url", url, "--html"])
+            .arg(fixture(file))
+            .args(["--format", format]),
     );
-    String::from_utf8(out.stdout).unwrap()
+    assert!(run.ok, "{run}");
+    run.stdout
 }
 
 #[test]
@@ -59,10 +53,8 @@ fn text_format_has_no_markdown() {
 fn reads_the_page_from_stdin() {
     let html = std::fs::read(fixture("thehill/senate.html")).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let out = Command::cargo_bin("feedmark")
-        .unwrap()
+    let out = feedmark_bare()
         .current_dir(dir.path())
-        .env_remove("FEEDMARK_CONFIG")
         .args([
             "extract",
             "--url",

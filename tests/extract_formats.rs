@@ -1,31 +1,26 @@
 //! `feedmark extract` as users run it: the real binary on saved pages, every output format.
 
-use assert_cmd::Command;
+mod common;
+
+use std::path::Path;
+
+use common::{RunResult, feedmark_cmd};
+
+/// No config exists: `extract` must not need one.
+const NO_CONFIG: &str = "/nonexistent/feedmark.toml";
 
 fn page(name: &str) -> String {
     format!("{}/tests/fixtures/pages/{name}", env!("CARGO_MANIFEST_DIR"))
 }
 
 fn extract(url: &str, file: &str, format: &str) -> String {
-    let out = Command::cargo_bin("feedmark")
-        .unwrap()
-        .args([
-            "--config",
-            "/nonexistent/feedmark.toml",
-            "extract",
-            "--url",
-            url,
-        ])
-        .args(["--html", &page(file), "--format", format])
-        .env_remove("FEEDMARK_CONFIG")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let run = RunResult::of(
+        feedmark_cmd(Path::new(NO_CONFIG))
+            .args(["extract", "--url", url])
+            .args(["--html", &page(file), "--format", format]),
     );
-    String::from_utf8(out.stdout).unwrap()
+    assert!(run.ok, "{run}");
+    run.stdout
 }
 
 #[test]
@@ -74,9 +69,8 @@ fn json_for_a_page_with_no_body_says_none() {
         "<html><body><nav><a href='/'>Home</a></nav></body></html>",
     )
     .unwrap();
-    let out = Command::cargo_bin("feedmark")
-        .unwrap()
-        .args(["--config", "/nonexistent/feedmark.toml", "extract"])
+    let out = feedmark_cmd(Path::new(NO_CONFIG))
+        .arg("extract")
         .args(["--url", "https://e.example/", "--format", "json", "--html"])
         .arg(&empty)
         .output()
@@ -102,9 +96,8 @@ fn a_site_rule_that_stops_matching_falls_back_to_generic_and_says_so() {
         ),
     )
     .unwrap();
-    let out = Command::cargo_bin("feedmark")
-        .unwrap()
-        .args(["--config", "/nonexistent/feedmark.toml", "extract"])
+    let out = feedmark_cmd(Path::new(NO_CONFIG))
+        .arg("extract")
         .args([
             "--url",
             "https://thehill.com/homenews/senate/1-bill/",

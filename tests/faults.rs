@@ -7,8 +7,7 @@ use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
 
-use assert_cmd::Command;
-use common::{Fault, Route, Server, posts, rss, write_config};
+use common::{Fault, Route, RunResult, Server, SiteConfig, TestSite, posts, rss};
 
 const RSS: &str = "application/rss+xml; charset=UTF-8";
 const HTML: &str = "text/html; charset=UTF-8";
@@ -64,34 +63,23 @@ fn chain(server: &Server, path: &str, hops: usize, end: Route) {
     server.route(&format!("/{path}/{hops}"), end);
 }
 
-fn feedmark(config: &Path) -> (bool, String, String) {
-    let out = Command::cargo_bin("feedmark")
-        .unwrap()
-        .arg("--config")
-        .arg(config)
-        .arg("fetch")
-        .env_remove("FEEDMARK_CONFIG")
-        .env_remove("FEEDMARK_LOG")
-        .timeout(Duration::from_secs(60))
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+/// `feedmark fetch` on `site`, at the default log level whatever the caller's.
+fn fetch(site: &TestSite) -> RunResult {
+    RunResult::of(site.cmd().arg("fetch").env_remove("FEEDMARK_LOG"))
 }
 
-/// A config with a 100 kB body cap and room for every faulty request at once.
-fn config(dir: &Path, feeds: &[(&str, String)]) -> std::path::PathBuf {
-    let path = write_config(dir, feeds, "");
-    let text = std::fs::read_to_string(&path).unwrap().replace(
-        "[http]\n",
-        "[http]\nmax_body_bytes = 100000\nconcurrency = 32\nmax_redirects = 10\n",
-    );
-    let text = text.replace("per_host_concurrency = 8", "per_host_concurrency = 32");
-    std::fs::write(&path, text).unwrap();
-    path
+/// A config with a 100 kB body cap and room for every faulty request at once; `feeds` are
+/// paths on the site's server.
+fn configure(site: &mut TestSite, feeds: &[(&str, &str)]) {
+    site.config = SiteConfig::new();
+    site.config
+        .http("max_body_bytes", 100_000)
+        .http("concurrency", 32)
+        .http("max_redirects", 10)
+        .http("per_host_concurrency", 32);
+    for (name, path) in feeds {
+        site.feed(name, path);
+    }
 }
 
 fn db(dir: &Path) -> rusqlite::Connection {
@@ -200,11 +188,11 @@ fn feed_level_faults_fail_only_their_feed_and_keep_what_was_stored() {
         .map(|c| if c == 1 { 0xe9 } else { c });
     server.route("/latin", Route::ok(RSS, latin.collect::<Vec<u8>>()));
 
-    let dir = tempfile::tempdir().unwrap();
-    let first = config(dir.path(), &[("victim", server.url("/victim"))]);
-    let (ok, out, err) = feedmark(&first);
-    assert!(ok, "{out}{err}");
-    assert_eq!(stored(dir.path()).len(), 1);
+    let mut site = TestSite::with_server(server.clone());
+    configure(&mut site, &[("victim", "/victim")]);
+    let run = fetch(&site);
+    assert!(run.ok, "{run}");
+    assert_eq!(stored(site.path()).len(), 1);
 
     let failing = [
         ("victim", "/victim", "cannot read the body: end of file"),
@@ -230,43 +218,38 @@ fn feed_level_faults_fail_only_their_feed_and_keep_what_was_stored() {
         ("empty", "/empty", "empty document"),
         ("nolocation", "/no-location", "without a Location header"),
     ];
-    let mut feeds: Vec<(&str, String)> = failing
+    let mut feeds: Vec<(&str, &str)> = failing
         .iter()
-        .map(|(name, path, _)| (*name, server.url(path)))
+        .map(|(name, path, _)| (*name, *path))
         .collect();
-    feeds.push(("good", server.url("/good")));
-    feeds.push(("ten", server.url("/ten/0")));
-    feeds.push(("wrongtype", server.url("/wrong-type")));
-    feeds.push(("latin", server.url("/latin")));
-    let second = config(dir.path(), &feeds);
-    let (ok, out, err) = feedmark(&second);
-    assert!(!ok, "failed feeds make a non-zero exit: {out}");
+    feeds.push(("good", "/good"));
+    feeds.push(("ten", "/ten/0"));
+    feeds.push(("wrongtype", "/wrong-type"));
+    feeds.push(("latin", "/latin"));
+    configure(&mut site, &feeds);
+    let run = fetch(&site);
+    let err = &run.stderr;
+    assert!(!run.ok, "failed feeds make a non-zero exit: {run}");
     assert!(!err.contains("panicked"), "{err}");
-    assert!(
-        out.contains(&format!(
-            "feeds: 4 ok, {} failed; new articles: 5; files written: 5",
-            failing.len()
-        )),
-        "{out}\n{err}"
-    );
+    assert_eq!(run.summary().counts(), (4, failing.len(), 5, 5), "{run}");
     let wrong: Vec<String> = failing
         .iter()
         .filter_map(|(name, path, cause)| {
-            let line = error_line(&err, name);
+            let line = error_line(err, name);
             let named = line.contains(&server.url(path)) || line.contains(&server.base);
             (!named || !line.contains(cause)).then(|| format!("{name}: want `{cause}` in {line}"))
         })
         .collect();
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
     // Nothing stored was lost: the broken feed's article and file are still there.
-    let urls: Vec<String> = stored(dir.path()).into_iter().map(|(u, _)| u).collect();
+    let urls: Vec<String> = stored(site.path()).into_iter().map(|(u, _)| u).collect();
     let want: Vec<String> = ["g1", "g2", "g3", "l1", "v1", "w1"]
         .iter()
         .map(|s| format!("{b}/a/{s}"))
         .collect();
     assert_eq!(urls, want);
-    assert_eq!(check_files(&dir.path().join("posts")), 6);
-    let title: String = db(dir.path())
+    assert_eq!(check_files(&site.posts_dir()), 6);
+    let title: String = db(site.path())
         .query_row(
             "SELECT title FROM articles WHERE url LIKE '%/l1'",
             [],
@@ -277,7 +260,7 @@ fn feed_level_faults_fail_only_their_feed_and_keep_what_was_stored() {
         title, "Café TITLE",
         "a mislabelled feed is read as Windows-1252"
     );
-    let errors: i64 = db(dir.path())
+    let errors: i64 = db(site.path())
         .query_row(
             "SELECT COUNT(*) FROM feeds WHERE error_count = 1",
             [],
@@ -323,19 +306,17 @@ fn article_page_faults_fall_back_to_the_feed_text_one_by_one() {
     bad_utf8.extend_from_slice(tail.as_bytes());
     server.route("/a/latin", Route::ok(HTML, bad_utf8));
 
-    let dir = tempfile::tempdir().unwrap();
     let mut all = items.clone();
     all.push(("latin", "latin"));
     server.route("/feed", Route::ok(RSS, rss(&b, &all)));
-    let path = config(dir.path(), &[("site", server.url("/feed"))]);
-    let (ok, out, err) = feedmark(&path);
-    assert!(ok, "a broken page never fails its feed: {out}{err}");
+    let mut site = TestSite::with_server(server.clone());
+    configure(&mut site, &[("site", "/feed")]);
+    let run = fetch(&site);
+    let err = &run.stderr;
+    assert!(run.ok, "a broken page never fails its feed: {run}");
     assert!(!err.contains("panicked"), "{err}");
-    assert!(
-        out.contains(&format!("new articles: {}", all.len())),
-        "{out}\n{err}"
-    );
-    let methods: std::collections::HashMap<String, String> = stored(dir.path())
+    assert_eq!(run.summary().new_articles, all.len(), "{run}");
+    let methods: std::collections::HashMap<String, String> = stored(site.path())
         .into_iter()
         .map(|(u, m)| (u.rsplit('/').next().unwrap().to_string(), m))
         .collect();
@@ -350,8 +331,9 @@ fn article_page_faults_fall_back_to_the_feed_text_one_by_one() {
             "a warning names {url}:\n{err}"
         );
     }
-    assert_eq!(check_files(&dir.path().join("posts")), all.len());
-    let latin = posts(&dir.path().join("posts"))
+    assert_eq!(check_files(&site.posts_dir()), all.len());
+    let latin = site
+        .posts()
         .into_iter()
         .find(|p| p.to_string_lossy().contains("latin"))
         .unwrap();
@@ -364,21 +346,27 @@ fn inputs_that_once_crashed_fetch_now_fail_only_their_feed() {
     let b = server.base.clone();
     server.route("/good", Route::ok(RSS, rss(&b, &[("g1", "Good one")])));
     server.route("/a/g1", Route::ok(HTML, page("g1")));
-    let mut feeds = vec![("good".to_string(), server.url("/good"))];
+    let mut feeds = vec![("good".to_string(), "/good".to_string())];
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fuzz");
     let mut inputs: Vec<_> = std::fs::read_dir(dir).unwrap().flatten().collect();
     inputs.sort_by_key(|e| e.path());
     for (i, entry) in inputs.iter().enumerate() {
         let path = format!("/fuzz/{i}");
         server.route(&path, Route::ok(RSS, std::fs::read(entry.path()).unwrap()));
-        feeds.push((format!("fuzz{i}"), server.url(&path)));
+        feeds.push((format!("fuzz{i}"), path));
     }
-    let tmp = tempfile::tempdir().unwrap();
-    let named: Vec<(&str, String)> = feeds.iter().map(|(n, u)| (n.as_str(), u.clone())).collect();
-    let (_, out, err) = feedmark(&config(tmp.path(), &named));
+    let mut site = TestSite::with_server(server);
+    let named: Vec<(&str, &str)> = feeds
+        .iter()
+        .map(|(n, p)| (n.as_str(), p.as_str()))
+        .collect();
+    configure(&mut site, &named);
+    let run = fetch(&site);
+    let (out, err) = (&run.stdout, &run.stderr);
+    let tmp = &site.dir;
     assert!(
-        out.contains("feeds: "),
-        "the run finished with its summary:\n{out}\n{err}"
+        run.summary.is_some(),
+        "the run finished with its summary:\n{run}"
     );
     assert!(
         !err.contains("panicked"),

@@ -4,32 +4,32 @@ mod common;
 
 use std::time::Duration;
 
-use common::{
-    HEGSETH, PENTAGON, Route, SENATE, db_count as rusqlite_count, feedmark_cmd as feedmark,
-    fixture, posts, run as stdout_of, shared, thehill_server as thehill, write_config,
-};
+use common::{HEGSETH, PENTAGON, Route, SENATE, TestSite, fixture, shared, thehill_server};
+
+/// A site serving The Hill fixtures, with the defense feed configured as `thehill`.
+fn thehill_site() -> TestSite {
+    let mut site = TestSite::with_server(thehill_server());
+    site.feed("thehill", "/policy/defense/feed/");
+    site
+}
+
+/// A site serving The Hill fixtures, with no feed configured.
+fn thehill() -> TestSite {
+    TestSite::with_server(thehill_server())
+}
 
 #[test]
 fn writes_the_reference_file_byte_for_byte() {
-    let server = thehill();
-    let dir = tempfile::tempdir().unwrap();
-    let config = write_config(
-        dir.path(),
-        &[("thehill", server.url("/policy/defense/feed/"))],
-        "",
-    );
-    let (ok, out, err) = stdout_of(feedmark(&config).arg("fetch"));
-    assert!(ok, "stdout: {out}\nstderr: {err}");
-    assert!(
-        out.contains("feeds: 1 ok, 0 failed; new articles: 2; files written: 2"),
-        "{out}"
-    );
+    let site = thehill_site();
+    let run = site.fetch(&[]);
+    assert_eq!(run.ok_summary().counts(), (1, 0, 2, 2), "{run}");
 
     // Default layout: {feed}/{yyyy}/{mm}/{slug}.md under output_dir.
-    let file = dir
+    let file = site
         .path()
         .join("posts/thehill/2025/02/hegseth-no-betrayal-in-us-position-on-russia-ukraine-");
-    let written = posts(&dir.path().join("posts"))
+    let written = site
+        .posts()
         .into_iter()
         .find(|p| p.to_string_lossy().starts_with(&*file.to_string_lossy()))
         .expect("the Hegseth file");
@@ -37,7 +37,7 @@ fn writes_the_reference_file_byte_for_byte() {
     let reference = std::fs::read_to_string(shared("reference/thehill-hegseth.md")).unwrap();
     // Only the host of the source URL differs: the test server stands in for thehill.com.
     let got = got.replace(
-        &format!("({}/policy", server.base),
+        &format!("({}/policy", site.server.base),
         "(https://thehill.com/policy",
     );
     assert!(
@@ -65,20 +65,12 @@ fn diff(a: &str, b: &str) -> String {
 
 #[test]
 fn second_run_downloads_and_writes_nothing_and_shared_items_make_one_file() {
-    let server = thehill();
-    let dir = tempfile::tempdir().unwrap();
-    let feeds = [
-        ("thehill", server.url("/policy/defense/feed/")),
-        ("thehill-news", server.url("/homenews/feed/")),
-    ];
-    let config = write_config(dir.path(), &feeds, "");
-    let (ok, out, err) = stdout_of(feedmark(&config).arg("fetch"));
-    assert!(ok, "{out}{err}");
-    assert!(
-        out.contains("feeds: 2 ok, 0 failed; new articles: 3; files written: 3"),
-        "{out}"
-    );
-    let first: Vec<_> = posts(&dir.path().join("posts"));
+    let mut site = thehill_site();
+    site.feed("thehill-news", "/homenews/feed/");
+    let server = site.server.clone();
+    let run = site.fetch(&[]);
+    assert_eq!(run.ok_summary().counts(), (2, 0, 3, 3), "{run}");
+    let first: Vec<_> = site.posts();
     assert_eq!(
         first.len(),
         3,
@@ -89,17 +81,13 @@ fn second_run_downloads_and_writes_nothing_and_shared_items_make_one_file() {
         .map(|p| std::fs::metadata(p).unwrap().modified().unwrap())
         .collect();
 
-    let (ok, out, _) = stdout_of(feedmark(&config).arg("fetch"));
-    assert!(ok);
-    assert!(
-        out.contains("feeds: 2 ok, 0 failed; new articles: 0; files written: 0"),
-        "{out}"
-    );
+    let run = site.fetch(&[]);
+    assert_eq!(run.ok_summary().counts(), (2, 0, 0, 0), "{run}");
     for page in [HEGSETH, PENTAGON, SENATE] {
         assert_eq!(server.hits(page), 1, "{page} was downloaded once");
     }
     assert_eq!(server.hits("/policy/defense/feed/"), 2);
-    let again: Vec<_> = posts(&dir.path().join("posts"));
+    let again: Vec<_> = site.posts();
     assert_eq!(again, first);
     let mtimes_again: Vec<_> = again
         .iter()
@@ -108,42 +96,31 @@ fn second_run_downloads_and_writes_nothing_and_shared_items_make_one_file() {
     assert_eq!(mtimes, mtimes_again, "no file was rewritten");
 
     // Both feeds are recorded as sources of the shared story; it is stored once.
-    let db = rusqlite_count(
-        &dir.path().join("feedmark.db"),
-        "SELECT COUNT(*) FROM articles",
-    );
-    assert_eq!(db, 3);
-    let links = rusqlite_count(
-        &dir.path().join("feedmark.db"),
-        "SELECT COUNT(*) FROM feed_articles",
-    );
-    assert_eq!(links, 4);
+    assert_eq!(site.db_count("SELECT COUNT(*) FROM articles"), 3);
+    assert_eq!(site.db_count("SELECT COUNT(*) FROM feed_articles"), 4);
 }
 
 #[test]
 fn a_feed_fetched_alone_with_feed_flag() {
-    let server = thehill();
-    let dir = tempfile::tempdir().unwrap();
-    let feeds = [
-        ("thehill", server.url("/policy/defense/feed/")),
-        ("thehill-news", server.url("/homenews/feed/")),
-    ];
-    let config = write_config(dir.path(), &feeds, "");
-    let (ok, out, _) = stdout_of(feedmark(&config).args(["fetch", "--feed", "thehill-news"]));
-    assert!(ok);
-    assert!(
-        out.contains("feeds: 1 ok, 0 failed; new articles: 2"),
-        "{out}"
+    let mut site = thehill_site();
+    site.feed("thehill-news", "/homenews/feed/");
+    let run = site.fetch(&["--feed", "thehill-news"]);
+    let summary = run.ok_summary();
+    assert_eq!(
+        (summary.feeds_ok, summary.feeds_failed, summary.new_articles),
+        (1, 0, 2),
+        "{run}"
     );
-    assert_eq!(server.hits("/policy/defense/feed/"), 0);
-    let (ok, _, err) = stdout_of(feedmark(&config).args(["fetch", "--feed", "nope"]));
-    assert!(!ok);
-    assert!(err.contains("no feed named `nope`"), "{err}");
+    assert_eq!(site.server.hits("/policy/defense/feed/"), 0);
+    let run = site.fetch(&["--feed", "nope"]);
+    assert!(!run.ok);
+    assert!(run.stderr.contains("no feed named `nope`"), "{run}");
 }
 
 #[test]
 fn broken_feeds_fail_alone_with_one_clear_line_each() {
-    let server = thehill();
+    let mut site = thehill();
+    let server = site.server.clone();
     server.route("/500/", Route::status(500));
     server.route(
         "/invalid/",
@@ -163,21 +140,15 @@ fn broken_feeds_fail_alone_with_one_clear_line_each() {
         "/slow/",
         Route::ok("application/rss+xml", "<rss/>").delayed(Duration::from_secs(5)),
     );
-    let dir = tempfile::tempdir().unwrap();
-    let feeds = [
-        ("down", server.url("/500/")),
-        ("broken", server.url("/invalid/")),
-        ("thehill", server.url("/policy/defense/feed/")),
-        ("webpage", server.url("/html/")),
-        ("hung", server.url("/slow/")),
-    ];
-    let config = write_config(dir.path(), &feeds, "");
-    let (ok, out, err) = stdout_of(feedmark(&config).arg("fetch"));
-    assert!(!ok, "exit code says something failed");
-    assert!(
-        out.contains("feeds: 1 ok, 4 failed; new articles: 2; files written: 2"),
-        "{out}"
-    );
+    site.feed("down", "/500/")
+        .feed("broken", "/invalid/")
+        .feed("thehill", "/policy/defense/feed/")
+        .feed("webpage", "/html/")
+        .feed("hung", "/slow/");
+    let run = site.fetch(&[]);
+    assert!(!run.ok, "exit code says something failed");
+    assert_eq!(run.summary().counts(), (1, 4, 2, 2), "{run}");
+    let err = &run.stderr;
     let lines: Vec<&str> = err.lines().filter(|l| l.contains("ERROR")).collect();
     assert_eq!(lines.len(), 4, "{err}");
     let line = |name: &str| {
@@ -191,55 +162,40 @@ fn broken_feeds_fail_alone_with_one_clear_line_each() {
     assert!(line("broken").contains("not a readable feed"), "{err}");
     assert!(line("webpage").contains("HTML page"), "{err}");
     assert!(line("hung").contains("timed out"), "{err}");
-    assert_eq!(posts(&dir.path().join("posts")).len(), 2);
+    assert_eq!(site.posts().len(), 2);
     // The failure is recorded on the feed for `status` and backoff.
-    let errors = rusqlite_count(
-        &dir.path().join("feedmark.db"),
-        "SELECT SUM(error_count) FROM feeds",
-    );
-    assert_eq!(errors, 4);
+    assert_eq!(site.db_count("SELECT SUM(error_count) FROM feeds"), 4);
 }
 
 #[test]
 fn private_addresses_are_refused_by_default() {
-    let server = thehill();
-    let dir = tempfile::tempdir().unwrap();
-    let config = write_config(
-        dir.path(),
-        &[("thehill", server.url("/policy/defense/feed/"))],
-        "",
-    );
-    let text = std::fs::read_to_string(&config).unwrap().replace(
-        "allow_private_networks = true",
-        "allow_private_networks = false",
-    );
-    std::fs::write(&config, text).unwrap();
-    let (ok, _, err) = stdout_of(feedmark(&config).arg("fetch"));
-    assert!(!ok);
+    let mut site = thehill_site();
+    site.config.http("allow_private_networks", false);
+    let run = site.fetch(&[]);
+    assert!(!run.ok);
     assert!(
-        err.contains("feed thehill:") && err.contains("not a public address"),
-        "{err}"
+        run.stderr.contains("feed thehill:") && run.stderr.contains("not a public address"),
+        "{run}"
     );
-    assert_eq!(server.requests().len(), 0, "no request reached the server");
+    assert_eq!(
+        site.server.requests().len(),
+        0,
+        "no request reached the server"
+    );
 }
 
 #[test]
 fn unavailable_page_falls_back_to_the_feed_text() {
-    let server = thehill();
-    server.route(HEGSETH, Route::status(503));
-    let dir = tempfile::tempdir().unwrap();
-    let config = write_config(
-        dir.path(),
-        &[("thehill", server.url("/policy/defense/feed/"))],
-        "",
-    );
-    let (ok, out, err) = stdout_of(feedmark(&config).arg("fetch"));
+    let site = thehill_site();
+    site.server.route(HEGSETH, Route::status(503));
+    let run = site.fetch(&[]);
     assert!(
-        ok,
-        "a failed article page does not fail the feed: {out}{err}"
+        run.ok,
+        "a failed article page does not fail the feed: {run}"
     );
-    assert!(err.contains("HTTP 503"), "{err}");
-    let file = posts(&dir.path().join("posts"))
+    assert!(run.stderr.contains("HTTP 503"), "{run}");
+    let file = site
+        .posts()
         .into_iter()
         .find(|p| p.to_string_lossy().contains("hegseth"))
         .unwrap();
@@ -248,7 +204,7 @@ fn unavailable_page_falls_back_to_the_feed_text() {
         text.contains("\n\nDefense Secretary Pete Hegseth said there’s “no betrayal”"),
         "{text}"
     );
-    let method: String = rusqlite::Connection::open(dir.path().join("feedmark.db"))
+    let method: String = rusqlite::Connection::open(site.db())
         .unwrap()
         .query_row(
             "SELECT extraction_method FROM articles WHERE title LIKE 'Hegseth%'",
@@ -261,47 +217,37 @@ fn unavailable_page_falls_back_to_the_feed_text() {
 
 #[test]
 fn bad_config_never_starts_a_fetch() {
-    let server = thehill();
-    let dir = tempfile::tempdir().unwrap();
-    let config = write_config(
-        dir.path(),
-        &[("thehill", server.url("/policy/defense/feed/"))],
-        "bogus_key = 1\n",
+    let mut site = thehill_site();
+    site.config.set("bogus_key", 1);
+    let run = site.fetch(&[]);
+    assert!(!run.ok);
+    assert!(
+        run.stderr.contains("bogus_key") && run.stderr.contains("line"),
+        "{run}"
     );
-    let (ok, _, err) = stdout_of(feedmark(&config).arg("fetch"));
-    assert!(!ok);
-    assert!(err.contains("bogus_key") && err.contains("line"), "{err}");
-    assert_eq!(server.requests().len(), 0);
-    assert!(!dir.path().join("feedmark.db").exists());
+    assert_eq!(site.server.requests().len(), 0);
+    assert!(!site.db().exists());
 }
 
 #[test]
 fn config_path_from_environment() {
-    let server = thehill();
-    let dir = tempfile::tempdir().unwrap();
-    let config = write_config(
-        dir.path(),
-        &[("thehill", server.url("/policy/defense/feed/"))],
-        "",
+    let site = thehill_site();
+    // The site's own command names the config with --config; this one must find it alone.
+    let run = common::RunResult::of(
+        assert_cmd::Command::cargo_bin("feedmark")
+            .unwrap()
+            .env("FEEDMARK_CONFIG", site.write())
+            .arg("fetch"),
     );
-    let out = assert_cmd::Command::cargo_bin("feedmark")
-        .unwrap()
-        .env("FEEDMARK_CONFIG", &config)
-        .arg("fetch")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(posts(&dir.path().join("posts")).len(), 2);
+    assert!(run.ok, "{run}");
+    assert_eq!(site.posts().len(), 2);
 }
 
 #[test]
 fn redirects_are_followed_and_gzip_is_decoded() {
     use std::io::Write;
-    let server = thehill();
+    let mut site = thehill();
+    let server = site.server.clone();
     let feed = std::fs::read_to_string(fixture("thehill/defense-feed.xml"))
         .unwrap()
         .replace("{BASE}", &server.base);
@@ -320,11 +266,9 @@ fn redirects_are_followed_and_gzip_is_decoded() {
         "/moved/feed/",
         Route::status(302).header("Location", &server.url("/gz/feed/")),
     );
-    let dir = tempfile::tempdir().unwrap();
-    let config = write_config(dir.path(), &[("thehill", server.url("/old/feed/"))], "");
-    let (ok, out, err) = stdout_of(feedmark(&config).arg("fetch"));
-    assert!(ok, "{out}{err}");
-    assert!(out.contains("new articles: 2"), "{out}");
+    site.feed("thehill", "/old/feed/");
+    let run = site.fetch(&[]);
+    assert_eq!(run.ok_summary().new_articles, 2, "{run}");
     let accept = server
         .requests()
         .iter()
@@ -334,12 +278,16 @@ fn redirects_are_followed_and_gzip_is_decoded() {
         .get("accept-encoding")
         .cloned();
     assert!(accept.unwrap_or_default().contains("gzip"));
-    assert!(err.contains("redirected"), "redirects are logged: {err}");
+    assert!(
+        run.stderr.contains("redirected"),
+        "redirects are logged: {run}"
+    );
 }
 
 #[test]
 fn bodies_over_the_cap_are_refused() {
-    let server = thehill();
+    let mut site = thehill_site();
+    let server = site.server.clone();
     let big = format!(
         "<html><body><div class=\"article__text\"><p>{}</p></div></body></html>",
         "word ".repeat(40_000)
@@ -355,22 +303,17 @@ fn bodies_over_the_cap_are_refused() {
             ),
         ),
     );
-    let dir = tempfile::tempdir().unwrap();
-    let feeds = [
-        ("thehill", server.url("/policy/defense/feed/")),
-        ("huge", server.url("/huge/feed/")),
-    ];
-    let config = write_config(dir.path(), &feeds, "");
-    let text = std::fs::read_to_string(&config)
-        .unwrap()
-        .replace("[http]\n", "[http]\nmax_body_bytes = 100000\n");
-    std::fs::write(&config, text).unwrap();
-    let (ok, out, err) = stdout_of(feedmark(&config).arg("fetch"));
-    assert!(!ok);
-    assert!(
-        out.contains("feeds: 1 ok, 1 failed; new articles: 2"),
-        "{out}"
+    site.feed("huge", "/huge/feed/");
+    site.config.http("max_body_bytes", 100_000);
+    let run = site.fetch(&[]);
+    assert!(!run.ok);
+    let summary = run.summary();
+    assert_eq!(
+        (summary.feeds_ok, summary.feeds_failed, summary.new_articles),
+        (1, 1, 2),
+        "{run}"
     );
+    let err = &run.stderr;
     assert!(
         err.contains("feed huge:") && err.contains("100000-byte limit"),
         "{err}"
@@ -389,18 +332,12 @@ fn thumbnail_from_feed_or_page() {
         ("feed", "hegseth_021325.jpg?w=900"),
         ("page", "hegseth_021325.jpg?w=1280"),
     ] {
-        let server = thehill();
-        let dir = tempfile::tempdir().unwrap();
-        // Appended after the [[feeds]] table: the feed's own key.
-        let extra = format!("thumbnail = \"{setting}\"\n");
-        let config = write_config(
-            dir.path(),
-            &[("thehill", server.url("/policy/defense/feed/"))],
-            &extra,
-        );
-        let (ok, out, err) = stdout_of(feedmark(&config).arg("fetch"));
-        assert!(ok, "stdout: {out}\nstderr: {err}");
-        let hegseth = posts(&dir.path().join("posts"))
+        let mut site = thehill_site();
+        site.config.feed_key("thehill", "thumbnail", setting);
+        let run = site.fetch(&[]);
+        assert!(run.ok, "{run}");
+        let hegseth = site
+            .posts()
             .into_iter()
             .find(|p| p.to_string_lossy().contains("hegseth"))
             .expect("the Hegseth file");
@@ -418,32 +355,25 @@ fn thumbnail_from_feed_or_page() {
 /// the server is gone) and rewrites only the files whose content changed.
 #[test]
 fn reextract_rewrites_only_changed_files() {
-    let server = thehill();
-    let dir = tempfile::tempdir().unwrap();
-    let rules_dir = dir.path().join("rules.d");
+    let mut site = thehill_site();
+    let rules_dir = site.path().join("rules.d");
     std::fs::create_dir(&rules_dir).unwrap();
-    let config_path = write_config(
-        dir.path(),
-        &[("thehill", server.url("/policy/defense/feed/"))],
-        "",
-    );
-    // rules_dir is a top-level key: put it before the [http] table.
-    let text = std::fs::read_to_string(&config_path).unwrap();
-    std::fs::write(&config_path, format!("rules_dir = \"rules.d\"\n{text}")).unwrap();
-    let (ok, out, err) = stdout_of(feedmark(&config_path).arg("fetch"));
-    assert!(ok, "stdout: {out}\nstderr: {err}");
-    drop(server);
-    let before: Vec<(std::path::PathBuf, String)> = posts(&dir.path().join("posts"))
+    site.config.set("rules_dir", "rules.d");
+    let run = site.fetch(&[]);
+    assert!(run.ok, "{run}");
+    let before: Vec<(std::path::PathBuf, String)> = site
+        .posts()
         .into_iter()
         .map(|p| (p.clone(), std::fs::read_to_string(&p).unwrap()))
         .collect();
     assert_eq!(before.len(), 2);
 
-    let (ok, out, err) = stdout_of(feedmark(&config_path).arg("reextract"));
-    assert!(ok, "stdout: {out}\nstderr: {err}");
+    let run = site.run(&["reextract"]);
+    assert!(run.ok, "{run}");
     assert!(
-        out.contains("articles checked: 2; files rewritten: 0; unchanged: 2"),
-        "{out}"
+        run.stdout
+            .contains("articles checked: 2; files rewritten: 0; unchanged: 2"),
+        "{run}"
     );
 
     // A user rule for thehill.com that also strips the link to the earlier story, which
@@ -454,11 +384,12 @@ fn reextract_rewrites_only_changed_files() {
          body = [\"div.article__text\"]\nstrip = [\"p:has(a[href*='5140389'])\"]\n",
     )
     .unwrap();
-    let (ok, out, err) = stdout_of(feedmark(&config_path).args(["reextract", "--feed", "thehill"]));
-    assert!(ok, "stdout: {out}\nstderr: {err}");
+    let run = site.run(&["reextract", "--feed", "thehill"]);
+    assert!(run.ok, "{run}");
     assert!(
-        out.contains("articles checked: 2; files rewritten: 1; unchanged: 1"),
-        "{out}"
+        run.stdout
+            .contains("articles checked: 2; files rewritten: 1; unchanged: 1"),
+        "{run}"
     );
     for (path, old) in &before {
         let new = std::fs::read_to_string(path).unwrap();
@@ -470,9 +401,11 @@ fn reextract_rewrites_only_changed_files() {
             );
         }
     }
-    let (ok, out, _) =
-        stdout_of(feedmark(&config_path).args(["reextract", "--since", "2999-01-01"]));
-    assert!(ok && out.contains("articles checked: 0"), "{out}");
-    let (ok, _, err) = stdout_of(feedmark(&config_path).args(["reextract", "--feed", "nope"]));
-    assert!(!ok && err.contains("nope"), "{err}");
+    let run = site.run(&["reextract", "--since", "2999-01-01"]);
+    assert!(
+        run.ok && run.stdout.contains("articles checked: 0"),
+        "{run}"
+    );
+    let run = site.run(&["reextract", "--feed", "nope"]);
+    assert!(!run.ok && run.stderr.contains("nope"), "{run}");
 }

@@ -2,31 +2,39 @@
 
 mod common;
 
-use common::{
-    HEGSETH, PENTAGON, SENATE, db_count, feedmark_cmd as feedmark, posts, run, thehill_server,
-    write_config,
-};
+use common::{HEGSETH, PENTAGON, SENATE, TestSite, db_count, posts, run, thehill_server};
+
+/// A site serving The Hill fixtures, with the feeds `(name, path)` configured.
+fn thehill(feeds: &[(&str, &str)]) -> TestSite {
+    let mut site = TestSite::with_server(thehill_server());
+    for (name, path) in feeds {
+        site.feed(name, path);
+    }
+    site
+}
+
+/// A TOML value written as TOML (arrays of filter rules).
+fn toml(text: &str) -> toml_edit::Value {
+    text.parse().unwrap()
+}
+
+const BOTH: [(&str, &str); 2] = [
+    ("thehill", "/policy/defense/feed/"),
+    ("thehill-news", "/homenews/feed/"),
+];
 
 #[test]
 fn dry_run_shows_the_files_and_changes_nothing() {
-    let server = thehill_server();
-    let dir = tempfile::tempdir().unwrap();
-    let feeds = [
-        ("thehill", server.url("/policy/defense/feed/")),
-        ("thehill-news", server.url("/homenews/feed/")),
-    ];
-    let config = write_config(dir.path(), &feeds, "");
-    let db = dir.path().join("feedmark.db");
+    let site = thehill(&BOTH);
+    let (server, dir) = (&site.server, &site.dir);
+    let db = site.db();
 
     // On a fresh install: no database, no output folder is created.
-    let (ok, out, err) = run(feedmark(&config).args(["fetch", "--dry-run"]));
-    assert!(ok, "{out}{err}");
-    assert!(
-        out.contains(
-            "dry run: feeds: 2 ok, 0 failed; new articles: 3; files that would be written: 3"
-        ),
-        "{out}"
-    );
+    let dry = site.fetch(&["--dry-run"]);
+    let summary = dry.ok_summary();
+    assert!(summary.dry_run, "{dry}");
+    assert_eq!(summary.counts(), (2, 0, 3, 3), "{dry}");
+    let out = &dry.stdout;
     assert!(out.contains("nothing was stored or written"), "{out}");
     let listed: Vec<&str> = out.lines().filter(|l| l.starts_with("new\t")).collect();
     assert_eq!(listed.len(), 3, "{out}");
@@ -46,15 +54,17 @@ fn dry_run_shows_the_files_and_changes_nothing() {
     assert!(!dir.path().join("posts").exists(), "no output folder");
 
     // After a real fetch, a dry run sees nothing new and leaves the database as it was.
-    let (ok, out, err) = run(feedmark(&config).arg("fetch"));
-    assert!(ok, "{out}{err}");
+    let fetched = site.fetch(&[]);
+    assert!(fetched.ok, "{fetched}");
     let before = std::fs::read(&db).unwrap();
     let files = posts(&dir.path().join("posts"));
-    let (ok, out, err) = run(feedmark(&config).args(["fetch", "--dry-run"]));
-    assert!(ok, "{out}{err}");
-    assert!(
-        out.contains("new articles: 0; files that would be written: 0"),
-        "{out}"
+    let dry = site.fetch(&["--dry-run"]);
+    let summary = dry.ok_summary();
+    assert!(summary.dry_run, "{dry}");
+    assert_eq!(
+        (summary.new_articles, summary.files_written),
+        (0, 0),
+        "{dry}"
     );
     assert_eq!(std::fs::read(&db).unwrap(), before, "database untouched");
     assert_eq!(posts(&dir.path().join("posts")), files);
@@ -68,13 +78,16 @@ fn dry_run_shows_the_files_and_changes_nothing() {
         "/policy/defense/feed/",
         common::Route::ok("application/rss+xml", rss),
     );
-    let (ok, out, _) = run(feedmark(&config).args(["fetch", "--dry-run"]));
-    assert!(ok);
-    assert!(out.contains("new articles: 1;"), "{out}");
-    assert!(out.contains("Drone budget doubles"), "{out}");
-    let (ok, out, _) = run(feedmark(&config).arg("fetch"));
-    assert!(ok);
-    assert!(out.contains("new articles: 1; files written: 1"), "{out}");
+    let dry = site.fetch(&["--dry-run"]);
+    assert_eq!(dry.ok_summary().new_articles, 1, "{dry}");
+    assert!(dry.stdout.contains("Drone budget doubles"), "{dry}");
+    let fetched = site.fetch(&[]);
+    let summary = fetched.ok_summary();
+    assert_eq!(
+        (summary.new_articles, summary.files_written),
+        (1, 1),
+        "{fetched}"
+    );
 }
 
 /// An item dated 2025-02-15 whose page is not served (the feed text is used).
@@ -88,21 +101,20 @@ fn extra_item(base: &str) -> String {
 
 #[test]
 fn catch_up_remembers_items_without_pages_or_files_and_export_skips_them() {
-    let server = thehill_server();
-    let dir = tempfile::tempdir().unwrap();
-    let feeds = [
-        ("thehill", server.url("/policy/defense/feed/")),
-        ("thehill-news", server.url("/homenews/feed/")),
-    ];
-    let config = write_config(dir.path(), &feeds, "");
-    let db = dir.path().join("feedmark.db");
-    let (ok, out, err) = run(feedmark(&config).args(["fetch", "--catch-up"]));
-    assert!(ok, "{out}{err}");
-    assert!(
-        out.contains(
-            "new articles: 0; files written: 0; updated articles: 0; caught up (no file): 3"
+    let site = thehill(&BOTH);
+    let (server, dir) = (&site.server, &site.dir);
+    let db = site.db();
+    let caught = site.fetch(&["--catch-up"]);
+    let summary = caught.ok_summary();
+    assert_eq!(
+        (
+            summary.new_articles,
+            summary.files_written,
+            summary.updated_articles,
+            summary.caught_up
         ),
-        "{out}"
+        (0, 0, 0, 3),
+        "{caught}"
     );
     for page in [HEGSETH, PENTAGON, SENATE] {
         assert_eq!(server.hits(page), 0, "{page} was not downloaded");
@@ -129,18 +141,23 @@ fn catch_up_remembers_items_without_pages_or_files_and_export_skips_them() {
         "/policy/defense/feed/",
         common::Route::ok("application/rss+xml", rss),
     );
-    let (ok, out, _) = run(feedmark(&config).arg("fetch"));
-    assert!(ok);
-    assert!(
-        out.contains("new articles: 1; files written: 1; updated articles: 0"),
-        "{out}"
+    let fetched = site.fetch(&[]);
+    let summary = fetched.ok_summary();
+    assert_eq!(
+        (
+            summary.new_articles,
+            summary.files_written,
+            summary.updated_articles
+        ),
+        (1, 1, 0),
+        "{fetched}"
     );
     assert_eq!(server.hits(HEGSETH), 0);
     assert_eq!(posts(&dir.path().join("posts")).len(), 1);
 
     // export writes what fetch wrote: the caught-up items have no file there either.
     let out_dir = dir.path().join("export");
-    let (ok, out, err) = run(feedmark(&config).args(["export", "--out"]).arg(&out_dir));
+    let (ok, out, err) = run(site.cmd().args(["export", "--out"]).arg(&out_dir));
     assert!(ok, "{out}{err}");
     let exported = posts(&out_dir);
     assert_eq!(exported.len(), 1, "{exported:?}");
@@ -153,34 +170,34 @@ fn catch_up_remembers_items_without_pages_or_files_and_export_skips_them() {
 
 #[test]
 fn dry_run_and_catch_up_exclude_each_other() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = write_config(dir.path(), &[], "");
-    let (ok, _, err) = run(feedmark(&config).args(["fetch", "--dry-run", "--catch-up"]));
-    assert!(!ok);
-    assert!(err.contains("cannot be used with"), "{err}");
+    let run = TestSite::new().fetch(&["--dry-run", "--catch-up"]);
+    assert!(!run.ok);
+    assert!(run.stderr.contains("cannot be used with"), "{run}");
 }
 
 #[test]
 fn keep_and_block_rules_choose_the_items() {
-    let server = thehill_server();
-    let dir = tempfile::tempdir().unwrap();
-    let text = format!(
-        "database = \"feedmark.db\"\noutput_dir = \"posts\"\n[http]\nallow_private_networks = true\nper_host_delay_ms = 0\n\n\
-         [[feeds]]\nname = \"thehill\"\nurl = \"{}\"\n\
-         block = [{{ title = \"(?i)pentagon\" }}]\n\n\
-         [[feeds]]\nname = \"news\"\nurl = \"{}\"\n\
-         [[feeds.keep]]\nurl = \"/homenews/\"\ntitle = \"(?i)senate\"\n",
-        server.url("/policy/defense/feed/"),
-        server.url("/homenews/feed/")
-    );
-    let config = dir.path().join("feedmark.toml");
-    std::fs::write(&config, text).unwrap();
-    let (ok, out, err) = run(feedmark(&config).arg("fetch"));
-    assert!(ok, "{out}{err}");
+    let mut site = thehill(&[
+        ("thehill", "/policy/defense/feed/"),
+        ("news", "/homenews/feed/"),
+    ]);
+    site.config
+        .feed_key("thehill", "block", toml(r#"[{ title = "(?i)pentagon" }]"#))
+        .feed_key(
+            "news",
+            "keep",
+            toml(r#"[{ url = "/homenews/", title = "(?i)senate" }]"#),
+        );
+    let (server, dir) = (&site.server, &site.dir);
+    let fetched = site.fetch(&[]);
     // thehill: Hegseth kept, Pentagon blocked. news: Senate kept, Hegseth is not under
     // /homenews/ (so news does not count as one of its sources).
-    assert!(out.contains("new articles: 2;"), "{out}");
-    assert!(out.contains("filtered out: 2"), "{out}");
+    let summary = fetched.ok_summary();
+    assert_eq!(
+        (summary.new_articles, summary.filtered),
+        (2, 2),
+        "{fetched}"
+    );
     assert_eq!(server.hits(PENTAGON), 0, "a blocked item is not downloaded");
     let files = posts(&dir.path().join("posts"));
     assert_eq!(files.len(), 2, "{files:?}");
@@ -203,24 +220,13 @@ fn keep_and_block_rules_choose_the_items() {
 
 #[test]
 fn max_age_applies_to_the_first_poll_only() {
-    let server = thehill_server();
-    let dir = tempfile::tempdir().unwrap();
-    let config = write_config(
-        dir.path(),
-        &[("thehill", server.url("/policy/defense/feed/"))],
-        "",
-    );
-    let text = std::fs::read_to_string(&config)
-        .unwrap()
-        .replace("lang = \"en\"\n", "lang = \"en\"\nmax_age = \"30d\"\n");
-    std::fs::write(&config, text).unwrap();
+    let mut site = thehill(&[("thehill", "/policy/defense/feed/")]);
+    site.config.feed_key("thehill", "max_age", "30d");
+    let server = &site.server;
     // The fixture items are from February 2025: too old for a first poll.
-    let (ok, out, err) = run(feedmark(&config).arg("fetch"));
-    assert!(ok, "{out}{err}");
-    assert!(
-        out.contains("new articles: 0;") && out.contains("caught up (no file): 2"),
-        "{out}"
-    );
+    let first = site.fetch(&[]);
+    let summary = first.ok_summary();
+    assert_eq!((summary.new_articles, summary.caught_up), (0, 2), "{first}");
     assert_eq!(server.hits(HEGSETH), 0);
     // Afterwards every new item is accepted, however old: an archive keeps what it is given.
     let rss = std::fs::read_to_string(common::fixture("thehill/defense-feed.xml"))
@@ -231,24 +237,27 @@ fn max_age_applies_to_the_first_poll_only() {
         "/policy/defense/feed/",
         common::Route::ok("application/rss+xml", rss),
     );
-    let (ok, out, _) = run(feedmark(&config).arg("fetch"));
-    assert!(ok);
-    assert!(out.contains("new articles: 1; files written: 1"), "{out}");
+    let fetched = site.fetch(&[]);
+    let summary = fetched.ok_summary();
+    assert_eq!(
+        (summary.new_articles, summary.files_written),
+        (1, 1),
+        "{fetched}"
+    );
 }
 
 #[test]
 fn a_bad_filter_is_a_config_error_naming_feed_and_rule() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = write_config(
-        dir.path(),
-        &[("thehill", "http://127.0.0.1:9/feed".to_string())],
-        "[[feeds.block]]\ntitle = \"(unclosed\"\n",
-    );
-    let (ok, _, err) = run(feedmark(&config).arg("fetch"));
-    assert!(!ok);
+    let mut site = TestSite::new();
+    site.feed("thehill", "http://127.0.0.1:9/feed");
+    site.config
+        .feed_key("thehill", "block", toml(r#"[{ title = "(unclosed" }]"#));
+    let run = site.fetch(&[]);
+    assert!(!run.ok);
     assert!(
-        err.contains("feed `thehill`: block[0]: title `(unclosed`"),
-        "{err}"
+        run.stderr
+            .contains("feed `thehill`: block[0]: title `(unclosed`"),
+        "{run}"
     );
-    assert!(!dir.path().join("feedmark.db").exists());
+    assert!(!site.db().exists());
 }

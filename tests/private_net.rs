@@ -3,31 +3,12 @@
 
 mod common;
 
-use std::time::Duration;
-
-use assert_cmd::Command;
-use common::{Route, Server, write_config};
-
-fn fetch(config: &std::path::Path) -> (bool, String, String) {
-    let out = Command::cargo_bin("feedmark")
-        .unwrap()
-        .arg("--config")
-        .arg(config)
-        .arg("fetch")
-        .env_remove("FEEDMARK_CONFIG")
-        .timeout(Duration::from_secs(60))
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use common::{Route, TestSite};
 
 #[test]
 fn local_addresses_in_any_spelling_are_refused_unless_allowed() {
-    let server = Server::start();
+    let mut site = TestSite::new();
+    let server = site.server.clone();
     let rss = "<rss version=\"2.0\"><channel><title>L</title></channel></rss>";
     server.route("/feed", Route::ok("application/rss+xml", rss));
     let port = server.base.rsplit(':').next().unwrap().to_string();
@@ -42,20 +23,19 @@ fn local_addresses_in_any_spelling_are_refused_unless_allowed() {
         // A name, not an address: refused after resolution (/etc/hosts, no DNS traffic).
         ("name", format!("http://localhost:{port}/feed")),
     ];
-    let dir = tempfile::tempdir().unwrap();
-    let feeds: Vec<(&str, String)> = spellings.iter().map(|(n, u)| (*n, u.clone())).collect();
-    let config = write_config(dir.path(), &feeds, "");
-    let strict = std::fs::read_to_string(&config).unwrap().replace(
-        "allow_private_networks = true",
-        "allow_private_networks = false",
+    for (name, url) in &spellings {
+        site.feed(name, url);
+    }
+    site.config.http("allow_private_networks", false);
+    let run = site.fetch(&[]);
+    assert!(!run.ok);
+    let summary = run.summary();
+    assert_eq!(
+        (summary.feeds_ok, summary.feeds_failed),
+        (0, spellings.len()),
+        "{run}"
     );
-    std::fs::write(&config, &strict).unwrap();
-    let (ok, out, err) = fetch(&config);
-    assert!(!ok);
-    assert!(
-        out.contains(&format!("feeds: 0 ok, {} failed", spellings.len())),
-        "{out}"
-    );
+    let err = &run.stderr;
     for (name, _) in &spellings {
         let line = err
             .lines()
@@ -69,16 +49,9 @@ fn local_addresses_in_any_spelling_are_refused_unless_allowed() {
     assert_eq!(server.requests().len(), 0, "no request reached the server");
 
     // Allowed: every spelling that names this machine reaches the server.
-    std::fs::write(
-        &config,
-        strict.replace(
-            "allow_private_networks = false",
-            "allow_private_networks = true",
-        ),
-    )
-    .unwrap();
-    let (ok, out, err) = fetch(&config);
-    assert!(ok, "{out}{err}");
+    site.config.http("allow_private_networks", true);
+    let run = site.fetch(&[]);
+    assert!(run.ok, "{run}");
     assert_eq!(server.hits("/feed"), spellings.len());
 }
 
@@ -90,27 +63,28 @@ fn other_schemes_are_refused_even_when_private_networks_are_allowed() {
         "<rss version=\"2.0\"><channel><title>SECRET</title></channel></rss>",
     )
     .unwrap();
-    let server = Server::start();
+    let mut site = TestSite::new();
+    let server = site.server.clone();
     // A feed on loopback (allowed here) that redirects to a file: URL.
     server.route(
         "/to-file",
         Route::status(302).header("Location", &format!("file://{}", secret.path().display())),
     );
     // In the config: refused when the config is read, before any fetch.
-    let dir = tempfile::tempdir().unwrap();
-    let file_feed = [("file", format!("file://{}", secret.path().display()))];
-    let config = write_config(dir.path(), &file_feed, "");
-    let (ok, _, err) = fetch(&config);
-    assert!(!ok);
+    site.feed("file", &format!("file://{}", secret.path().display()));
+    let run = site.fetch(&[]);
+    assert!(!run.ok);
     assert!(
-        err.contains("feed `file`") && err.contains("only http and https"),
-        "{err}"
+        run.stderr.contains("feed `file`") && run.stderr.contains("only http and https"),
+        "{run}"
     );
-    assert!(!dir.path().join("feedmark.db").exists());
+    assert!(!site.db().exists());
     // Through a redirect: refused at the hop.
-    let config = write_config(dir.path(), &[("redirect", server.url("/to-file"))], "");
-    let (ok, out, err) = fetch(&config);
-    assert!(!ok, "{out}");
+    site.config = common::SiteConfig::new();
+    site.feed("redirect", "/to-file");
+    let run = site.fetch(&[]);
+    assert!(!run.ok, "{run}");
+    let (out, err) = (&run.stdout, &run.stderr);
     let line = err
         .lines()
         .find(|l| l.contains("feed redirect:"))

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-use common::{Route, Server, posts, write_config};
+use common::{Route, RunResult, Server, SiteConfig, posts};
 
 /// Enough articles that an export spends a while writing, so a second one overlaps it.
 const ARTICLES: usize = 300;
@@ -33,9 +33,11 @@ fn fetched_config(dir: &Path) -> PathBuf {
     }
     rss.push_str("</channel></rss>");
     server.route("/feed", Route::ok("application/rss+xml", rss));
-    let config = write_config(dir, &[("many", server.url("/feed"))], "");
-    let (ok, out, err) = common::run(common::feedmark_cmd(&config).arg("fetch"));
-    assert!(ok, "{out}{err}");
+    let mut config = SiteConfig::new();
+    config.feed("many", server.url("/feed"));
+    let config = config.write(dir);
+    let run = RunResult::of(common::feedmark_cmd(&config).arg("fetch"));
+    assert!(run.ok, "{run}");
     assert_eq!(posts(&dir.join("posts")).len(), ARTICLES);
     config
 }
@@ -52,11 +54,8 @@ fn tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
 }
 
 fn spawn(config: &Path, args: &[&std::ffi::OsStr]) -> Child {
-    Command::new(assert_cmd::cargo::cargo_bin("feedmark"))
-        .arg("--config")
-        .arg(config)
+    common::feedmark_process(config)
         .args(args)
-        .env_remove("FEEDMARK_CONFIG")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

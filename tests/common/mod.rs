@@ -1,5 +1,11 @@
 //! A scriptable HTTP/1.1 server on 127.0.0.1 for end-to-end tests, with a request log.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
+
+mod config;
+mod site;
+
+pub use config::SiteConfig;
+pub use site::{RunResult, Summary, TestSite};
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -283,17 +289,15 @@ pub fn shared(rel: &str) -> PathBuf {
         .join(rel)
 }
 
-/// A config file in `dir` that stores into `dir` and allows 127.0.0.1.
+/// A config file in `dir` (`SiteConfig::new()` with `feeds`) that stores into `dir` and
+/// allows 127.0.0.1. `extra` is appended as text after the last feed, so a bare key in it
+/// belongs to that feed; for top-level or `[http]` keys use `SiteConfig` or `TestSite`.
 pub fn write_config(dir: &Path, feeds: &[(&str, String)], extra: &str) -> PathBuf {
-    let mut text = String::from(
-        "database = \"feedmark.db\"\noutput_dir = \"posts\"\n\n[http]\nallow_private_networks = true\ntimeout_secs = 2\nconnect_timeout_secs = 2\nper_host_delay_ms = 0\nper_host_concurrency = 8\n\n",
-    );
+    let mut config = SiteConfig::new();
     for (name, url) in feeds {
-        text.push_str(&format!(
-            "[[feeds]]\nname = \"{name}\"\nurl = \"{url}\"\nlang = \"en\"\n\n"
-        ));
+        config.feed(name, url.as_str());
     }
-    text.push_str(extra);
+    let text = config.to_toml() + "\n" + extra;
     let path = dir.join("feedmark.toml");
     std::fs::write(&path, text).unwrap();
     path
@@ -356,6 +360,25 @@ pub fn feedmark_cmd(config: &Path) -> assert_cmd::Command {
         .arg(config)
         .env_remove("FEEDMARK_CONFIG")
         .timeout(Duration::from_secs(60));
+    cmd
+}
+
+/// `feedmark` with no `--config` (commands such as `extract` need none), with a timeout,
+/// ignoring any FEEDMARK_CONFIG of the caller.
+pub fn feedmark_bare() -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("feedmark").unwrap();
+    cmd.env_remove("FEEDMARK_CONFIG")
+        .timeout(Duration::from_secs(60));
+    cmd
+}
+
+/// `feedmark --config CONFIG` as a plain process, for tests that spawn, signal or kill it;
+/// any FEEDMARK_CONFIG of the caller is ignored.
+pub fn feedmark_process(config: &Path) -> std::process::Command {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("feedmark"));
+    cmd.arg("--config")
+        .arg(config)
+        .env_remove("FEEDMARK_CONFIG");
     cmd
 }
 
