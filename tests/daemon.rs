@@ -347,14 +347,10 @@ fn a_404_waits_a_day_while_a_timeout_backs_off() {
         ("missing", server.url("/missing/"), "*/5 * * * *"),
         ("slow", server.url("/slow/"), "*/5 * * * *"),
     ];
-    let config = config(dir.path(), &feeds, "backoff_base_secs = 600");
+    let mut site = daemon_config(&feeds, "backoff_base_secs = 600");
     // HTTP timeouts stay real: one second, well under the route's delay.
-    let text = std::fs::read_to_string(&config).unwrap();
-    std::fs::write(
-        &config,
-        text.replace("\ntimeout_secs = 60", "\ntimeout_secs = 1"),
-    )
-    .unwrap();
+    site.http("timeout_secs", 1);
+    let config = site.write(dir.path());
     let mut daemon = Daemon::start(&config, 1200.0);
     wait_for(
         "two timeouts",
