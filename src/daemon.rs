@@ -183,7 +183,8 @@ impl Daemon {
             if let Ok(mut m) = self.metrics.lock() {
                 m.record_batch(started.elapsed().as_secs_f64());
             }
-            self.reschedule(&due, result);
+            // Storing next poll times is SQLite work: off the async loop, as the poll's own.
+            crate::pipeline::blocking(|| self.reschedule(&due, result));
         }
         if reload && !stop {
             self.reload().await;

@@ -24,6 +24,7 @@ mod poll;
 #[cfg(test)]
 mod poll_tests;
 mod preview;
+pub(crate) use flow::blocking;
 pub use mode::{CAUGHT_UP, Mode, Planned};
 pub use outcome::FeedOutcome;
 use outcome::Tally;

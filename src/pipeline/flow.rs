@@ -111,6 +111,14 @@ impl<'p> Poll<'p> {
         // A batch left open by a poll abandoned half-way: its files may not be on disk.
         self.store.rollback_batch();
         let ran = self.flow(feeds).await;
+        blocking(|| self.close(ran))?;
+        let mut summary = self.summary;
+        summary.outcomes = self.tally.outcomes;
+        Ok(summary)
+    }
+
+    /// Ends the poll's writing: commits the open batch, or gives it up when it was lost.
+    fn close(&mut self, ran: Result<()>) -> Result<()> {
         let output_dir = &self.pipe.config.output_dir;
         if self.flow.lost(self.store) {
             // A statement's failure (one feed's, say) rolled back the whole batch.
@@ -122,15 +130,14 @@ impl<'p> Poll<'p> {
         }
         // Whatever stopped the poll, what was stored before is sound and its files exist.
         let kept = self.flow.commit(self.store, output_dir);
-        ran.and(kept)?;
-        let mut summary = self.summary;
-        summary.outcomes = self.tally.outcomes;
-        Ok(summary)
+        ran.and(kept)
     }
 
     async fn flow(&mut self, feeds: &[FeedConfig]) -> Result<()> {
-        self.write()?;
-        let rows = self.feed_rows(feeds)?;
+        let rows = blocking(|| {
+            self.write()?;
+            self.feed_rows(feeds)
+        })?;
         let pipe = self.pipe;
         let limit = pipe.config.http.concurrency.max(1);
         // Page jobs at once, and queued jobs above which no new feed starts.
@@ -348,6 +355,17 @@ fn last_failure(summary: &Summary) -> String {
         || "the open transaction was rolled back".into(),
         |(_, m)| m.clone(),
     )
+}
+
+/// Runs `f`, which reads and writes the database and flushes files, telling a multi-threaded
+/// runtime that this worker blocks meanwhile, so that its other tasks (downloads, the
+/// daemon's listener) move to other workers. On a current-thread runtime it runs as is.
+pub(crate) fn blocking<T>(f: impl FnOnce() -> T) -> T {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    match Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == RuntimeFlavor::MultiThread => tokio::task::block_in_place(f),
+        _ => f(),
+    }
 }
 
 /// Sleeps until `deadline`; forever without one (the caller then disables the branch).

@@ -166,3 +166,19 @@ fn known_items_are_linked_without_a_download_and_the_feed_is_recorded_at_once() 
     );
     assert_eq!(poll.summary.feeds_ok, 1);
 }
+
+#[test]
+fn storing_work_runs_off_the_loop_on_either_kind_of_runtime() {
+    let multi = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
+    let on_worker = multi.block_on(async { tokio::spawn(async { super::blocking(|| 7) }).await });
+    assert_eq!(on_worker.unwrap(), 7);
+    // block_in_place would panic here: a current-thread runtime runs the work as is.
+    let single = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    assert_eq!(single.block_on(async { super::blocking(|| 8) }), 8);
+    assert_eq!(super::blocking(|| 9), 9);
+}
