@@ -1,9 +1,6 @@
 //! The article half of a poll: download and extract each new item's page, write, store.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll as TaskPoll};
 
 use tokio::sync::Semaphore;
 
@@ -23,6 +20,7 @@ use crate::http::HttpClient;
 use crate::identity::{canonical_url, item_hash};
 use crate::output;
 use crate::store::{Article, Store};
+use crate::task::AbortOnDrop;
 
 impl Pipeline {
     /// Reads a job's page (none for an item only remembered).
@@ -346,48 +344,9 @@ pub(super) fn join_failure(e: tokio::task::JoinError) -> String {
     format!("panicked: {}", panic_message(&*e.into_panic()))
 }
 
-/// A task's handle that stops the task when dropped: a poll abandoned half-way (the daemon
-/// stopping) leaves no download running behind it.
-pub(super) struct AbortOnDrop<T>(pub(super) tokio::task::JoinHandle<T>);
-
-impl<T> Drop for AbortOnDrop<T> {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
-
-impl<T> Future for AbortOnDrop<T> {
-    type Output = std::result::Result<T, tokio::task::JoinError>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> TaskPoll<Self::Output> {
-        Pin::new(&mut self.0).poll(cx)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[tokio::test]
-    async fn a_dropped_page_read_stops_its_task() {
-        let held = Arc::new(());
-        let in_task = Arc::clone(&held);
-        let handle = tokio::spawn(async move {
-            let _held = in_task;
-            std::future::pending::<()>().await;
-        });
-        let probe = handle.abort_handle();
-        drop(AbortOnDrop(handle));
-        for _ in 0..1000 {
-            if probe.is_finished() {
-                break;
-            }
-            tokio::task::yield_now().await;
-        }
-        assert!(probe.is_finished(), "the task still runs");
-        // The task's future, and what it held, are gone.
-        assert_eq!(Arc::strong_count(&held), 1);
-    }
 
     #[tokio::test]
     async fn a_panic_while_extracting_is_reported_as_one() {
@@ -411,11 +370,5 @@ mod tests {
             "{message}"
         );
         assert_eq!(contained(|| Ok(5)).unwrap(), 5);
-    }
-
-    #[tokio::test]
-    async fn a_page_read_hands_back_its_result() {
-        let read = AbortOnDrop(tokio::spawn(async { 7 })).await;
-        assert_eq!(read.ok(), Some(7));
     }
 }
