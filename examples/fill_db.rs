@@ -121,7 +121,7 @@ fn article(i: usize, feed_id: i64, rng: &mut Lcg) -> Article {
         content_hash: feedmark::text::sha256_hex(&markdown),
         text,
         markdown,
-        extraction_method: "generic".into(),
+        extraction_method: feedmark::extract::Method::Generic,
         feed_id,
         item_hash: Some(key.clone()),
         modified_at: None,

@@ -24,7 +24,7 @@ mod poll;
 #[cfg(test)]
 mod poll_tests;
 mod preview;
-pub use mode::{CAUGHT_UP, Mode, Planned};
+pub use mode::{Mode, Planned};
 pub use outcome::FeedOutcome;
 use outcome::Tally;
 pub use preview::{Preview, PreviewItem, discover};

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::error::{Error, Result};
+use crate::extract::Method;
 use crate::http::Validators;
 
 mod schema;
@@ -52,7 +53,7 @@ pub struct Article {
     pub feed_content: Option<String>,
     pub text: String,
     pub markdown: String,
-    pub extraction_method: String,
+    pub extraction_method: Method,
     pub content_hash: String,
     pub file_name: String,
     pub feed_id: i64,
@@ -301,7 +302,7 @@ mod tests {
             lang: "en".into(),
             text: "x".into(),
             markdown: "x".into(),
-            extraction_method: "feed".into(),
+            extraction_method: Method::Feed,
             content_hash: "h".into(),
             file_name: file.into(),
             feed_id,

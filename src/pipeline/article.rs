@@ -8,13 +8,13 @@ use url::Url;
 
 use super::flow::{Done, Job, NewDone, Poll};
 use super::{
-    CAUGHT_UP, Candidate, KeptPage, Mode, Pipeline, Planned, Polled, authors, is_html, item_date,
-    item_failed, title_of,
+    Candidate, KeptPage, Mode, Pipeline, Planned, Polled, authors, is_html, item_date, item_failed,
+    title_of,
 };
 use crate::config::Thumbnail;
 use crate::dom::Budget;
 use crate::error::Result;
-use crate::extract::{self, Extracted, Rules};
+use crate::extract::{self, Extracted, Method, Rules};
 use crate::feed::Item;
 use crate::http::HttpClient;
 use crate::identity::{canonical_url, item_hash};
@@ -135,7 +135,7 @@ impl Pipeline {
         };
         let (path, contents) = crate::render::file_for(&article, &p.feed.name, &self.config)?;
         let written = match self.mode {
-            _ if article.extraction_method == CAUGHT_UP => false,
+            _ if article.extraction_method == Method::CaughtUp => false,
             Mode::DryRun => true,
             _ => output::write_atomic_unsynced(&self.config.output_dir, &path, &contents)?,
         };
@@ -144,7 +144,7 @@ impl Pipeline {
         for fi in &c.also_in {
             store.link(polled[*fi].feed_id, id, &key_refs, &url_refs)?;
         }
-        if article.extraction_method != CAUGHT_UP {
+        if article.extraction_method != Method::CaughtUp {
             let what = if self.mode == Mode::DryRun {
                 "would write new article"
             } else {
@@ -181,7 +181,7 @@ impl Poll<'_> {
         let stored = contained(|| pipe.store_article(self.store, polled, &c, body, page));
         let (summary, tally) = (&mut self.summary, &mut self.tally);
         match stored {
-            Ok(Some(_)) if method == CAUGHT_UP => summary.caught_up += 1,
+            Ok(Some(_)) if method == Method::CaughtUp => summary.caught_up += 1,
             Ok(Some((written, planned))) => {
                 summary.new_articles += 1;
                 let outcome = &mut tally.outcomes[polled[c.feed].index];
@@ -225,7 +225,7 @@ fn page_urls(final_url: Option<&str>, declared: Option<&str>) -> Vec<String> {
 /// The stored body of an item remembered without its page: the feed's own text, if any.
 fn caught_up_body(feed: &str, item: &Item) -> Extracted {
     let mut body = feed_body(feed, item);
-    body.method = CAUGHT_UP.to_string();
+    body.method = Method::CaughtUp;
     body
 }
 

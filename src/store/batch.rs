@@ -80,6 +80,7 @@ fn free_bytes(_dir: &std::path::Path) -> Option<u64> {
 
 #[cfg(test)]
 mod tests {
+    use crate::extract::Method;
     use crate::store::{Article, Store};
 
     fn article(feed_id: i64, file: &str) -> Article {
@@ -87,7 +88,7 @@ mod tests {
             url: format!("https://a/{file}"),
             title: "t".into(),
             lang: "en".into(),
-            extraction_method: "feed".into(),
+            extraction_method: Method::Feed,
             file_name: file.into(),
             feed_id,
             ..Article::default()

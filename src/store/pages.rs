@@ -218,6 +218,7 @@ const KEPT_PAGE_LIMIT: u64 = 1 << 30;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::extract::Method;
 
     /// A store in a fresh file with feeds `f` and `g` and article 1 (`f`, published at 100).
     fn store_with_article() -> (tempfile::TempDir, Store, i64) {
@@ -230,7 +231,7 @@ mod tests {
             title: "A".into(),
             published_at: 100,
             lang: "en".into(),
-            extraction_method: "feed".into(),
+            extraction_method: Method::Feed,
             content_hash: "h".into(),
             file_name: "a.md".into(),
             feed_id: feed,
@@ -311,7 +312,7 @@ mod tests {
         let mut a = s.article(id).unwrap().unwrap().article;
         a.text = "t2".into();
         a.markdown = "m2".into();
-        a.extraction_method = "generic".into();
+        a.extraction_method = Method::Generic;
         a.content_hash = "h2".into();
         a.thumbnail = "new.png".into();
         a.title = "not written".into();
@@ -319,7 +320,7 @@ mod tests {
         let after = s.article(id).unwrap().unwrap().article;
         assert_eq!(
             (after.text, after.markdown, after.extraction_method),
-            ("t2".into(), "m2".into(), "generic".into())
+            ("t2".into(), "m2".into(), Method::Generic)
         );
         assert_eq!(
             (after.content_hash, after.thumbnail),
