@@ -93,15 +93,17 @@ impl Pipeline {
         downloaded: Option<KeptPage>,
     ) -> Result<Option<(bool, Planned)>> {
         let p = &polled[c.feed];
+        let now = self.clock.now();
+        let at = now.timestamp();
         let key_refs: Vec<&str> = c.keys.iter().map(String::as_str).collect();
         let url_refs: Vec<&str> = c.urls.iter().map(String::as_str).collect();
         if let Some(id) = store.find_article(&key_refs, &url_refs)? {
             for fi in std::iter::once(c.feed).chain(c.also_in.iter().copied()) {
-                store.link(polled[fi].feed_id, id, &key_refs, &url_refs)?;
+                store.link(polled[fi].feed_id, id, &key_refs, &url_refs, at)?;
             }
             return Ok(None);
         }
-        let date = item_date(&c.item);
+        let date = item_date(&c.item, now);
         let lang = p
             .feed
             .lang
@@ -139,10 +141,10 @@ impl Pipeline {
             Mode::DryRun => true,
             _ => output::write_atomic_unsynced(&self.config.output_dir, &path, &contents)?,
         };
-        let id = store.insert_article(&article, &key_refs, &url_refs)?;
-        store.save_page(id, downloaded.as_ref(), &article.thumbnail)?;
+        let id = store.insert_article(&article, &key_refs, &url_refs, at)?;
+        store.save_page(id, downloaded.as_ref(), &article.thumbnail, at)?;
         for fi in &c.also_in {
-            store.link(polled[*fi].feed_id, id, &key_refs, &url_refs)?;
+            store.link(polled[*fi].feed_id, id, &key_refs, &url_refs, at)?;
         }
         if article.extraction_method != Method::CaughtUp {
             let what = if self.mode == Mode::DryRun {

@@ -59,8 +59,9 @@ impl Poll<'_> {
     /// polled: it follows a permanent redirect seen on several polls.
     pub(super) fn feed_rows(&mut self, feeds: &[FeedConfig]) -> Result<Vec<FeedRow>> {
         let mut rows = Vec::with_capacity(feeds.len());
+        let at = self.pipe.clock.now().timestamp();
         for (i, f) in feeds.iter().enumerate() {
-            let row = self.store.upsert_feed(&f.name, &f.url)?;
+            let row = self.store.upsert_feed(&f.name, &f.url, at)?;
             self.tally.outcomes[i].feed_id = row.id;
             rows.push(row);
         }

@@ -92,7 +92,7 @@ impl Pipeline {
             items.push(PreviewItem {
                 title: title_of(item),
                 link: item.link.clone(),
-                date: item_date(item),
+                date: item_date(item, self.clock.now()),
                 method: body.method,
                 lines,
             });

@@ -86,10 +86,11 @@ impl Pipeline {
             store.set_item_hash(c.id, &c.hash)?;
             return Ok(None);
         }
+        let now = self.clock.now().timestamp();
         let updated = c.item.updated.map(|d| d.timestamp());
         let at = updated
             .filter(|t| *t > a.published_at)
-            .unwrap_or_else(crate::store::now)
+            .unwrap_or(now)
             .max(a.modified_at.unwrap_or(i64::MIN));
         a.title = title;
         a.author = authors(&c.item);
@@ -109,7 +110,7 @@ impl Pipeline {
         store.update_article(c.id, &a)?;
         if let Some(page) = page {
             // Keep the page this text came from, so `reextract` works on the current version.
-            store.save_page(c.id, Some(&page), &a.thumbnail)?;
+            store.save_page(c.id, Some(&page), &a.thumbnail, now)?;
         }
         tracing::info!(feed = %stored.feed_name, "updated article {}", path.display());
         let planned = Planned {

@@ -189,6 +189,7 @@ fn stored_article(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredArticle> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::tests::NOW;
 
     fn article(feed_id: i64, n: i64) -> Article {
         Article {
@@ -210,14 +211,14 @@ mod tests {
     fn filters_stream_in_date_order_and_updates_keep_the_name() {
         let dir = tempfile::tempdir().unwrap();
         let mut s = Store::open(&dir.path().join("f.db")).unwrap();
-        let a = s.upsert_feed("a", "https://a/feed").unwrap().id;
-        let b = s.upsert_feed("b", "https://b/feed").unwrap().id;
+        let a = s.upsert_feed("a", "https://a/feed", NOW).unwrap().id;
+        let b = s.upsert_feed("b", "https://b/feed", NOW).unwrap().id;
         for n in [3, 1, 2] {
             let art = article(a, n);
-            s.insert_article(&art, &[&art.url], &[]).unwrap();
+            s.insert_article(&art, &[&art.url], &[], NOW).unwrap();
         }
         let id = s.find_article(&["https://a/2"], &[]).unwrap().unwrap();
-        s.link(b, id, &[], &[]).unwrap();
+        s.link(b, id, &[], &[], NOW).unwrap();
         let titles = |f: ArticleFilter| {
             let mut got = Vec::new();
             s.each_article(&f, |x| {
@@ -257,14 +258,14 @@ mod tests {
     fn methods_are_stored_under_their_names_and_caught_up_ones_are_not_exported() {
         let dir = tempfile::tempdir().unwrap();
         let mut s = Store::open(&dir.path().join("f.db")).unwrap();
-        let feed = s.upsert_feed("a", "https://a/feed").unwrap().id;
+        let feed = s.upsert_feed("a", "https://a/feed", NOW).unwrap().id;
         let methods = [Method::Rule("thehill".into()), Method::CaughtUp];
         for (n, method) in (1..).zip(&methods) {
             let art = Article {
                 extraction_method: method.clone(),
                 ..article(feed, n)
             };
-            s.insert_article(&art, &[&art.url], &[]).unwrap();
+            s.insert_article(&art, &[&art.url], &[], NOW).unwrap();
         }
         let stored: Vec<String> = s
             .conn
