@@ -106,7 +106,7 @@ fn article(i: usize, feed_id: i64, rng: &mut Lcg) -> Article {
     }
     let (markdown, text) = (markdown.join("\n\n"), text.join("\n\n"));
     // Two years of articles, one every ~105 minutes, on whole seconds.
-    let published_at = 1_672_531_200 + (i as i64) * 6_311;
+    let published_at = FIRST_PUBLISHED + (i as i64) * 6_311;
     let date = DateTime::<Utc>::from_timestamp(published_at, 0).unwrap_or_default();
     let key = feedmark::text::sha256_hex(&format!("bench-{i}"));
     Article {
@@ -121,13 +121,16 @@ fn article(i: usize, feed_id: i64, rng: &mut Lcg) -> Article {
         content_hash: feedmark::text::sha256_hex(&markdown),
         text,
         markdown,
-        extraction_method: "generic".into(),
+        extraction_method: feedmark::extract::Method::Generic,
         feed_id,
         item_hash: Some(key.clone()),
         modified_at: None,
         thumbnail: String::new(),
     }
 }
+
+/// When the first article was published (2023-01-01, Unix seconds).
+const FIRST_PUBLISHED: i64 = 1_672_531_200;
 
 fn main() -> Result<()> {
     let mut args = std::env::args().skip(1);
@@ -142,6 +145,7 @@ fn main() -> Result<()> {
                 .upsert_feed(
                     &format!("bench{f}"),
                     &format!("https://news.example.com/{f}/feed/"),
+                    FIRST_PUBLISHED,
                 )?
                 .id,
         );
@@ -150,7 +154,8 @@ fn main() -> Result<()> {
     for i in 0..n {
         let a = article(i, feeds[i % feeds.len()], &mut rng);
         let key = feedmark::text::sha256_hex(&format!("bench-{i}"));
-        store.insert_article(&a, &[&key], &[&a.url])?;
+        // Stored when published: the bench's database is the same on every run.
+        store.insert_article(&a, &[&key], &[&a.url], a.published_at)?;
     }
     println!(
         "{} articles in {}",

@@ -72,7 +72,7 @@ pub fn from_env() -> std::sync::Arc<dyn Clock> {
     {
         Some(scale) if scale.is_finite() && scale > 0.0 && scale != 1.0 => {
             tracing::warn!("FEEDMARK_TIME_SCALE={scale}: the scheduler's clock runs {scale}× fast");
-            std::sync::Arc::new(ScaledClock::new(Utc::now(), scale))
+            std::sync::Arc::new(ScaledClock::new(SystemClock.now(), scale))
         }
         _ => std::sync::Arc::new(SystemClock),
     }

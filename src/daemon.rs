@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 use crate::lock::DbLock;
 use crate::pipeline::{Pipeline, Summary};
 use crate::store::Store;
+use crate::task::AbortOnDrop;
 
 mod listener;
 mod metrics;
@@ -109,6 +110,7 @@ impl Daemon {
                 tracing::info!("serving /healthz and /metrics on http://{addr}");
             }
             let task = tokio::spawn(listener::serve(listener, Arc::clone(&self.metrics)));
+            // Held until `run` returns: the endpoint stops with the daemon.
             Some(AbortOnDrop(task))
         };
         self.publish_states();
@@ -320,15 +322,6 @@ impl Daemon {
             let when = crate::status::format_time(since, self.plan.timezone());
             tracing::warn!(feed = %name, "feed {name}: dead since {when} (HTTP 410 Gone); not polled until its url changes in the config");
         }
-    }
-}
-
-/// Stops the endpoint task when the daemon stops.
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
     }
 }
 

@@ -155,7 +155,9 @@ mod tests {
         let mut fc = feed(vec![], vec![]);
         fc.max_age = Some("7d".into());
         let f = Filter::compile(&fc).unwrap();
-        let now = Utc::now();
+        let now = DateTime::parse_from_rfc3339("2025-06-01T12:00:00Z")
+            .unwrap()
+            .to_utc();
         let mut old = item("x", "https://a/1", &[]);
         old.published = Some(now - Duration::days(8));
         let mut fresh = old.clone();

@@ -28,6 +28,7 @@ pub mod render;
 pub mod schedule;
 pub mod status;
 pub mod store;
+pub mod task;
 pub mod text;
 
 pub use config::Config;

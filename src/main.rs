@@ -225,7 +225,7 @@ struct JsonArticle<'a> {
     author: Option<&'a str>,
     date: Option<&'a str>,
     image: Option<&'a str>,
-    method: &'a str,
+    method: std::borrow::Cow<'a, str>,
     markdown: &'a str,
     text: &'a str,
 }
@@ -281,7 +281,7 @@ fn extract_one(
                 author: found.meta.author.as_deref(),
                 date: found.meta.date.as_deref(),
                 image: found.meta.image.as_deref(),
-                method: &found.method,
+                method: found.method.as_str(),
                 markdown: &found.markdown,
                 text: &found.text,
             };

@@ -25,7 +25,7 @@ mod poll;
 mod poll_tests;
 mod preview;
 pub(crate) use flow::blocking;
-pub use mode::{CAUGHT_UP, Mode, Planned};
+pub use mode::{Mode, Planned};
 pub use outcome::FeedOutcome;
 use outcome::Tally;
 pub use preview::{Preview, PreviewItem, discover};
@@ -170,8 +170,10 @@ impl Pipeline {
         self
     }
 
-    /// Uses `clock` for the times recorded on feeds (the daemon's, possibly scaled, clock).
+    /// Uses `clock` for every time the poll records or judges by (the daemon's, possibly
+    /// scaled, clock): feed and article rows, undated items, `max_age`, Retry-After dates.
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Pipeline {
+        self.client = self.client.with_clock(Arc::clone(&clock));
         self.clock = clock;
         self
     }
@@ -217,7 +219,7 @@ impl Pipeline {
     /// the next poll, so it is logged, not the poll's error.
     fn expire_pages(&self, store: &Store) {
         let days = self.config.keep_pages_days;
-        match store.expire_pages(days) {
+        match store.expire_pages(days, self.clock.now().timestamp()) {
             Ok(0) => {}
             Ok(n) => tracing::info!("dropped {n} kept article pages older than {days} days"),
             Err(e) => tracing::warn!("cannot drop kept pages older than {days} days: {e}"),
@@ -270,10 +272,11 @@ fn authors(item: &Item) -> Option<String> {
     (!item.authors.is_empty()).then(|| item.authors.join(", "))
 }
 
-/// The item's publication time; else its update time; else now (first seen).
-fn item_date(item: &Item) -> DateTime<Utc> {
+/// The item's publication time; else its update time; else `now`, when the poll first saw
+/// it (to the second, like the dates feeds give).
+fn item_date(item: &Item, now: DateTime<Utc>) -> DateTime<Utc> {
     item.published.or(item.updated).unwrap_or_else(|| {
-        Utc.timestamp_opt(Utc::now().timestamp(), 0)
+        Utc.timestamp_opt(now.timestamp(), 0)
             .single()
             .unwrap_or_default()
     })

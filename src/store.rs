@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::error::{Error, Result};
+use crate::extract::Method;
 use crate::http::Validators;
 
 mod schema;
@@ -52,7 +53,7 @@ pub struct Article {
     pub feed_content: Option<String>,
     pub text: String,
     pub markdown: String,
-    pub extraction_method: String,
+    pub extraction_method: Method,
     pub content_hash: String,
     pub file_name: String,
     pub feed_id: i64,
@@ -116,17 +117,17 @@ impl Store {
         Ok(store)
     }
 
-    /// The feed row for `name`, created if new. When the configured URL changed, the feed
-    /// starts afresh (URL, validators, error and redirect state); otherwise the stored URL,
-    /// which may follow a permanent redirect, is kept.
-    pub fn upsert_feed(&self, name: &str, url: &str) -> Result<FeedRow> {
+    /// The feed row for `name`, created at `at` (Unix seconds) if new. When the configured
+    /// URL changed, the feed starts afresh (URL, validators, error and redirect state);
+    /// otherwise the stored URL, which may follow a permanent redirect, is kept.
+    pub fn upsert_feed(&self, name: &str, url: &str, at: i64) -> Result<FeedRow> {
         self.conn.execute(
             "INSERT INTO feeds (name, url, config_url, created_at) VALUES (?1, ?2, ?2, ?3)
              ON CONFLICT(name) DO UPDATE SET url = excluded.url, config_url = excluded.url,
                  etag = NULL, last_modified = NULL, error_count = 0, dead_at = NULL,
                  moved_to = NULL, moved_count = 0, next_poll_at = NULL
              WHERE feeds.config_url IS NOT excluded.config_url",
-            params![name, url, now()],
+            params![name, url, at],
         )?;
         self.feed(name)?
             .ok_or_else(|| Error::Store(rusqlite::Error::QueryReturnedNoRows))
@@ -214,23 +215,31 @@ impl Store {
     }
 
     /// Notes that `feed_id` carried article `article_id` under `keys` and `urls`, so later polls
-    /// find it without a download. Returns true when this feed had not carried it before.
+    /// find it without a download; `at` (Unix seconds) is when the feed was first seen to carry
+    /// it. Returns true when this feed had not carried it before.
     pub fn link(
         &mut self,
         feed_id: i64,
         article_id: i64,
         keys: &[&str],
         urls: &[&str],
+        at: i64,
     ) -> Result<bool> {
         let tx = self.conn.savepoint()?;
-        let added = link_in(&tx, feed_id, article_id, keys, urls)?;
+        let added = link_in(&tx, feed_id, article_id, keys, urls, at)?;
         tx.commit()?;
         Ok(added)
     }
 
-    /// Stores a new article with its keys, URLs and feed link, all or nothing (a savepoint,
-    /// so that it can be part of a batch).
-    pub fn insert_article(&mut self, a: &Article, keys: &[&str], urls: &[&str]) -> Result<i64> {
+    /// Stores a new article, first seen at `at` (Unix seconds), with its keys, URLs and feed
+    /// link, all or nothing (a savepoint, so that it can be part of a batch).
+    pub fn insert_article(
+        &mut self,
+        a: &Article,
+        keys: &[&str],
+        urls: &[&str],
+        at: i64,
+    ) -> Result<i64> {
         let tx = self.conn.savepoint()?;
         tx.prepare_cached(
             "INSERT INTO articles (url, title, author, published_at, updated_at, lang, feed_content,
@@ -240,12 +249,12 @@ impl Store {
         )?
         .execute(params![
                 a.url, a.title, a.author, a.published_at, a.updated_at, a.lang, a.feed_content,
-                a.text, a.markdown, a.extraction_method, a.content_hash, a.file_name, a.feed_id, now(),
+                a.text, a.markdown, a.extraction_method, a.content_hash, a.file_name, a.feed_id, at,
                 a.item_hash, a.modified_at
             ],
         )?;
         let id = tx.last_insert_rowid();
-        link_in(&tx, a.feed_id, id, keys, urls)?;
+        link_in(&tx, a.feed_id, id, keys, urls, at)?;
         tx.commit()?;
         Ok(id)
     }
@@ -264,6 +273,7 @@ fn link_in(
     article_id: i64,
     keys: &[&str],
     urls: &[&str],
+    at: i64,
 ) -> Result<bool> {
     // Cached statements: these run for every item of every poll.
     let mut insert_key =
@@ -280,18 +290,17 @@ fn link_in(
         .prepare_cached(
             "INSERT OR IGNORE INTO feed_articles (feed_id, article_id, first_seen_at) VALUES (?1, ?2, ?3)",
         )?
-        .execute(params![feed_id, article_id, now()])?;
+        .execute(params![feed_id, article_id, at])?;
     Ok(added > 0)
-}
-
-/// Current Unix time in seconds.
-pub fn now() -> i64 {
-    chrono::Utc::now().timestamp()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The time the store's tests record things at (Unix seconds): fixed, so that nothing
+    /// depends on when they run.
+    pub(super) const NOW: i64 = 1_700_000_000;
 
     fn article(feed_id: i64, file: &str) -> Article {
         Article {
@@ -301,7 +310,7 @@ mod tests {
             lang: "en".into(),
             text: "x".into(),
             markdown: "x".into(),
-            extraction_method: "feed".into(),
+            extraction_method: Method::Feed,
             content_hash: "h".into(),
             file_name: file.into(),
             feed_id,
@@ -314,15 +323,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sub/f.db");
         let mut s = Store::open(&path).unwrap();
-        let f1 = s.upsert_feed("a", "https://a/feed").unwrap();
-        let f2 = s.upsert_feed("b", "https://a/feed2").unwrap();
+        let f1 = s.upsert_feed("a", "https://a/feed", NOW).unwrap();
+        let f2 = s.upsert_feed("b", "https://a/feed2", NOW).unwrap();
         let id = s
-            .insert_article(&article(f1.id, "x.md"), &["k1"], &["https://a/1"])
+            .insert_article(&article(f1.id, "x.md"), &["k1"], &["https://a/1"], NOW)
             .unwrap();
         assert_eq!(s.find_article(&["k1"], &[]).unwrap(), Some(id));
         assert_eq!(s.find_article(&["zz"], &["https://a/1"]).unwrap(), Some(id));
-        assert!(s.link(f2.id, id, &["k2"], &[]).unwrap());
-        assert!(!s.link(f2.id, id, &["k2"], &[]).unwrap());
+        assert!(s.link(f2.id, id, &["k2"], &[], NOW).unwrap());
+        assert!(!s.link(f2.id, id, &["k2"], &[], NOW).unwrap());
         assert_eq!(s.find_article(&["k2"], &[]).unwrap(), Some(id));
         drop(s);
         let s = Store::open(&path).unwrap();

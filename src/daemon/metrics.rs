@@ -44,7 +44,7 @@ impl Metrics {
         *self.polls.entry((o.name.clone(), result)).or_default() += 1;
         *self.new_articles.entry(o.name.clone()).or_default() += o.new_articles as u64;
         for m in &o.extraction_methods {
-            *self.methods.entry(m.clone()).or_default() += 1;
+            *self.methods.entry(m.to_string()).or_default() += 1;
         }
         let f = self.fetch.entry(o.name.clone()).or_default();
         f.0 += o.fetch_secs;

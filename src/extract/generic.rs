@@ -4,7 +4,7 @@
 use scraper::Html;
 use url::Url;
 
-use super::{Extracted, container, prune};
+use super::{Extracted, Method, container, prune};
 use crate::dom::{Budget, OverBudget};
 use crate::markdown::{self, Mode};
 
@@ -23,7 +23,7 @@ pub fn extract(
             .tree
             .get(id)
             .and_then(scraper::ElementRef::wrap)
-            .and_then(|root| render(root, url, "generic"));
+            .and_then(|root| render(root, url));
         if found.is_some() {
             return Ok(found);
         }
@@ -48,18 +48,18 @@ fn readability(html: &str, url: &Url) -> Option<Extracted> {
     let mut doc = crate::dom::fragment(&article.content);
     let root = doc.root_element().id();
     prune::prune(&mut doc, root);
-    render(doc.root_element(), url, "generic")
+    render(doc.root_element(), url)
 }
 
 /// Fewest words a generic extraction must have: less is a menu or a button, and the feed's
 /// own content serves the reader better.
 const MIN_WORDS: usize = 5;
 
-fn render(root: scraper::ElementRef<'_>, url: &Url, method: &str) -> Option<Extracted> {
+fn render(root: scraper::ElementRef<'_>, url: &Url) -> Option<Extracted> {
     let text = markdown::render(root, Some(url), Mode::Text);
     if text.split_whitespace().count() < MIN_WORDS {
         return None;
     }
     let md = markdown::render(root, Some(url), Mode::Markdown);
-    Extracted::new(md, text, method)
+    Extracted::new(md, text, Method::Generic)
 }

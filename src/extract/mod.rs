@@ -5,6 +5,7 @@ mod container;
 mod furniture;
 mod generic;
 pub mod meta;
+mod method;
 mod prefilter;
 mod prune;
 pub mod rules;
@@ -17,6 +18,7 @@ use url::Url;
 use crate::dom::{self, Budget, OverBudget};
 use crate::markdown::{self, Mode};
 pub use meta::PageMeta;
+pub use method::{Method, UnknownMethod};
 pub use rules::Rules;
 
 /// An extracted article body.
@@ -24,8 +26,8 @@ pub use rules::Rules;
 pub struct Extracted {
     pub markdown: String,
     pub text: String,
-    /// What produced it: `rule:<name>`, `generic`, `feed` or `none`.
-    pub method: String,
+    /// What produced it.
+    pub method: Method,
     /// The URL the page declares as its own (`<link rel="canonical">`, else `og:url`).
     pub canonical: Option<String>,
     /// Title, author, date and lead image as the page states them (empty for feed content).
@@ -33,11 +35,11 @@ pub struct Extracted {
 }
 
 impl Extracted {
-    fn new(markdown: String, text: String, method: impl Into<String>) -> Option<Extracted> {
+    fn new(markdown: String, text: String, method: Method) -> Option<Extracted> {
         (!text.trim().is_empty()).then(|| Extracted {
             markdown,
             text,
-            method: method.into(),
+            method,
             canonical: None,
             meta: PageMeta::default(),
         })
@@ -48,7 +50,7 @@ impl Extracted {
         Extracted {
             markdown: String::new(),
             text: String::new(),
-            method: "none".into(),
+            method: Method::None,
             canonical: None,
             meta: PageMeta::default(),
         }
@@ -136,7 +138,7 @@ pub fn from_feed(content_html: Option<&str>, base: Option<&Url>) -> Option<Extra
     let html = content_html?;
     let md = markdown::render_fragment(html, base, Mode::Markdown);
     let text = markdown::render_fragment(html, base, Mode::Text);
-    Extracted::new(md, text, "feed")
+    Extracted::new(md, text, Method::Feed)
 }
 
 fn apply_rule(doc: &mut Html, url: &Url, rule: &rules::SiteRule) -> Option<Extracted> {
@@ -159,7 +161,7 @@ fn apply_rule(doc: &mut Html, url: &Url, rule: &rules::SiteRule) -> Option<Extra
     Extracted::new(
         render(Mode::Markdown),
         render(Mode::Text),
-        format!("rule:{}", rule.name),
+        Method::Rule(rule.name.clone()),
     )
 }
 
@@ -177,7 +179,7 @@ mod tests {
         let rules = Rules::new(&[]).unwrap();
         let url = Url::parse("https://thehill.com/policy/1-x/").unwrap();
         let e = extract_page(PAGE, &url, &rules).unwrap();
-        assert_eq!(e.method, "rule:thehill");
+        assert_eq!(e.method.as_str(), "rule:thehill");
         assert_eq!(
             e.markdown,
             "First [link](https://thehill.com/x).\n\nSecond."
@@ -194,7 +196,7 @@ mod tests {
         );
         let mirror = Url::parse("http://127.0.0.1:8080/a/").unwrap();
         let e = extract_page(&page, &mirror, &rules).unwrap();
-        assert_eq!(e.method, "rule:thehill");
+        assert_eq!(e.method.as_str(), "rule:thehill");
         assert_eq!(e.canonical.as_deref(), Some("https://thehill.com/a/"));
     }
 
@@ -207,7 +209,7 @@ mod tests {
             "<html><body><nav><a href='/'>Home</a></nav><article><h1>T</h1><p>{para}</p><p>{para}</p></article></body></html>"
         );
         let e = extract_page(&page, &url, &rules).unwrap();
-        assert_eq!(e.method, "generic");
+        assert_eq!(e.method, Method::Generic);
         assert!(e.text.contains("long enough paragraph"));
     }
 

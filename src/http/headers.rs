@@ -43,14 +43,14 @@ fn max_age(value: &str) -> Option<u64> {
         .find_map(|n| n.trim_matches('"').parse().ok())
 }
 
-/// Retry-After as seconds: either a number or an HTTP date.
-pub(super) fn retry_after(headers: &HeaderMap) -> Option<u64> {
+/// Retry-After as seconds: either a number, or an HTTP date counted from `now`.
+pub(super) fn retry_after(headers: &HeaderMap, now: chrono::DateTime<chrono::Utc>) -> Option<u64> {
     let value = headers.get(header::RETRY_AFTER)?.to_str().ok()?.trim();
     if let Ok(secs) = value.parse::<u64>() {
         return Some(secs);
     }
     let when = chrono::DateTime::parse_from_rfc2822(value).ok()?;
-    let delta = when.timestamp() - chrono::Utc::now().timestamp();
+    let delta = when.timestamp() - now.timestamp();
     Some(delta.max(0) as u64)
 }
 
@@ -64,6 +64,23 @@ mod tests {
         assert_eq!(max_age("no-cache"), None);
         let mut h = HeaderMap::new();
         h.insert(header::RETRY_AFTER, "120".parse().unwrap());
-        assert_eq!(retry_after(&h), Some(120));
+        let now = chrono::DateTime::parse_from_rfc2822("Wed, 21 Oct 2015 07:28:00 GMT")
+            .unwrap()
+            .to_utc();
+        assert_eq!(retry_after(&h, now), Some(120));
+        h.insert(
+            header::RETRY_AFTER,
+            "Wed, 21 Oct 2015 07:30:00 GMT".parse().unwrap(),
+        );
+        assert_eq!(
+            retry_after(&h, now),
+            Some(120),
+            "a date counts from the given now"
+        );
+        assert_eq!(
+            retry_after(&h, now + chrono::Duration::hours(1)),
+            Some(0),
+            "a date already past means now"
+        );
     }
 }

@@ -7,6 +7,7 @@ use reqwest::header::{self, HeaderMap};
 use reqwest::{StatusCode, Url};
 use tokio::sync::Semaphore;
 
+use crate::clock::{Clock, SystemClock};
 use crate::config::HttpConfig;
 use crate::error::{Error, Result};
 use crate::{netguard, redact};
@@ -67,6 +68,9 @@ pub struct HttpClient {
     config: Arc<HttpConfig>,
     slots: Arc<Semaphore>,
     hosts: Arc<crate::politeness::Hosts>,
+    /// Reads a Retry-After date as a delay: the poll's clock, so that the delay is counted
+    /// on the clock the scheduler waits on.
+    clock: Arc<dyn Clock>,
 }
 
 impl HttpClient {
@@ -95,7 +99,14 @@ impl HttpClient {
                 config.per_host_concurrency,
                 Duration::from_millis(config.per_host_delay_ms),
             )),
+            clock: Arc::new(SystemClock),
         })
+    }
+
+    /// Counts Retry-After dates from `clock`'s now rather than the system clock's.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> HttpClient {
+        self.clock = clock;
+        self
     }
 
     /// GETs `url`, following redirects and sending `validators` for a conditional request;
@@ -226,7 +237,7 @@ impl HttpClient {
             return Err(Error::Status {
                 url: url.to_string(),
                 status: status.as_u16(),
-                retry_after: retry_after(&headers),
+                retry_after: retry_after(&headers, self.clock.now()),
             });
         }
         let limit = self.config.max_body_bytes;

@@ -1,9 +1,6 @@
 //! The article half of a poll: download and extract each new item's page, write, store.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll as TaskPoll};
 
 use tokio::sync::Semaphore;
 
@@ -11,18 +8,19 @@ use url::Url;
 
 use super::flow::{Done, Job, NewDone, Poll};
 use super::{
-    CAUGHT_UP, Candidate, KeptPage, Mode, Pipeline, Planned, Polled, authors, is_html, item_date,
-    item_failed, title_of,
+    Candidate, KeptPage, Mode, Pipeline, Planned, Polled, authors, is_html, item_date, item_failed,
+    title_of,
 };
 use crate::config::Thumbnail;
 use crate::dom::Budget;
 use crate::error::Result;
-use crate::extract::{self, Extracted, Rules};
+use crate::extract::{self, Extracted, Method, Rules};
 use crate::feed::Item;
 use crate::http::HttpClient;
 use crate::identity::{canonical_url, item_hash};
 use crate::output;
 use crate::store::{Article, Store};
+use crate::task::AbortOnDrop;
 
 impl Pipeline {
     /// Reads a job's page (none for an item only remembered).
@@ -95,15 +93,17 @@ impl Pipeline {
         downloaded: Option<KeptPage>,
     ) -> Result<Option<(bool, Planned)>> {
         let p = &polled[c.feed];
+        let now = self.clock.now();
+        let at = now.timestamp();
         let key_refs: Vec<&str> = c.keys.iter().map(String::as_str).collect();
         let url_refs: Vec<&str> = c.urls.iter().map(String::as_str).collect();
         if let Some(id) = store.find_article(&key_refs, &url_refs)? {
             for fi in std::iter::once(c.feed).chain(c.also_in.iter().copied()) {
-                store.link(polled[fi].feed_id, id, &key_refs, &url_refs)?;
+                store.link(polled[fi].feed_id, id, &key_refs, &url_refs, at)?;
             }
             return Ok(None);
         }
-        let date = item_date(&c.item);
+        let date = item_date(&c.item, now);
         let lang = p
             .feed
             .lang
@@ -137,16 +137,16 @@ impl Pipeline {
         };
         let (path, contents) = crate::render::file_for(&article, &p.feed.name, &self.config)?;
         let written = match self.mode {
-            _ if article.extraction_method == CAUGHT_UP => false,
+            _ if article.extraction_method == Method::CaughtUp => false,
             Mode::DryRun => true,
             _ => output::write_atomic_unsynced(&self.config.output_dir, &path, &contents)?,
         };
-        let id = store.insert_article(&article, &key_refs, &url_refs)?;
-        store.save_page(id, downloaded.as_ref(), &article.thumbnail)?;
+        let id = store.insert_article(&article, &key_refs, &url_refs, at)?;
+        store.save_page(id, downloaded.as_ref(), &article.thumbnail, at)?;
         for fi in &c.also_in {
-            store.link(polled[*fi].feed_id, id, &key_refs, &url_refs)?;
+            store.link(polled[*fi].feed_id, id, &key_refs, &url_refs, at)?;
         }
-        if article.extraction_method != CAUGHT_UP {
+        if article.extraction_method != Method::CaughtUp {
             let what = if self.mode == Mode::DryRun {
                 "would write new article"
             } else {
@@ -183,7 +183,7 @@ impl Poll<'_> {
         let stored = contained(|| pipe.store_article(self.store, polled, &c, body, page));
         let (summary, tally) = (&mut self.summary, &mut self.tally);
         match stored {
-            Ok(Some(_)) if method == CAUGHT_UP => summary.caught_up += 1,
+            Ok(Some(_)) if method == Method::CaughtUp => summary.caught_up += 1,
             Ok(Some((written, planned))) => {
                 summary.new_articles += 1;
                 let outcome = &mut tally.outcomes[polled[c.feed].index];
@@ -227,7 +227,7 @@ fn page_urls(final_url: Option<&str>, declared: Option<&str>) -> Vec<String> {
 /// The stored body of an item remembered without its page: the feed's own text, if any.
 fn caught_up_body(feed: &str, item: &Item) -> Extracted {
     let mut body = feed_body(feed, item);
-    body.method = CAUGHT_UP.to_string();
+    body.method = Method::CaughtUp;
     body
 }
 
@@ -346,48 +346,9 @@ pub(super) fn join_failure(e: tokio::task::JoinError) -> String {
     format!("panicked: {}", panic_message(&*e.into_panic()))
 }
 
-/// A task's handle that stops the task when dropped: a poll abandoned half-way (the daemon
-/// stopping) leaves no download running behind it.
-pub(super) struct AbortOnDrop<T>(pub(super) tokio::task::JoinHandle<T>);
-
-impl<T> Drop for AbortOnDrop<T> {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
-
-impl<T> Future for AbortOnDrop<T> {
-    type Output = std::result::Result<T, tokio::task::JoinError>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> TaskPoll<Self::Output> {
-        Pin::new(&mut self.0).poll(cx)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[tokio::test]
-    async fn a_dropped_page_read_stops_its_task() {
-        let held = Arc::new(());
-        let in_task = Arc::clone(&held);
-        let handle = tokio::spawn(async move {
-            let _held = in_task;
-            std::future::pending::<()>().await;
-        });
-        let probe = handle.abort_handle();
-        drop(AbortOnDrop(handle));
-        for _ in 0..1000 {
-            if probe.is_finished() {
-                break;
-            }
-            tokio::task::yield_now().await;
-        }
-        assert!(probe.is_finished(), "the task still runs");
-        // The task's future, and what it held, are gone.
-        assert_eq!(Arc::strong_count(&held), 1);
-    }
 
     #[tokio::test]
     async fn a_panic_while_extracting_is_reported_as_one() {
@@ -411,11 +372,5 @@ mod tests {
             "{message}"
         );
         assert_eq!(contained(|| Ok(5)).unwrap(), 5);
-    }
-
-    #[tokio::test]
-    async fn a_page_read_hands_back_its_result() {
-        let read = AbortOnDrop(tokio::spawn(async { 7 })).await;
-        assert_eq!(read.ok(), Some(7));
     }
 }

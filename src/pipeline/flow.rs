@@ -258,7 +258,7 @@ impl<'p> Poll<'p> {
             let key_refs = [key.as_str()];
             let url_refs: Vec<&str> = urls.iter().map(String::as_str).collect();
             if let Some(id) = store.find_article(&key_refs, &url_refs)? {
-                store.link(p.feed_id, id, &key_refs, &url_refs)?;
+                store.link(p.feed_id, id, &key_refs, &url_refs, now.timestamp())?;
                 let Some(change) = pipe.note_change(store, (p, fi), id, &item, updating)? else {
                     continue;
                 };

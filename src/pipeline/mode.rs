@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use crate::extract::Method;
+
 /// How a poll treats new and changed items.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Mode {
@@ -11,14 +13,10 @@ pub enum Mode {
     /// Download and extract as usual but write no file; the caller gives a throw-away store.
     DryRun,
     /// Download nothing and write nothing: store new items (from the feed's own text, marked
-    /// [`CAUGHT_UP`]) so that later polls skip them, and accept changed items as they are.
+    /// [`Method::CaughtUp`]) so that later polls skip them, and accept changed items as they
+    /// are.
     CatchUp,
 }
-
-/// `extraction_method` of an item remembered without its page: by `fetch --catch-up`, or
-/// because it was older than the feed's `max_age` on its first poll. Such articles have no
-/// file, and `export` leaves them out.
-pub const CAUGHT_UP: &str = "catch-up";
 
 /// A file a poll wrote, or would have written in a dry run.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,7 +26,7 @@ pub struct Planned {
     pub path: PathBuf,
     pub title: String,
     /// How the text was obtained (`rule:thehill`, `generic`, `feed`, ...).
-    pub method: String,
+    pub method: Method,
     /// An update of a stored article rather than a new one.
     pub update: bool,
 }

@@ -2,6 +2,7 @@
 
 use crate::config::FeedConfig;
 use crate::error::{Error, Failure};
+use crate::extract::Method;
 use crate::feed::ParsedFeed;
 use crate::http::{Fetched, Hop};
 
@@ -24,8 +25,8 @@ pub struct FeedOutcome {
     /// Gone, a configuration problem). `None` beside an `error` when only storing an article
     /// failed: the feed itself answered, and is retried as after a transient failure.
     pub failure: Option<Failure>,
-    /// How each new article's text was obtained (`rule`, `generic`, `feed`, ...).
-    pub extraction_methods: Vec<String>,
+    /// How each new article's text was obtained.
+    pub extraction_methods: Vec<Method>,
     /// Seconds the feed document took to download and parse.
     pub fetch_secs: f64,
 }

@@ -1,6 +1,6 @@
 //! The feed half of a poll: download and parse each feed, record errors, dead and moved feeds.
 
-use super::article::{AbortOnDrop, join_failure};
+use super::article::join_failure;
 use super::flow::Poll;
 use super::outcome::permanent_target;
 use super::{Pipeline, Polled};
@@ -9,6 +9,7 @@ use crate::error::{Error, Failure, Result};
 use crate::feed::{self, ParsedFeed};
 use crate::http::{Fetched, HttpClient};
 use crate::store::{FeedRow, Store};
+use crate::task::AbortOnDrop;
 
 /// A feed's answer: its number in the poll, the parsed document (or why not), and the time
 /// its download and parse took.
@@ -58,8 +59,9 @@ impl Poll<'_> {
     /// polled: it follows a permanent redirect seen on several polls.
     pub(super) fn feed_rows(&mut self, feeds: &[FeedConfig]) -> Result<Vec<FeedRow>> {
         let mut rows = Vec::with_capacity(feeds.len());
+        let at = self.pipe.clock.now().timestamp();
         for (i, f) in feeds.iter().enumerate() {
-            let row = self.store.upsert_feed(&f.name, &f.url)?;
+            let row = self.store.upsert_feed(&f.name, &f.url, at)?;
             self.tally.outcomes[i].feed_id = row.id;
             rows.push(row);
         }

@@ -182,3 +182,53 @@ fn storing_work_runs_off_the_loop_on_either_kind_of_runtime() {
     assert_eq!(single.block_on(async { super::blocking(|| 8) }), 8);
     assert_eq!(super::blocking(|| 9), 9);
 }
+
+/// A clock stopped at one instant: what a poll records must come from it alone.
+struct Stopped(chrono::DateTime<chrono::Utc>);
+
+impl crate::clock::Clock for Stopped {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.0
+    }
+
+    fn real_until(&self, _: chrono::DateTime<chrono::Utc>) -> std::time::Duration {
+        std::time::Duration::ZERO
+    }
+}
+
+#[test]
+fn an_undated_item_is_dated_by_the_poll_clock() {
+    let (_dir, pipe, mut store) = setup();
+    let at = chrono::DateTime::parse_from_rfc3339("2021-03-04T05:06:07.890Z")
+        .unwrap()
+        .to_utc();
+    let pipe = pipe.with_clock(std::sync::Arc::new(Stopped(at)));
+    let feeds = pipe.config.feeds.clone();
+    {
+        let mut poll = Poll::new(&pipe, &mut store, &feeds);
+        poll.write().unwrap();
+        let rows = poll.feed_rows(&feeds).unwrap();
+        poll.take_in(answered(&feeds, 0, rows[0].id, &["https://s/1"]))
+            .unwrap();
+        let Some(Job::New(c)) = poll.flow.queue.pop_front() else {
+            panic!("no job queued");
+        };
+        assert_eq!(c.item.published, None, "the item is undated");
+        poll.on_done(Done::New((c, Extracted::none(), None, None)))
+            .unwrap();
+        poll.flow
+            .commit(poll.store, &pipe.config.output_dir)
+            .unwrap();
+    }
+    let stored = store.articles().unwrap();
+    assert_eq!(stored.len(), 1);
+    // Whole seconds, like the dates feeds give.
+    assert_eq!(stored[0].article.published_at, 1_614_834_367);
+    assert!(
+        stored[0].article.file_name.starts_with("2021-03-04-"),
+        "{}",
+        stored[0].article.file_name
+    );
+    let feed = store.feed("a").unwrap().unwrap();
+    assert_eq!(feed.last_success_at, Some(1_614_834_367));
+}

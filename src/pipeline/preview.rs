@@ -7,6 +7,7 @@ use url::Url;
 
 use super::{Pipeline, item_date, title_of};
 use crate::error::{Error, Result};
+use crate::extract::Method;
 use crate::feed;
 
 /// What `feeds test` shows.
@@ -29,7 +30,7 @@ pub struct PreviewItem {
     pub link: Option<String>,
     pub date: DateTime<Utc>,
     /// How the text was obtained (`rule:NAME`, `generic`, `feed`, `none`).
-    pub method: String,
+    pub method: Method,
     /// The first non-empty lines of the extracted text.
     pub lines: Vec<String>,
 }
@@ -91,7 +92,7 @@ impl Pipeline {
             items.push(PreviewItem {
                 title: title_of(item),
                 link: item.link.clone(),
-                date: item_date(item),
+                date: item_date(item, self.clock.now()),
                 method: body.method,
                 lines,
             });

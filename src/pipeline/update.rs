@@ -3,10 +3,10 @@
 use std::collections::HashSet;
 
 use super::flow::Poll;
-use super::{CAUGHT_UP, KeptPage, Mode, Pipeline, Planned, Polled, authors, item_failed, title_of};
+use super::{KeptPage, Mode, Pipeline, Planned, Polled, authors, item_failed, title_of};
 use crate::config::UpdatePolicy;
 use crate::error::Result;
-use crate::extract::Extracted;
+use crate::extract::{Extracted, Method};
 use crate::feed::Item;
 use crate::identity::item_hash;
 use crate::store::Store;
@@ -18,11 +18,6 @@ pub(super) struct Changed {
     pub feed: usize,
     pub item: Item,
     pub hash: String,
-}
-
-/// Whether a text came from the page (as opposed to the feed's own excerpt, or nothing).
-fn from_page(method: &str) -> bool {
-    !matches!(method, "feed" | "none")
 }
 
 impl Pipeline {
@@ -45,7 +40,7 @@ impl Pipeline {
             return Ok(None);
         };
         // A caught-up item was marked seen on purpose: its changes do not make it a download.
-        if owner != p.feed_id || method == CAUGHT_UP {
+        if owner != p.feed_id || method == Method::CaughtUp {
             return Ok(None);
         }
         let hash = item_hash(item);
@@ -79,7 +74,7 @@ impl Pipeline {
             return Ok(None);
         };
         let mut a = stored.article;
-        if !from_page(&body.method) && from_page(&a.extraction_method) {
+        if !body.method.from_page() && a.extraction_method.from_page() {
             // Never replace a full text with the feed's excerpt because the page is down;
             // the item hash stays old, so the next poll tries again.
             tracing::warn!(feed = %stored.feed_name, "feed {}: {}: changed, but its page could not be read; keeping the stored text", stored.feed_name, crate::redact::urls(&a.url));
@@ -91,10 +86,11 @@ impl Pipeline {
             store.set_item_hash(c.id, &c.hash)?;
             return Ok(None);
         }
+        let now = self.clock.now().timestamp();
         let updated = c.item.updated.map(|d| d.timestamp());
         let at = updated
             .filter(|t| *t > a.published_at)
-            .unwrap_or_else(crate::store::now)
+            .unwrap_or(now)
             .max(a.modified_at.unwrap_or(i64::MIN));
         a.title = title;
         a.author = authors(&c.item);
@@ -114,7 +110,7 @@ impl Pipeline {
         store.update_article(c.id, &a)?;
         if let Some(page) = page {
             // Keep the page this text came from, so `reextract` works on the current version.
-            store.save_page(c.id, Some(&page), &a.thumbnail)?;
+            store.save_page(c.id, Some(&page), &a.thumbnail, now)?;
         }
         tracing::info!(feed = %stored.feed_name, "updated article {}", path.display());
         let planned = Planned {

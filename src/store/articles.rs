@@ -1,9 +1,11 @@
 //! Reads and rewrites stored articles for export and updates, one row in memory at a time.
 
+use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 use rusqlite::{OptionalExtension, params};
 
 use super::{Article, Store, StoredArticle};
 use crate::error::Result;
+use crate::extract::Method;
 
 /// Columns of `articles a` joined with `feeds f`, in the order [`stored_article`] reads them.
 const ARTICLE_COLUMNS: &str = "a.id, f.name, a.url, a.title, a.author, a.published_at,
@@ -15,7 +17,7 @@ const ARTICLE_TABLES: &str = "articles a JOIN feeds f ON f.id = a.feed_id
     LEFT JOIN article_pages p ON p.article_id = a.id";
 
 /// Which stored articles an export wants. `None` fields do not filter. Caught-up articles
-/// (remembered without their page, see [`crate::pipeline::CAUGHT_UP`]) are never selected:
+/// (remembered without their page, see [`Method::CaughtUp`]) are never selected:
 /// `fetch` wrote no file for them, and `export` writes the files `fetch` wrote.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ArticleFilter {
@@ -31,7 +33,7 @@ impl ArticleFilter {
     const WHERE: &str = "WHERE (?1 IS NULL OR EXISTS (SELECT 1 FROM feed_articles fa
             JOIN feeds g ON g.id = fa.feed_id WHERE fa.article_id = a.id AND g.name = ?1))
         AND (?2 IS NULL OR a.published_at >= ?2) AND (?3 IS NULL OR a.published_at <= ?3)
-        AND a.extraction_method <> 'catch-up'";
+        AND a.extraction_method <> ?4";
 }
 
 impl Store {
@@ -57,7 +59,12 @@ impl Store {
              ORDER BY a.published_at, a.id",
             ArticleFilter::WHERE
         ))?;
-        let mut rows = stmt.query(params![filter.feed, filter.since, filter.until])?;
+        let mut rows = stmt.query(params![
+            filter.feed,
+            filter.since,
+            filter.until,
+            Method::CaughtUp
+        ])?;
         while let Some(row) = rows.next()? {
             f(stored_article(row)?)?;
         }
@@ -68,7 +75,7 @@ impl Store {
     pub fn count_articles(&self, filter: &ArticleFilter) -> Result<u64> {
         let n: i64 = self.conn.query_row(
             &format!("SELECT COUNT(*) FROM articles a {}", ArticleFilter::WHERE),
-            params![filter.feed, filter.since, filter.until],
+            params![filter.feed, filter.since, filter.until, Method::CaughtUp],
             |r| r.get(0),
         )?;
         Ok(u64::try_from(n).unwrap_or(0))
@@ -112,8 +119,9 @@ impl Store {
         Ok(())
     }
 
-    /// The feed an article was first stored for, and its stored item hash.
-    pub fn item_state(&self, id: i64) -> Result<Option<(i64, Option<String>, String)>> {
+    /// The feed an article was first stored for, its stored item hash and how its text was
+    /// obtained.
+    pub fn item_state(&self, id: i64) -> Result<Option<(i64, Option<String>, Method)>> {
         let row = self
             .conn
             .query_row(
@@ -133,6 +141,23 @@ impl Store {
             params![id, item_hash],
         )?;
         Ok(())
+    }
+}
+
+/// Binds a method as its stored name: the column keeps the names older databases hold.
+impl ToSql for Method {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::from(self.to_string()))
+    }
+}
+
+/// Reads a stored method name; one feedmark never wrote is an error naming it.
+impl FromSql for Method {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Method> {
+        value
+            .as_str()?
+            .parse()
+            .map_err(|e| FromSqlError::Other(Box::new(e)))
     }
 }
 
@@ -164,6 +189,7 @@ fn stored_article(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredArticle> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::tests::NOW;
 
     fn article(feed_id: i64, n: i64) -> Article {
         Article {
@@ -173,7 +199,7 @@ mod tests {
             lang: "en".into(),
             text: "x".into(),
             markdown: "x".into(),
-            extraction_method: "feed".into(),
+            extraction_method: Method::Feed,
             content_hash: "h".into(),
             file_name: format!("f{n}.md"),
             feed_id,
@@ -185,14 +211,14 @@ mod tests {
     fn filters_stream_in_date_order_and_updates_keep_the_name() {
         let dir = tempfile::tempdir().unwrap();
         let mut s = Store::open(&dir.path().join("f.db")).unwrap();
-        let a = s.upsert_feed("a", "https://a/feed").unwrap().id;
-        let b = s.upsert_feed("b", "https://b/feed").unwrap().id;
+        let a = s.upsert_feed("a", "https://a/feed", NOW).unwrap().id;
+        let b = s.upsert_feed("b", "https://b/feed", NOW).unwrap().id;
         for n in [3, 1, 2] {
             let art = article(a, n);
-            s.insert_article(&art, &[&art.url], &[]).unwrap();
+            s.insert_article(&art, &[&art.url], &[], NOW).unwrap();
         }
         let id = s.find_article(&["https://a/2"], &[]).unwrap().unwrap();
-        s.link(b, id, &[], &[]).unwrap();
+        s.link(b, id, &[], &[], NOW).unwrap();
         let titles = |f: ArticleFilter| {
             let mut got = Vec::new();
             s.each_article(&f, |x| {
@@ -226,5 +252,43 @@ mod tests {
         assert_eq!(after.article.file_name, "f2.md");
         assert_eq!(after.article.modified_at, Some(999));
         assert_eq!(after.feed_name, "a");
+    }
+
+    #[test]
+    fn methods_are_stored_under_their_names_and_caught_up_ones_are_not_exported() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open(&dir.path().join("f.db")).unwrap();
+        let feed = s.upsert_feed("a", "https://a/feed", NOW).unwrap().id;
+        let methods = [Method::Rule("thehill".into()), Method::CaughtUp];
+        for (n, method) in (1..).zip(&methods) {
+            let art = Article {
+                extraction_method: method.clone(),
+                ..article(feed, n)
+            };
+            s.insert_article(&art, &[&art.url], &[], NOW).unwrap();
+        }
+        let stored: Vec<String> = s
+            .conn
+            .prepare("SELECT extraction_method FROM articles ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(stored, ["rule:thehill", "catch-up"]);
+        let listed = s.articles().unwrap();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].article.extraction_method, methods[0]);
+        assert_eq!(s.count_articles(&ArticleFilter::default()).unwrap(), 1);
+        assert_eq!(s.item_state(2).unwrap().unwrap().2, Method::CaughtUp);
+
+        s.conn
+            .execute("UPDATE articles SET extraction_method = 'readability'", [])
+            .unwrap();
+        let err = s.article(1).unwrap_err().to_string();
+        assert!(
+            err.contains("unknown extraction method `readability`"),
+            "{err}"
+        );
     }
 }

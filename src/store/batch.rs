@@ -80,6 +80,8 @@ fn free_bytes(_dir: &std::path::Path) -> Option<u64> {
 
 #[cfg(test)]
 mod tests {
+    use crate::extract::Method;
+    use crate::store::tests::NOW;
     use crate::store::{Article, Store};
 
     fn article(feed_id: i64, file: &str) -> Article {
@@ -87,7 +89,7 @@ mod tests {
             url: format!("https://a/{file}"),
             title: "t".into(),
             lang: "en".into(),
-            extraction_method: "feed".into(),
+            extraction_method: Method::Feed,
             file_name: file.into(),
             feed_id,
             ..Article::default()
@@ -98,7 +100,7 @@ mod tests {
     fn store_with_feed() -> (tempfile::TempDir, Store, crate::store::FeedRow) {
         let dir = tempfile::tempdir().unwrap();
         let s = Store::open(&dir.path().join("b.db")).unwrap();
-        let feed = s.upsert_feed("a", "https://a/feed").unwrap();
+        let feed = s.upsert_feed("a", "https://a/feed", NOW).unwrap();
         (dir, s, feed)
     }
 
@@ -110,9 +112,9 @@ mod tests {
         assert!(s.in_batch());
         s.begin_batch().unwrap(); // already open: no nested BEGIN error
         let id = s
-            .insert_article(&article(feed.id, "1.md"), &["k1"], &[])
+            .insert_article(&article(feed.id, "1.md"), &["k1"], &[], NOW)
             .unwrap();
-        s.link(feed.id, id, &["k1b"], &[]).unwrap();
+        s.link(feed.id, id, &["k1b"], &[], NOW).unwrap();
         // Our own connection sees its writes (dedup within a batch works) ...
         assert_eq!(s.find_article(&["k1b"], &[]).unwrap(), Some(id));
         // ... another one does not, yet.
@@ -128,14 +130,14 @@ mod tests {
     fn a_failed_write_inside_a_batch_keeps_the_others() {
         let (_dir, mut s, feed) = store_with_feed();
         s.begin_batch().unwrap();
-        s.insert_article(&article(feed.id, "1.md"), &["k1"], &[])
+        s.insert_article(&article(feed.id, "1.md"), &["k1"], &[], NOW)
             .unwrap();
         // A feed that does not exist breaks the foreign key: this insert fails whole ...
         assert!(
-            s.insert_article(&article(999, "2.md"), &["k2"], &[])
+            s.insert_article(&article(999, "2.md"), &["k2"], &[], NOW)
                 .is_err()
         );
-        s.insert_article(&article(feed.id, "3.md"), &["k3"], &[])
+        s.insert_article(&article(feed.id, "3.md"), &["k3"], &[], NOW)
             .unwrap();
         s.commit_batch().unwrap();
         // ... and leaves neither its row nor its keys, while the batch around it commits.
@@ -148,7 +150,7 @@ mod tests {
     fn an_uncommitted_batch_is_lost_whole_when_the_process_ends() {
         let (dir, mut s, feed) = store_with_feed();
         s.begin_batch().unwrap();
-        s.insert_article(&article(feed.id, "1.md"), &["k1"], &[])
+        s.insert_article(&article(feed.id, "1.md"), &["k1"], &[], NOW)
             .unwrap();
         drop(s); // closes the connection, as the end of the process would
         let s = Store::open(&dir.path().join("b.db")).unwrap();

@@ -2,7 +2,7 @@
 
 use rusqlite::{OptionalExtension, params};
 
-use super::{Article, Store, now};
+use super::{Article, Store};
 use crate::error::Result;
 use crate::http::coding::{self, DecodeError};
 use crate::http::{Coding, Encoded, Fetched};
@@ -82,12 +82,14 @@ const EXPIRE: &str = "UPDATE article_pages SET body = NULL, coding = NULL, conte
      WHERE body IS NOT NULL AND kept_at < ?1";
 
 impl Store {
-    /// Records the downloaded page (if any) and the thumbnail written of a stored article.
+    /// Records the downloaded page (if any) and the thumbnail written of a stored article,
+    /// kept at `at` (Unix seconds): [`Store::expire_pages`] counts its age from then.
     pub fn save_page(
         &self,
         article_id: i64,
         page: Option<&KeptPage>,
         thumbnail: &str,
+        at: i64,
     ) -> Result<()> {
         let body = page.and_then(|p| p.body.as_ref());
         self.conn
@@ -103,16 +105,16 @@ impl Store {
                 body.and_then(|b| b.coding.name()),
                 body.and_then(|b| b.content_type.as_deref()),
                 thumbnail,
-                now(),
+                at,
             ])?;
         Ok(())
     }
 
-    /// Drops the bodies of pages kept more than `days` days; the rows stay, with their URL
-    /// and thumbnail. Returns how many. Runs after every poll, so it reads only the index of
-    /// rows still holding a body (migration 6), never the table.
-    pub fn expire_pages(&self, days: u32) -> Result<usize> {
-        let cutoff = now() - i64::from(days) * 86_400;
+    /// Drops the bodies of pages kept more than `days` days before `now` (Unix seconds); the
+    /// rows stay, with their URL and thumbnail. Returns how many. Runs after every poll, so it
+    /// reads only the index of rows still holding a body (migration 6), never the table.
+    pub fn expire_pages(&self, days: u32, now: i64) -> Result<usize> {
+        let cutoff = now - i64::from(days) * 86_400;
         Ok(self.conn.execute(EXPIRE, [cutoff])?)
     }
 
@@ -218,25 +220,27 @@ const KEPT_PAGE_LIMIT: u64 = 1 << 30;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::extract::Method;
+    use crate::store::tests::NOW;
 
     /// A store in a fresh file with feeds `f` and `g` and article 1 (`f`, published at 100).
     fn store_with_article() -> (tempfile::TempDir, Store, i64) {
         let dir = tempfile::tempdir().unwrap();
         let mut s = Store::open(&dir.path().join("p.db")).unwrap();
-        let feed = s.upsert_feed("f", "https://f/feed").unwrap().id;
-        s.upsert_feed("g", "https://g/feed").unwrap();
+        let feed = s.upsert_feed("f", "https://f/feed", NOW).unwrap().id;
+        s.upsert_feed("g", "https://g/feed", NOW).unwrap();
         let a = Article {
             url: "https://f/a".into(),
             title: "A".into(),
             published_at: 100,
             lang: "en".into(),
-            extraction_method: "feed".into(),
+            extraction_method: Method::Feed,
             content_hash: "h".into(),
             file_name: "a.md".into(),
             feed_id: feed,
             ..Article::default()
         };
-        let id = s.insert_article(&a, &["k"], &[]).unwrap();
+        let id = s.insert_article(&a, &["k"], &[], NOW).unwrap();
         (dir, s, id)
     }
 
@@ -254,7 +258,7 @@ mod tests {
     #[test]
     fn a_saved_page_reads_back_until_it_expires_and_then_is_gone() {
         let (_dir, s, id) = store_with_article();
-        s.save_page(id, Some(&kept("<p>héllo</p>")), "https://f/t.png")
+        s.save_page(id, Some(&kept("<p>héllo</p>")), "https://f/t.png", NOW)
             .unwrap();
         let src = s.article_source(id).unwrap().unwrap();
         assert_eq!(src.page_html.as_deref(), Some("<p>héllo</p>"));
@@ -268,14 +272,14 @@ mod tests {
             ("f", "a.md")
         );
 
-        assert_eq!(s.expire_pages(30).unwrap(), 0, "kept just now");
+        assert_eq!(s.expire_pages(30, NOW).unwrap(), 0, "kept just now");
         s.conn
             .execute(
                 "UPDATE article_pages SET kept_at = kept_at - 40 * 86400",
                 [],
             )
             .unwrap();
-        assert_eq!(s.expire_pages(30).unwrap(), 1);
+        assert_eq!(s.expire_pages(30, NOW).unwrap(), 1);
         let src = s.article_source(id).unwrap().unwrap();
         assert_eq!((src.page_html, src.page_gone), (None, true));
         assert_eq!(src.page_url.as_deref(), Some("https://f/a?final"));
@@ -286,7 +290,7 @@ mod tests {
     #[test]
     fn no_page_or_an_unreadable_one() {
         let (_dir, s, id) = store_with_article();
-        s.save_page(id, None, "").unwrap();
+        s.save_page(id, None, "", NOW).unwrap();
         let src = s.article_source(id).unwrap().unwrap();
         assert_eq!(
             (src.page_url, src.page_html, src.page_gone),
@@ -294,7 +298,7 @@ mod tests {
         );
         let mut damaged = kept("<p>x</p>");
         damaged.body.as_mut().unwrap().bytes = b"not gzip".to_vec();
-        s.save_page(id, Some(&damaged), "").unwrap();
+        s.save_page(id, Some(&damaged), "", NOW).unwrap();
         let src = s.article_source(id).unwrap().unwrap();
         assert_eq!((src.page_html, src.page_gone), (None, true));
     }
@@ -307,11 +311,11 @@ mod tests {
         assert!(s.article_ids(Some("g"), None).unwrap().is_empty());
         assert!(s.article_ids(None, Some(101)).unwrap().is_empty());
 
-        s.save_page(id, None, "old.png").unwrap();
+        s.save_page(id, None, "old.png", NOW).unwrap();
         let mut a = s.article(id).unwrap().unwrap().article;
         a.text = "t2".into();
         a.markdown = "m2".into();
-        a.extraction_method = "generic".into();
+        a.extraction_method = Method::Generic;
         a.content_hash = "h2".into();
         a.thumbnail = "new.png".into();
         a.title = "not written".into();
@@ -319,7 +323,7 @@ mod tests {
         let after = s.article(id).unwrap().unwrap().article;
         assert_eq!(
             (after.text, after.markdown, after.extraction_method),
-            ("t2".into(), "m2".into(), "generic".into())
+            ("t2".into(), "m2".into(), Method::Generic)
         );
         assert_eq!(
             (after.content_hash, after.thumbnail),
@@ -359,7 +363,7 @@ mod tests {
     fn pages_of_version_4_expire_by_their_article_and_expiry_reads_the_index() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("v5.db");
-        let forty_days_ago = now() - 40 * 86_400;
+        let forty_days_ago = NOW - 40 * 86_400;
         version_5_database(&path, forty_days_ago);
         let store = Store::open(&path).unwrap();
         let kept_at: i64 = store
@@ -367,10 +371,10 @@ mod tests {
             .query_row("SELECT kept_at FROM article_pages", [], |r| r.get(0))
             .unwrap();
         assert_eq!(kept_at, forty_days_ago, "migration 6 dates the old row");
-        assert_eq!(store.expire_pages(50).unwrap(), 0);
-        assert_eq!(store.expire_pages(30).unwrap(), 1);
+        assert_eq!(store.expire_pages(50, NOW).unwrap(), 0);
+        assert_eq!(store.expire_pages(30, NOW).unwrap(), 1);
         assert_eq!(
-            store.expire_pages(30).unwrap(),
+            store.expire_pages(30, NOW).unwrap(),
             0,
             "a dropped body counts once"
         );

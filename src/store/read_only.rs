@@ -63,6 +63,7 @@ fn connect_read_only(path: &Path) -> Result<Connection> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::tests::NOW;
 
     /// Every file in `dir` with its bytes, sorted by name.
     fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
@@ -84,12 +85,12 @@ mod tests {
         let path = dir.path().join("r.db");
         Store::open(&path)
             .unwrap()
-            .upsert_feed("a", "https://a/")
+            .upsert_feed("a", "https://a/", NOW)
             .unwrap();
         let before = files(dir.path());
         let s = Store::open_read_only(&path).unwrap();
         assert_eq!(s.feed_states().unwrap()[0].name, "a");
-        assert!(s.upsert_feed("b", "https://b/").is_err(), "read only");
+        assert!(s.upsert_feed("b", "https://b/", NOW).is_err(), "read only");
         drop(s);
         assert_eq!(files(dir.path()), before);
     }
@@ -99,9 +100,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("r.db");
         let writer = Store::open(&path).unwrap();
-        writer.upsert_feed("a", "https://a/").unwrap();
+        writer.upsert_feed("a", "https://a/", NOW).unwrap();
         let s = Store::open_read_only(&path).unwrap();
-        writer.upsert_feed("b", "https://b/").unwrap();
+        writer.upsert_feed("b", "https://b/", NOW).unwrap();
         assert_eq!(s.feed_states().unwrap().len(), 2);
     }
 

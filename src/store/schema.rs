@@ -4,7 +4,8 @@ use std::path::Path;
 
 use rusqlite::{Connection, params};
 
-use super::{Store, now};
+use super::Store;
+use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
 
 /// The schema migrations, applied in order; each is recorded in `schema_migrations`.
@@ -137,7 +138,8 @@ impl Store {
             })?;
             tx.execute(
                 "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
-                params![version, name, now()],
+                // A schema change happens in real time, whoever opens the database.
+                params![version, name, SystemClock.now().timestamp()],
             )?;
             tx.pragma_update(None, "user_version", (*version).max(current))?;
             tx.commit()?;

@@ -130,6 +130,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::tests::NOW;
 
     #[test]
     fn upgrading_a_version_1_database_keeps_feeds_as_they_were() {
@@ -149,7 +150,7 @@ mod tests {
             .unwrap();
         }
         let s = Store::open(&path).unwrap();
-        let row = s.upsert_feed("a", "https://a/").unwrap();
+        let row = s.upsert_feed("a", "https://a/", NOW).unwrap();
         assert_eq!(
             row.validators.etag.as_deref(),
             Some("\"e\""),
@@ -166,7 +167,7 @@ mod tests {
     fn redirect_needs_several_polls_in_a_row_and_config_change_resets() {
         let dir = tempfile::tempdir().unwrap();
         let s = Store::open(&dir.path().join("f.db")).unwrap();
-        let f = s.upsert_feed("a", "https://old/feed").unwrap();
+        let f = s.upsert_feed("a", "https://old/feed", NOW).unwrap();
         assert_eq!(
             s.note_redirect(f.id, Some("https://new/feed"), 3).unwrap(),
             None
@@ -187,13 +188,13 @@ mod tests {
         );
         // The same config URL keeps the moved URL…
         assert_eq!(
-            s.upsert_feed("a", "https://old/feed").unwrap().url,
+            s.upsert_feed("a", "https://old/feed", NOW).unwrap().url,
             "https://new/feed"
         );
         // …a new one in the config wins and revives a dead feed.
         s.mark_dead(f.id, 5).unwrap();
         s.record_error(f.id, "HTTP 410", 5).unwrap();
-        let row = s.upsert_feed("a", "https://other/feed").unwrap();
+        let row = s.upsert_feed("a", "https://other/feed", NOW).unwrap();
         assert_eq!(row.url, "https://other/feed");
         assert_eq!((row.dead_at, row.error_count), (None, 0));
         let state = s.feed_state("a").unwrap().unwrap();
