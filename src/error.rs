@@ -94,6 +94,11 @@ pub enum Error {
         free: String,
         removed: usize,
     },
+
+    /// A command refused what it was asked (a feed that is not there, a database not yet
+    /// made, a feed added twice); the message says what to do instead.
+    #[error("{0}")]
+    Usage(String),
 }
 
 impl Error {
@@ -110,7 +115,8 @@ impl Error {
             | Error::Parse(_)
             | Error::Schema { .. }
             | Error::Locked { .. }
-            | Error::Article { .. } => false,
+            | Error::Article { .. }
+            | Error::Usage(_) => false,
         }
     }
 

@@ -4,6 +4,7 @@
 pub mod archive;
 pub mod charset;
 pub mod clock;
+pub mod commands;
 pub mod config;
 pub mod config_edit;
 pub mod daemon;
