@@ -78,8 +78,7 @@ impl Daemon {
     /// Loads the config, takes the database lock and builds the timetable.
     pub fn start(config_path: PathBuf, clock: Arc<dyn Clock>) -> Result<Daemon> {
         let config = Config::load(&config_path)?;
-        let lock = DbLock::acquire(&config.database)?;
-        let store = Store::open(&config.database)?;
+        let (lock, store) = crate::lock::open_for_write(&config.database)?.into_parts();
         let plan = Plan::new(&config, &store.feed_states()?, clock.now())
             .map_err(|message| Error::config(&config_path, message))?;
         let pipeline = Pipeline::new(config)?.with_clock(Arc::clone(&clock));

@@ -98,6 +98,11 @@ pub enum Error {
         free: String,
         removed: usize,
     },
+
+    /// A command refused what it was asked (a feed that is not there, a database not yet
+    /// made, a feed added twice); the message says what to do instead.
+    #[error("{0}")]
+    Usage(String),
 }
 
 impl Error {
@@ -128,7 +133,8 @@ impl Error {
             | Error::Redirect { .. }
             | Error::Parse { .. }
             | Error::Schema { .. }
-            | Error::Article { .. } => Failure::Permanent,
+            | Error::Article { .. }
+            | Error::Usage(_) => Failure::Permanent,
         }
     }
 

@@ -3,6 +3,7 @@
 
 pub mod charset;
 pub mod clock;
+pub mod commands;
 pub mod config;
 pub mod config_edit;
 pub mod daemon;

@@ -5,6 +5,43 @@ use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
+use crate::store::Store;
+
+/// The database opened for writing, under the lock that keeps every other writer out.
+///
+/// Only [`open_for_write`] makes one, so code that takes a `Writer` cannot write unlocked.
+pub struct Writer {
+    store: Store,
+    lock: DbLock,
+}
+
+impl std::fmt::Debug for Writer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Writer").field("lock", &self.lock).finish()
+    }
+}
+
+impl Writer {
+    /// The store, to write to.
+    pub fn store(&mut self) -> &mut Store {
+        &mut self.store
+    }
+
+    /// The lock and the store apart, for a holder that keeps both for its whole life.
+    pub fn into_parts(self) -> (DbLock, Store) {
+        (self.lock, self.store)
+    }
+}
+
+/// Takes the lock beside `database`, then opens it: what every command that writes does first.
+///
+/// The lock comes first, so a refused process has not touched the database (no migration,
+/// no WAL file). Fails with [`Error::Locked`] while another process holds it.
+pub fn open_for_write(database: &Path) -> Result<Writer> {
+    let lock = DbLock::acquire(database)?;
+    let store = Store::open(database)?;
+    Ok(Writer { store, lock })
+}
 
 /// Held for as long as a process writes to the database; released on drop or process exit
 /// (the kernel drops a `flock` when its holder dies, so a crash never leaves a stale lock).
@@ -85,5 +122,27 @@ mod tests {
         );
         drop(first);
         DbLock::acquire(&db).unwrap();
+    }
+
+    #[test]
+    fn open_for_write_is_refused_under_a_held_lock_and_leaves_no_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("f.db");
+        let held = DbLock::acquire(&db).unwrap();
+        let err = open_for_write(&db).unwrap_err();
+        assert!(matches!(err, Error::Locked { .. }), "{err}");
+        assert!(
+            !db.exists(),
+            "a refused writer must not create the database"
+        );
+        drop(held);
+        let mut writer = open_for_write(&db).unwrap();
+        writer
+            .store()
+            .upsert_feed("a", "https://a/feed", 0)
+            .unwrap();
+        assert!(matches!(open_for_write(&db), Err(Error::Locked { .. })));
+        let (lock, _store) = writer.into_parts();
+        assert_eq!(lock.path(), dir.path().join("f.db.lock"));
     }
 }

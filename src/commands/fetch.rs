@@ -1,0 +1,105 @@
+//! `feedmark fetch`: one poll of the feeds, on the locked database or, for a dry run, a copy.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use crate::error::Result;
+use crate::lock::Writer;
+use crate::pipeline::{Pipeline, Summary};
+use crate::store::Store;
+
+use super::Output;
+
+/// The database a fetch works on.
+pub enum Database {
+    /// A private copy in memory: a dry run changes nothing, so it needs no lock.
+    Copy(Store),
+    /// The database itself, under its lock.
+    Locked(Writer),
+}
+
+impl Database {
+    /// A copy of the database at `path` (an empty one when there is no file yet).
+    pub fn copy(path: &Path) -> Result<Database> {
+        Ok(Database::Copy(Store::snapshot(path)?))
+    }
+
+    fn store(&mut self) -> &mut Store {
+        match self {
+            Database::Copy(store) => store,
+            Database::Locked(writer) => writer.store(),
+        }
+    }
+}
+
+/// Polls every feed (or the one named `feed`) once with `pipeline`, storing into `db`.
+pub async fn run(pipeline: &Pipeline, db: &mut Database, feed: Option<&str>) -> Result<Output> {
+    let summary = pipeline.fetch(db.store(), feed).await?;
+    Ok(output(&summary))
+}
+
+/// What a fetch prints: a dry run's planned files first, then the summary line; it is
+/// incomplete when a feed failed.
+pub fn output(summary: &Summary) -> Output {
+    let mut text = String::new();
+    if summary.dry_run {
+        for planned in &summary.planned {
+            // Writing to a String cannot fail.
+            let _ = writeln!(text, "{planned}");
+        }
+    }
+    let _ = writeln!(text, "{summary}");
+    Output {
+        text,
+        complete: summary.feeds_failed == 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_feed_makes_the_output_incomplete() {
+        let ok = output(&Summary {
+            feeds_ok: 2,
+            ..Summary::default()
+        });
+        assert!(ok.complete);
+        assert!(ok.text.ends_with('\n') && ok.text.lines().count() == 1);
+        let failed = output(&Summary {
+            feeds_ok: 1,
+            feeds_failed: 1,
+            ..Summary::default()
+        });
+        assert!(!failed.complete);
+    }
+
+    #[test]
+    fn a_dry_run_lists_its_planned_files_before_the_summary() {
+        let planned = crate::pipeline::Planned {
+            feed: "a".into(),
+            path: "a/one.md".into(),
+            title: "One".into(),
+            method: crate::extract::Method::Generic,
+            update: false,
+        };
+        let summary = Summary {
+            feeds_ok: 1,
+            planned: vec![planned.clone()],
+            dry_run: true,
+            ..Summary::default()
+        };
+        let text = output(&summary).text;
+        assert_eq!(text, format!("{planned}\n{summary}\n"));
+    }
+
+    #[test]
+    fn a_dry_run_on_a_copy_leaves_no_database_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.db");
+        let mut db = Database::copy(&path).unwrap();
+        db.store().upsert_feed("a", "https://a/feed", 0).unwrap();
+        assert!(!path.exists());
+    }
+}
