@@ -22,7 +22,8 @@ fn thread_cpu_ns() -> Option<u64> {
         tv_nsec: 0,
     };
     // SAFETY: clock_gettime writes one timespec through a valid pointer.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    #[allow(unsafe_code)]
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &raw mut ts) };
     (rc == 0).then(|| ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64)
 }
 
@@ -56,7 +57,10 @@ fn folder_pages(dir: &Path) -> Result<Pages, Box<dyn std::error::Error>> {
         let Some(name) = path.file_name().and_then(|n| n.to_str()).map(String::from) else {
             continue;
         };
-        if name.ends_with(".html") {
+        if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("html"))
+        {
             let html = feedmark::charset::decode_html(&std::fs::read(&path)?, None);
             let url = Url::parse(&format!("http://localhost/{name}"))?;
             pages.push((name, html, url));

@@ -77,8 +77,8 @@ impl Lcg {
     fn next(&mut self) -> usize {
         self.0 = self
             .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
         (self.0 >> 33) as usize
     }
     fn word(&mut self) -> &'static str {

@@ -70,7 +70,7 @@ pub fn from_env() -> std::sync::Arc<dyn Clock> {
         .ok()
         .and_then(|v| v.parse::<f64>().ok())
     {
-        Some(scale) if scale.is_finite() && scale > 0.0 && scale != 1.0 => {
+        Some(scale) if scale.is_finite() && scale > 0.0 && (scale - 1.0).abs() > f64::EPSILON => {
             tracing::warn!("FEEDMARK_TIME_SCALE={scale}: the scheduler's clock runs {scale}× fast");
             std::sync::Arc::new(ScaledClock::new(SystemClock.now(), scale))
         }

@@ -131,9 +131,9 @@ impl Daemon {
                 .map_or(MAX_IDLE, |t| self.clock.real_until(t))
                 .min(MAX_IDLE);
             tokio::select! {
-                _ = tokio::time::sleep(wait) => {}
+                () = tokio::time::sleep(wait) => {}
                 stop = signals.next() => if stop { break } else { self.reload().await },
-                _ = watchdog.tick() => {}
+                () = watchdog.tick() => {}
             }
         }
         systemd::stopping();
@@ -169,14 +169,14 @@ impl Daemon {
                         systemd::stopping();
                         let finished = tokio::select! {
                             r = tokio::time::timeout(grace, &mut batch) => r.ok(),
-                            _ = signals.stop() => None,
+                            () = signals.stop() => None,
                         };
                         if finished.is_none() {
                             tracing::warn!("abandoned in-flight work; nothing half-written was kept and those feeds are polled again on the next start");
                         }
                         break finished;
                     }
-                    _ = watchdog.tick() => {}
+                    () = watchdog.tick() => {}
                 }
             }
         };
@@ -284,7 +284,7 @@ impl Daemon {
                 "a new database path takes a restart; still using {}",
                 database.display()
             );
-            config.database = database.clone();
+            config.database.clone_from(database);
         }
         let mut plan = self.plan.clone();
         plan.reload(&config, &self.store.feed_states()?, self.clock.now())

@@ -168,7 +168,7 @@ fn to_archive(
     })?;
     let gz = tar.into_inner().map_err(io)?;
     let mut out = gz.finish().map_err(io)?;
-    out.flush().and_then(|_| out.sync_all()).map_err(io)?;
+    out.flush().and_then(|()| out.sync_all()).map_err(io)?;
     let mut summary = ExportSummary {
         articles,
         archive: true,
@@ -251,12 +251,12 @@ mod tests {
 
     #[test]
     fn bounds() {
-        assert_eq!(parse_bound("2025-02-14", false), Ok(1739491200));
-        assert_eq!(parse_bound("2025-02-14", true), Ok(1739491200 + 86399));
-        assert_eq!(parse_bound("2025-02-14 00:31:02", true), Ok(1739493062));
+        assert_eq!(parse_bound("2025-02-14", false), Ok(1_739_491_200));
+        assert_eq!(parse_bound("2025-02-14", true), Ok(1_739_491_200 + 86_399));
+        assert_eq!(parse_bound("2025-02-14 00:31:02", true), Ok(1_739_493_062));
         assert_eq!(
             parse_bound("2025-02-14T01:31:02+01:00", false),
-            Ok(1739493062)
+            Ok(1_739_493_062)
         );
         assert!(
             parse_bound("14/02/2025", false)

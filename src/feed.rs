@@ -162,7 +162,7 @@ fn convert_entry(entry: model::Entry, base: Option<&url::Url>) -> Item {
             .or_else(|| {
                 m.content
                     .iter()
-                    .find_map(|c| c.url.as_ref().map(|u| u.to_string()))
+                    .find_map(|c| c.url.as_ref().map(std::string::ToString::to_string))
             })
     });
     Item {

@@ -89,7 +89,7 @@ fn html_entities_to_numeric(text: &str) -> String {
             .find(|c: char| !c.is_ascii_alphanumeric())
             .unwrap_or(tail.len() - 1);
         let is_named = name_len > 0 && tail[1 + name_len..].starts_with(';');
-        let name = &tail[1..1 + name_len];
+        let name = &tail[1..=name_len];
         if is_named && !matches!(name, "amp" | "lt" | "gt" | "quot" | "apos") {
             let entity = &tail[..name_len + 2];
             let decoded = html_escape::decode_html_entities(entity);

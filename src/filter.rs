@@ -72,7 +72,7 @@ mod tests {
         Item {
             title: title.into(),
             link: Some(link.into()),
-            categories: cats.iter().map(|c| c.to_string()).collect(),
+            categories: cats.iter().map(std::string::ToString::to_string).collect(),
             ..Item::default()
         }
     }

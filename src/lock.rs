@@ -17,7 +17,9 @@ pub struct Writer {
 
 impl std::fmt::Debug for Writer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Writer").field("lock", &self.lock).finish()
+        f.debug_struct("Writer")
+            .field("lock", &self.lock)
+            .finish_non_exhaustive()
     }
 }
 
@@ -85,8 +87,8 @@ impl DbLock {
         }
         // The pid is only for the message the next process prints.
         file.set_len(0)
-            .and_then(|_| file.rewind())
-            .and_then(|_| writeln!(file, "{}", std::process::id()))
+            .and_then(|()| file.rewind())
+            .and_then(|()| writeln!(file, "{}", std::process::id()))
             .map_err(|e| Error::io(&path, e))?;
         Ok(DbLock { _file: file, path })
     }

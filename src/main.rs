@@ -182,15 +182,14 @@ fn extract(
     format: BodyFormat,
 ) -> Result<Output> {
     let page_url = commands::extract::page_url(url)?;
-    let bytes = match html {
-        Some(path) => std::fs::read(path).with_context(|| format!("reading {}", path.display()))?,
-        None => {
-            let mut buf = Vec::new();
-            std::io::stdin()
-                .read_to_end(&mut buf)
-                .context("reading standard input")?;
-            buf
-        }
+    let bytes = if let Some(path) = html {
+        std::fs::read(path).with_context(|| format!("reading {}", path.display()))?
+    } else {
+        let mut buf = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut buf)
+            .context("reading standard input")?;
+        buf
     };
     let format = match format {
         BodyFormat::Markdown => commands::extract::Format::Markdown,
@@ -205,7 +204,7 @@ fn extract(
 fn write_stdout(text: &str) -> Result<()> {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
             Err(e).context("writing to standard output")
         }

@@ -152,7 +152,7 @@ impl Pipeline {
             filters,
             progress: indicatif::ProgressBar::hidden(),
             extract_slots: Arc::new(tokio::sync::Semaphore::new(
-                std::thread::available_parallelism().map_or(2, |n| n.get()),
+                std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
             )),
         })
     }

@@ -9,14 +9,14 @@ use crate::store::{FeedState, Store};
 
 /// A time in `tz` as `YYYY-MM-DD HH:MM:SS ZONE`.
 pub fn format_time(t: i64, tz: Tz) -> String {
-    Utc.timestamp_opt(t, 0)
-        .single()
-        .map(|d| {
+    Utc.timestamp_opt(t, 0).single().map_or_else(
+        || t.to_string(),
+        |d| {
             d.with_timezone(&tz)
                 .format("%Y-%m-%d %H:%M:%S %Z")
                 .to_string()
-        })
-        .unwrap_or_else(|| t.to_string())
+        },
+    )
 }
 
 /// Every configured feed's state (a feed never polled has an empty one), then stored feeds

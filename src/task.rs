@@ -36,8 +36,9 @@ mod tests {
         let held = Arc::new(());
         let in_task = Arc::clone(&held);
         let handle = tokio::spawn(async move {
-            let _held = in_task;
+            let held = in_task;
             std::future::pending::<()>().await;
+            drop(held);
         });
         let probe = handle.abort_handle();
         drop(AbortOnDrop(handle));

@@ -36,7 +36,13 @@ pub fn squash_whitespace(s: &str) -> String {
 /// Lowercase hex SHA-256 of `s`.
 pub fn sha256_hex(s: &str) -> String {
     let digest = Sha256::digest(s.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    let mut hex = String::with_capacity(digest.len() * 2);
+    for b in digest {
+        use std::fmt::Write as _;
+        // Writing into a String cannot fail.
+        let _ = write!(hex, "{b:02x}");
+    }
+    hex
 }
 
 /// An ASCII slug of at most `max` characters: `[a-z0-9-]`, no leading/trailing/double dash.

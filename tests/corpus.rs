@@ -116,7 +116,7 @@ fn corpus_goes_through_the_offline_pipeline_without_panic() {
         let outcome = match result {
             Ok(Ok(n)) => Outcome::Parsed(n),
             Ok(Err(e)) => Outcome::Rejected(e.to_string()),
-            Err(_) => panic!("the pipeline panicked on {rel}"),
+            Err(payload) => panic!("the pipeline panicked on {rel}: {payload:?}"),
         };
         results.push((rel, outcome));
     }

@@ -47,9 +47,10 @@ impl Daemon {
             };
             // SAFETY: setrlimit(2) is async-signal-safe, and only the child about to exec is
             // changed.
+            #[allow(unsafe_code)]
             unsafe {
                 cmd.pre_exec(move || {
-                    if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) == 0 {
+                    if libc::setrlimit(libc::RLIMIT_NOFILE, &raw const limit) == 0 {
                         Ok(())
                     } else {
                         Err(std::io::Error::last_os_error())
@@ -121,6 +122,7 @@ fn send_signal(pid: u32, name: &str) {
         other => panic!("unknown signal {other}"),
     };
     // SAFETY: kill(2) with a child's pid and a valid signal number has no memory effects.
+    #[allow(unsafe_code)]
     let rc = unsafe { libc::kill(pid as libc::pid_t, sig) };
     assert_eq!(rc, 0, "kill {pid} SIG{name}");
 }

@@ -96,7 +96,7 @@ fn assert_consistent(disk: &Path) -> usize {
     for f in &files {
         let name = f.file_name().unwrap().to_string_lossy().into_owned();
         assert!(
-            !name.ends_with(".tmp"),
+            f.extension().is_none_or(|e| e != "tmp"),
             "temporary file left: {}",
             f.display()
         );

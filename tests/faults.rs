@@ -349,7 +349,7 @@ fn inputs_that_once_crashed_fetch_now_fail_only_their_feed() {
     let mut feeds = vec![("good".to_string(), "/good".to_string())];
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fuzz");
     let mut inputs: Vec<_> = std::fs::read_dir(dir).unwrap().flatten().collect();
-    inputs.sort_by_key(|e| e.path());
+    inputs.sort_by_key(std::fs::DirEntry::path);
     for (i, entry) in inputs.iter().enumerate() {
         let path = format!("/fuzz/{i}");
         server.route(&path, Route::ok(RSS, std::fs::read(entry.path()).unwrap()));

@@ -236,7 +236,7 @@ fn fuzz_feed_parse() {
 fn fuzz_extract_markdown() {
     let rules = Rules::new(&[]).unwrap();
     run("extract_markdown", budget(), 60, |d| {
-        extract_markdown(d, &rules)
+        extract_markdown(d, &rules);
     });
 }
 

@@ -44,7 +44,12 @@ fn zlib(bytes: &[u8]) -> Vec<u8> {
 
 fn brotli(bytes: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
-    brotli::BrotliCompress(&mut &bytes[..], &mut out, &Default::default()).unwrap();
+    brotli::BrotliCompress(
+        &mut &bytes[..],
+        &mut out,
+        &brotli::enc::BrotliEncoderParams::default(),
+    )
+    .unwrap();
     out
 }
 

@@ -158,10 +158,9 @@ fn run_survives_nested_pages_and_stores_the_rest() {
         std::thread::sleep(Duration::from_millis(50));
     }
     // SAFETY: kill(2) with our child's pid and a valid signal number has no memory effects.
-    assert_eq!(
-        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) },
-        0
-    );
+    #[allow(unsafe_code)]
+    let rc = unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
+    assert_eq!(rc, 0);
     let status = child.wait().unwrap();
     assert!(status.success(), "{status:?}");
     check_store(dir.path());

@@ -12,11 +12,14 @@ use super::Output;
 /// Each configured feed, one `name<TAB>url` line.
 pub fn list(config_path: &Path) -> Result<String> {
     let config = Config::load(config_path)?;
-    Ok(config
-        .feeds
-        .iter()
-        .map(|f| format!("{}\t{}\n", f.name, f.url))
-        .collect())
+    let mut out = String::new();
+    for f in &config.feeds {
+        out.push_str(&f.name);
+        out.push('\t');
+        out.push_str(&f.url);
+        out.push('\n');
+    }
+    Ok(out)
 }
 
 /// Adds the feed at `url` to the config file, named `name` or after its host (made unique).

@@ -169,8 +169,7 @@ impl Config {
             .map_err(|e| Error::config(path, smallfile::describe(&e)))?;
         let base = path
             .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|| PathBuf::from("."));
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
         let mut config = Config::parse(&text, &base).map_err(|m| Error::config(path, m))?;
         config.file = path.to_path_buf();
         Ok(config)

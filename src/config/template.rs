@@ -108,7 +108,10 @@ impl PathTemplate {
                 "must use {slug} or {name} so that each article has its own file",
             ));
         }
-        if !s.ends_with(".md") {
+        if std::path::Path::new(s)
+            .extension()
+            .is_none_or(|e| e != "md")
+        {
             return Err(bad("must end in `.md`"));
         }
         Ok(PathTemplate {

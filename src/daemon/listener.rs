@@ -277,7 +277,9 @@ mod tests {
     async fn until_closed(s: &mut (impl AsyncReadExt + Unpin)) -> Vec<u8> {
         let mut got = Vec::new();
         match tokio::time::timeout(PATIENCE, s.read_to_end(&mut got)).await {
-            Err(_) => panic!("the server kept the connection open"),
+            Err(tokio::time::error::Elapsed { .. }) => {
+                panic!("the server kept the connection open")
+            }
             // Closing with unread bytes makes the kernel reset the connection instead.
             Ok(Err(e)) => assert_eq!(e.kind(), std::io::ErrorKind::ConnectionReset),
             Ok(Ok(_)) => {}

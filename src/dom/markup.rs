@@ -21,12 +21,14 @@ pub fn tag_end(rest: &[u8]) -> Option<usize> {
     let mut quote = None;
     let mut after_equals = false;
     for (i, &b) in rest.iter().enumerate().skip(1) {
-        match quote {
-            Some(q) if b == q => quote = None,
-            Some(_) => {}
-            None if b == b'>' => return Some(i + 1),
-            None if after_equals && (b == b'"' || b == b'\'') => quote = Some(b),
-            None => {}
+        if let Some(q) = quote {
+            if b == q {
+                quote = None;
+            }
+        } else if b == b'>' {
+            return Some(i + 1);
+        } else if after_equals && (b == b'"' || b == b'\'') {
+            quote = Some(b);
         }
         if !b.is_ascii_whitespace() {
             after_equals = quote.is_none() && b == b'=';

@@ -105,8 +105,10 @@ pub fn document(html: &str, budget: &Budget) -> Result<Parsed, OverBudget> {
     let mut doc = Html::new_document();
     let nodes = (html.len() / BYTES_PER_NODE).min(MAX_RESERVED_NODES);
     doc.tree = ego_tree::Tree::with_capacity(Node::Document, nodes);
-    let mut parser =
-        html5ever::driver::parse_document(scraper::HtmlTreeSink::new(doc), Default::default());
+    let mut parser = html5ever::driver::parse_document(
+        scraper::HtmlTreeSink::new(doc),
+        html5ever::ParseOpts::default(),
+    );
     for chunk in chunks(&html, PARSE_CHUNK) {
         budget.check("parsing the page")?;
         parser.process(StrTendril::from_slice(chunk));
@@ -276,7 +278,8 @@ mod tests {
         let doc = fragment(&page);
         assert!(depth(&doc) <= MAX_DEPTH + 1, "{}", depth(&doc));
         let text: String = doc.root_element().text().collect();
-        let expected: String = (0..600).map(|i| format!("{i} ")).collect::<String>() + "end";
+        let mut expected: String = (0..600).map(|i| i.to_string() + " ").collect();
+        expected.push_str("end");
         assert_eq!(text, expected);
         assert!(doc.html().contains("/deep.png"));
         // Nothing detached stays behind for `select` to find.

@@ -6,7 +6,7 @@ use scraper::{ElementRef, Html, Selector};
 use crate::markdown::attr;
 
 /// Drops ids that sit inside another id of the list, keeping document order.
-pub fn outermost(doc: &Html, ids: Vec<NodeId>) -> Vec<NodeId> {
+pub fn outermost(doc: &Html, ids: &[NodeId]) -> Vec<NodeId> {
     ids.iter()
         .copied()
         .filter(|id| {

@@ -116,7 +116,7 @@ impl<'a> Found<'a> {
                     if attr(v, "type")
                         .is_some_and(|t| t.eq_ignore_ascii_case("application/ld+json")) =>
                 {
-                    found.ld_scripts.push(el)
+                    found.ld_scripts.push(el);
                 }
                 _ => {}
             }
@@ -174,8 +174,10 @@ pub fn normalise_date(raw: &str) -> String {
     chrono::DateTime::parse_from_rfc3339(raw)
         .or_else(|_| chrono::DateTime::parse_from_rfc2822(raw))
         .or_else(|_| chrono::DateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S%z"))
-        .map(|d| d.with_timezone(&chrono::Utc).to_rfc3339())
-        .unwrap_or_else(|_| raw.to_string())
+        .map_or_else(
+            |_| raw.to_string(),
+            |d| d.with_timezone(&chrono::Utc).to_rfc3339(),
+        )
 }
 
 fn absolute(url: &Url, href: &str) -> Option<String> {

@@ -96,8 +96,8 @@ pub fn extract_page_within(
         rule.override_meta(&doc, &mut page_meta);
     }
     budget.check("reading the page's metadata")?;
-    let ruled = rule.and_then(|rule| apply_rule(&mut doc, url, rule));
-    let found = match (ruled, rule) {
+    let by_rule = rule.and_then(|rule| apply_rule(&mut doc, url, rule));
+    let found = match (by_rule, rule) {
         (Some(found), _) => Some(found),
         (None, rule) => {
             if let Some(rule) = rule {
@@ -146,7 +146,7 @@ fn apply_rule(doc: &mut Html, url: &Url, rule: &rules::SiteRule) -> Option<Extra
         let ids: Vec<_> = doc.select(sel).map(|e| e.id()).collect();
         (!ids.is_empty()).then_some(ids)
     })?;
-    let bodies = clean::outermost(doc, bodies);
+    let bodies = clean::outermost(doc, &bodies);
     clean::remove_matching(doc, &bodies, &rule.strip);
     clean::remove_boilerplate(doc, &bodies);
     let render = |mode| {

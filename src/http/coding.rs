@@ -65,7 +65,7 @@ pub fn decode(coding: Coding, raw: &[u8], limit: u64) -> Result<Vec<u8>, DecodeE
         Coding::Deflate => {
             read_capped(ZlibDecoder::new(raw), limit, "deflate").or_else(|e| match e {
                 DecodeError::Invalid(_) => read_capped(DeflateDecoder::new(raw), limit, "deflate"),
-                too_large => Err(too_large),
+                too_large @ DecodeError::TooLarge => Err(too_large),
             })
         }
         Coding::Brotli => read_capped(
@@ -130,7 +130,8 @@ mod tests {
     #[test]
     fn brotli_round_trips() {
         let mut br = Vec::new();
-        brotli::BrotliCompress(&mut &PAGE[..], &mut br, &Default::default()).unwrap();
+        let params = brotli::enc::BrotliEncoderParams::default();
+        brotli::BrotliCompress(&mut &PAGE[..], &mut br, &params).unwrap();
         assert_eq!(decode(Coding::Brotli, &br, 1000).unwrap(), PAGE);
         assert_eq!(decode(Coding::Brotli, &br, 10), Err(DecodeError::TooLarge));
     }

@@ -31,7 +31,7 @@ fn write_file(root: &Path, rel: &Path, contents: &str, sync: bool) -> Result<boo
     }
     let mut tmp = temp_file_in(dir).map_err(|e| Error::io(dir, e))?;
     tmp.write_all(contents.as_bytes())
-        .and_then(|_| {
+        .and_then(|()| {
             if sync {
                 tmp.as_file().sync_all()
             } else {

@@ -90,7 +90,7 @@ impl Pipeline {
         polled: &[Polled],
         c: &Candidate,
         body: Extracted,
-        downloaded: Option<KeptPage>,
+        downloaded: Option<&KeptPage>,
     ) -> Result<Option<(bool, Planned)>> {
         let p = &polled[c.feed];
         let now = self.clock.now();
@@ -142,7 +142,7 @@ impl Pipeline {
             _ => output::write_atomic_unsynced(&self.config.output_dir, &path, &contents)?,
         };
         let id = store.insert_article(&article, &key_refs, &url_refs, at)?;
-        store.save_page(id, downloaded.as_ref(), &article.thumbnail, at)?;
+        store.save_page(id, downloaded, &article.thumbnail, at)?;
         for fi in &c.also_in {
             store.link(polled[*fi].feed_id, id, &key_refs, &url_refs, at)?;
         }
@@ -180,7 +180,7 @@ impl Poll<'_> {
         }
         let method = body.method.clone();
         let (pipe, polled) = (self.pipe, &self.flow.polled);
-        let stored = contained(|| pipe.store_article(self.store, polled, &c, body, page));
+        let stored = contained(|| pipe.store_article(self.store, polled, &c, body, page.as_ref()));
         let (summary, tally) = (&mut self.summary, &mut self.tally);
         match stored {
             Ok(Some(_)) if method == Method::CaughtUp => summary.caught_up += 1,

@@ -95,7 +95,7 @@ impl Pipeline {
         a.title = title;
         a.author = authors(&c.item);
         a.updated_at = updated;
-        a.feed_content = c.item.content_html.clone();
+        a.feed_content.clone_from(&c.item.content_html);
         a.text = body.text;
         a.markdown = body.markdown;
         a.extraction_method = body.method;

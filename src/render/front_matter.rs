@@ -158,7 +158,7 @@ pub fn file_name(date: DateTime<Utc>, title: &str, key_hash: &str) -> String {
     let slug = slugify(title, 60);
     let hash: String = key_hash
         .chars()
-        .filter(|c| c.is_ascii_hexdigit())
+        .filter(char::is_ascii_hexdigit)
         .take(10)
         .collect::<String>()
         .to_ascii_lowercase();

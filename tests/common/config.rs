@@ -108,15 +108,15 @@ impl SiteConfig {
     /// its top-level keys become top-level keys, its tables merge with tables of that name.
     pub fn merge(&mut self, fragment: &str) -> &mut Self {
         let extra: DocumentMut = fragment.parse().expect("a TOML fragment");
-        for (key, item) in extra.as_table().iter() {
+        for (key, item) in extra.as_table() {
             match (self.doc.get_mut(key), item) {
                 (Some(Item::Table(mine)), Item::Table(theirs)) => {
-                    for (k, v) in theirs.iter() {
+                    for (k, v) in theirs {
                         mine.insert(k, v.clone());
                     }
                 }
                 (Some(Item::ArrayOfTables(mine)), Item::ArrayOfTables(theirs)) => {
-                    for t in theirs.iter() {
+                    for t in theirs {
                         mine.push(t.clone());
                     }
                 }

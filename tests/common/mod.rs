@@ -246,7 +246,11 @@ fn respond(mut stream: TcpStream, route: &Route, status: u16, body: &[u8]) {
         Some(Fault::Drip { chunk, every }) => {
             stream.write_all(head.as_bytes()).ok();
             for part in body.chunks((*chunk).max(1)) {
-                if stream.write_all(part).and_then(|_| stream.flush()).is_err() {
+                if stream
+                    .write_all(part)
+                    .and_then(|()| stream.flush())
+                    .is_err()
+                {
                     break;
                 }
                 std::thread::sleep(*every);
@@ -264,12 +268,13 @@ fn reset(stream: &TcpStream) {
         l_linger: 0,
     };
     // SAFETY: a valid socket descriptor and a correctly sized, initialised option value.
+    #[allow(unsafe_code)]
     unsafe {
         libc::setsockopt(
             stream.as_raw_fd(),
             libc::SOL_SOCKET,
             libc::SO_LINGER,
-            (&linger as *const libc::linger).cast(),
+            (&raw const linger).cast(),
             std::mem::size_of::<libc::linger>() as libc::socklen_t,
         );
     }
