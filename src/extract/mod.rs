@@ -108,10 +108,45 @@ pub fn extract_page_within(
         }
     };
     Ok(found.map(|mut e| {
+        drop_repeated_headline(&mut e, page_meta.title.as_deref());
         e.canonical = canonical.map(String::from);
         e.meta = page_meta;
         e
     }))
+}
+
+/// Removes the body's first block when it only repeats the page's title: the front matter
+/// carries the title, and Hugo themes show it above the body, so readers saw it twice.
+/// The title may carry the site's name after the headline (`Headline | Site`).
+fn drop_repeated_headline(e: &mut Extracted, title: Option<&str>) {
+    let Some(title) = title.map(words).filter(|t| !t.is_empty()) else {
+        return;
+    };
+    let Some((first_md, rest_md)) = e.markdown.split_once("\n\n") else {
+        return;
+    };
+    let Some((first_text, rest_text)) = e.text.split_once("\n\n") else {
+        return;
+    };
+    let first = words(first_text);
+    let headline = !first.is_empty()
+        && first.split(' ').count() <= 30
+        && (title == first || title.starts_with(&format!("{first} ")));
+    if !headline || words(first_md.trim_start_matches('#')) != first {
+        return;
+    }
+    tracing::debug!(headline = %first_text, "dropped the body's first block: it repeats the title");
+    e.markdown = rest_md.trim_start_matches('\n').to_string();
+    e.text = rest_text.trim_start_matches('\n').to_string();
+}
+
+/// `s` lowercased, as words of letters and digits joined by single spaces.
+fn words(s: &str) -> String {
+    s.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The page's own idea of its URL, resolved against where it was downloaded from.
@@ -211,6 +246,28 @@ mod tests {
         let e = extract_page(&page, &url, &rules).unwrap();
         assert_eq!(e.method, Method::Generic);
         assert!(e.text.contains("long enough paragraph"));
+    }
+
+    #[test]
+    fn a_first_block_that_repeats_the_title_goes() {
+        let body = |md: &str, text: &str| {
+            let mut e = Extracted::new(md.into(), text.into(), Method::Generic).unwrap();
+            drop_repeated_headline(&mut e, Some("Harvest festival returns | Village News"));
+            (e.markdown, e.text)
+        };
+        let (md, text) = body(
+            "# Harvest *festival* returns\n\nBody words.",
+            "Harvest festival returns\n\nBody words.",
+        );
+        assert_eq!((md.as_str(), text.as_str()), ("Body words.", "Body words."));
+        // A first paragraph that only starts like the title stays, as does a lone block.
+        let (md, _) = body(
+            "Harvest festival returns to the green.\n\nMore.",
+            "Harvest festival returns to the green.\n\nMore.",
+        );
+        assert!(md.starts_with("Harvest"));
+        let (md, _) = body("Harvest festival returns", "Harvest festival returns");
+        assert_eq!(md, "Harvest festival returns");
     }
 
     #[test]
