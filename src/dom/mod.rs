@@ -9,6 +9,7 @@
 
 pub mod markup;
 mod nesting;
+mod tags;
 
 use std::time::{Duration, Instant};
 
