@@ -319,4 +319,44 @@ mod tests {
         assert_eq!(out.matches("</div>").count(), 512);
         assert!(out.contains('x'));
     }
+
+    /// `html` with every tag taken out (what the pass may drop), comments and all.
+    fn text_only(html: &str) -> String {
+        let mut out = String::new();
+        let mut in_tag = false;
+        for c in html.chars() {
+            match c {
+                '<' => in_tag = true,
+                '>' if in_tag => in_tag = false,
+                _ if !in_tag => out.push(c),
+                _ => {}
+            }
+        }
+        out
+    }
+
+    proptest::proptest! {
+        /// Whatever the soup (stray and unclosed tags, any names, deep or not), the pass
+        /// only ever takes whole tags out: the text between them is the same, in order.
+        #[test]
+        fn only_tags_are_ever_dropped(
+            parts in proptest::collection::vec(
+                proptest::prop_oneof![
+                    "<(div|p|li|ul|b|span|td|tr|table|dl|dd|a|svg|script|img|br)>",
+                    "</(div|p|li|ul|b|span|td|tr|table|dl|dd|a|svg|script)>",
+                    "[a-z ]{0,6}",
+                ],
+                0..400,
+            ),
+            max in 1usize..24,
+        ) {
+            let html: String = parts.concat();
+            let (out, dropped) = limit(&html, max);
+            proptest::prop_assert_eq!(text_only(&out), text_only(&html));
+            proptest::prop_assert!(out.len() <= html.len());
+            if dropped == 0 {
+                proptest::prop_assert_eq!(out.as_ref(), html.as_str());
+            }
+        }
+    }
 }
