@@ -11,14 +11,11 @@ use clap::{Parser, Subcommand, ValueEnum};
     about = "Feeds to full-text Hugo Markdown, deduplicated in SQLite"
 )]
 pub(crate) struct Cli {
-    /// Configuration file.
-    #[arg(
-        long,
-        global = true,
-        env = "FEEDMARK_CONFIG",
-        default_value = "config/feedmark.toml"
-    )]
-    pub(crate) config: PathBuf,
+    /// Configuration file. Without it (or FEEDMARK_CONFIG), the first that exists of:
+    /// config/feedmark.toml in the current folder, $XDG_CONFIG_HOME/feedmark/feedmark.toml
+    /// (default ~/.config/feedmark/feedmark.toml), /etc/feedmark/feedmark.toml.
+    #[arg(long, global = true, env = "FEEDMARK_CONFIG", value_name = "PATH")]
+    pub(crate) config: Option<PathBuf>,
     /// Log format on stderr.
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
     pub(crate) log_format: LogFormat,

@@ -12,12 +12,14 @@ use serde::Deserialize;
 use crate::error::{Error, Result};
 
 mod filters;
+pub mod locate;
 mod sections;
 mod site_rules;
 pub mod smallfile;
 mod template;
 mod timing;
 pub use filters::{CompiledFilters, FilterPatterns, FilterRuleSpec, parse_age};
+pub use locate::{locate, locate_optional};
 pub use sections::{DEFAULT_USER_AGENT, DaemonConfig, HttpConfig, HugoConfig};
 pub use site_rules::{SiteRuleFile, SiteRuleSpec};
 pub use template::{DEFAULT_TEMPLATE, PathTemplate, Piece, Var};
