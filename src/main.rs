@@ -52,7 +52,7 @@ fn init_logging(format: LogFormat, quiet: bool) {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     let explicit = cli.config.as_deref();
-    // Looked up only by the commands that read a config: `man`, `completions` need none.
+    // Looked up only by the commands that read a config: `man`, `init`... need none.
     let located = || feedmark::config::locate(explicit);
     let output = match cli.command {
         Command::Fetch {
@@ -97,6 +97,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Feeds { command } => feeds(explicit, command)?,
         Command::Completions { shell } => Output::done(tools::completions(shell)),
         Command::Man { out } => Output::done(tools::man(out.as_deref())?),
+        Command::Init => commands::init::run(explicit)?,
         Command::Extract { url, html, format } => extract(explicit, &url, html.as_deref(), format)?,
     };
     write_stdout(&output.text)?;

@@ -5,7 +5,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::RunResult;
+use common::{Route, RunResult, Server};
 
 /// A user's world: an empty HOME, XDG folders inside it, and an empty current folder.
 struct Home {
@@ -42,6 +42,18 @@ impl Home {
                 .env("HOME", self.home.path())
                 .env("XDG_CONFIG_HOME", self.config_home())
                 .env("XDG_DATA_HOME", self.data_home())
+                .args(args),
+        )
+    }
+
+    /// [`Home::run`] with the XDG variables unset: only HOME says where things go.
+    fn run_plain(&self, args: &[&str]) -> RunResult {
+        RunResult::of(
+            common::feedmark_bare()
+                .current_dir(self.cwd.path())
+                .env("HOME", self.home.path())
+                .env_remove("XDG_CONFIG_HOME")
+                .env_remove("XDG_DATA_HOME")
                 .args(args),
         )
     }
@@ -134,4 +146,102 @@ fn extract_and_man_need_no_config() {
     assert!(run.ok && run.stdout.contains("Hegseth"), "{run}");
     let run = home.run(&["man"]);
     assert!(run.ok, "{run}");
+}
+
+#[test]
+fn init_writes_the_user_config_and_status_then_finds_it() {
+    let home = Home::new();
+    let run = home.run(&["init"]);
+    assert!(run.ok, "{run}");
+    let path = home.user_config();
+    assert!(
+        run.stdout
+            .starts_with(&format!("wrote {}\n", path.display())),
+        "{run}"
+    );
+    assert!(run.stdout.contains("next: `feedmark fetch`"), "{run}");
+    let config = feedmark::Config::load(&path).unwrap();
+    let data = home.data_home().join("feedmark");
+    assert_eq!(config.database, data.join("feedmark.db"));
+    assert_eq!(config.output_dir, data.join("content/posts"));
+    assert_eq!(config.feeds.len(), 1, "one example feed");
+
+    let status = home.run(&["status"]);
+    assert!(status.ok, "{status}");
+    assert!(status.stdout.contains("thehill"), "{status}");
+}
+
+#[test]
+fn init_refuses_to_overwrite_a_config() {
+    let home = Home::new();
+    write(&home.user_config(), "# mine\n");
+    let run = home.run(&["init"]);
+    assert!(!run.ok, "{run}");
+    assert!(run.stderr.contains("already exists"), "{run}");
+    assert_eq!(
+        std::fs::read_to_string(home.user_config()).unwrap(),
+        "# mine\n"
+    );
+    // --config names another file: that one is written, and the next command names it.
+    let other = home.home.path().join("other/feedmark.toml");
+    let run = home.run(&["--config", other.to_str().unwrap(), "init"]);
+    assert!(run.ok, "{run}");
+    assert!(
+        run.stdout
+            .contains(&format!("`feedmark --config {} fetch`", other.display())),
+        "{run}"
+    );
+    let again = home.run(&["--config", other.to_str().unwrap(), "init"]);
+    assert!(
+        !again.ok && again.stderr.contains("already exists"),
+        "{again}"
+    );
+}
+
+#[test]
+fn init_feeds_add_and_fetch_land_under_the_default_data_folder() {
+    let server = Server::start();
+    server.route(
+        "/feed.xml",
+        Route::ok(
+            "application/rss+xml",
+            common::rss(&server.base, &[("one", "First story")]),
+        ),
+    );
+    let page = "<html><body><article><p>The first story, long enough to be taken for the \
+        article text by the extractor, and then a few more words.</p></article></body></html>";
+    server.route("/a/one", Route::ok("text/html", page));
+
+    let home = Home::new();
+    let run = home.run_plain(&["init"]);
+    assert!(run.ok, "{run}");
+    let config = home.home.path().join(".config/feedmark/feedmark.toml");
+    // The example feed is on the internet: drop it, and allow the loopback server.
+    let run = home.run_plain(&["feeds", "remove", "thehill"]);
+    assert!(run.ok, "{run}");
+    let text = std::fs::read_to_string(&config).unwrap();
+    let text = text.replace(
+        "allow_private_networks = false",
+        "allow_private_networks = true",
+    );
+    std::fs::write(&config, text).unwrap();
+    let url = server.url("/feed.xml");
+    let run = home.run_plain(&["feeds", "add", &url, "--name", "local"]);
+    assert!(run.ok, "{run}");
+    let run = home.run_plain(&["fetch"]);
+    assert!(run.ok, "{run}");
+
+    let data = home.home.path().join(".local/share/feedmark");
+    assert!(data.join("feedmark.db").is_file());
+    let posts = common::posts(&data.join("content/posts"));
+    assert_eq!(posts.len(), 1, "{posts:?}");
+    assert!(
+        posts[0].starts_with(data.join("content/posts/local")),
+        "{posts:?}"
+    );
+    assert_eq!(
+        std::fs::read_dir(home.cwd.path()).unwrap().count(),
+        0,
+        "nothing in the current folder"
+    );
 }

@@ -14,6 +14,7 @@ pub(crate) struct Cli {
     /// Configuration file. Without it (or FEEDMARK_CONFIG), the first that exists of:
     /// config/feedmark.toml in the current folder, $XDG_CONFIG_HOME/feedmark/feedmark.toml
     /// (default ~/.config/feedmark/feedmark.toml), /etc/feedmark/feedmark.toml.
+    /// `feedmark init` writes one.
     #[arg(long, global = true, env = "FEEDMARK_CONFIG", value_name = "PATH")]
     pub(crate) config: Option<PathBuf>,
     /// Log format on stderr.
@@ -39,6 +40,12 @@ pub(crate) enum BodyFormat {
 
 #[derive(Subcommand)]
 pub(crate) enum Command {
+    /// Write a commented starter config with one example feed; never overwrites a file.
+    ///
+    /// The config goes to $XDG_CONFIG_HOME/feedmark/feedmark.toml (default
+    /// ~/.config/feedmark/feedmark.toml), or to --config PATH; its database and output
+    /// folder are under $XDG_DATA_HOME/feedmark (default ~/.local/share/feedmark).
+    Init,
     /// Poll every feed (or one) once, store new articles, write their files, exit.
     Fetch {
         /// Only this feed (its `name` in the config).
