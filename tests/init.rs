@@ -199,6 +199,40 @@ fn init_refuses_to_overwrite_a_config() {
 }
 
 #[test]
+fn feeds_add_without_a_config_says_to_run_init() {
+    let home = Home::new();
+    let run = home.run(&["feeds", "add", "https://example.org/feed"]);
+    assert!(!run.ok, "{run}");
+    assert!(run.stderr.contains("feedmark init"), "{run}");
+    assert_eq!(run.stderr.matches("error").count(), 1, "said once: {run}");
+    assert!(!home.cwd.path().join("config").exists());
+}
+
+#[test]
+fn feeds_add_to_a_named_config_that_does_not_exist_says_to_run_init() {
+    let home = Home::new();
+    let run = home.run(&[
+        "--config",
+        "config/feedmark.toml",
+        "feeds",
+        "add",
+        "https://example.org/feed",
+    ]);
+    assert!(!run.ok, "{run}");
+    assert!(
+        run.stderr
+            .contains("run `feedmark --config config/feedmark.toml init`"),
+        "{run}"
+    );
+    assert!(
+        !run.stderr.contains(".tmp"),
+        "no temporary file name: {run}"
+    );
+    assert_eq!(run.stderr.matches("os error").count(), 0, "{run}");
+    assert!(!home.cwd.path().join("config").exists());
+}
+
+#[test]
 fn init_feeds_add_and_fetch_land_under_the_default_data_folder() {
     let server = Server::start();
     server.route(
