@@ -22,13 +22,11 @@ pub struct ListedFeed {
 }
 
 impl ConfigFile {
-    /// Reads `path`; a missing file is an empty config (it is created on save).
+    /// Reads `path`. A missing file is refused with a pointer to `feedmark init`: a config
+    /// made of `[[feeds]]` alone would put its database beside it, wherever that is.
     pub fn open(path: &Path) -> Result<ConfigFile> {
-        let text = match crate::smallfile::read_to_string(path, crate::smallfile::CONFIG_LIMIT) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-            Err(e) => return Err(Error::config(path, crate::smallfile::describe(&e))),
-        };
+        let text = crate::smallfile::read_to_string(path, crate::smallfile::CONFIG_LIMIT)
+            .map_err(|e| Error::config(path, crate::config::describe_read_error(path, &e)))?;
         let doc: DocumentMut = text
             .parse()
             .map_err(|e: toml_edit::TomlError| Error::config(path, one_line(&e.to_string())))?;

@@ -1,7 +1,7 @@
 //! The feedmark command line: parses arguments, sets up logging, calls the library's commands.
 
 use std::io::{IsTerminal, Read};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
@@ -51,7 +51,9 @@ fn init_logging(format: LogFormat, quiet: bool) {
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
-    let config = cli.config.as_path();
+    let explicit = cli.config.as_deref();
+    // Looked up only by the commands that read a config: `man`, `init`... need none.
+    let located = || feedmark::config::locate(explicit);
     let output = match cli.command {
         Command::Fetch {
             feed,
@@ -63,13 +65,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 (_, true) => Mode::CatchUp,
                 _ => Mode::Write,
             };
-            fetch(config, feed.as_deref(), mode)?
+            fetch(&located()?, feed.as_deref(), mode)?
         }
         Command::Run => {
-            commands::run::run(runtime()?, cli.config)?;
+            commands::run::run(runtime()?, located()?)?;
             Output::done("")
         }
-        Command::Status { json } => Output::done(commands::status::run(config, json)?),
+        Command::Status { json } => Output::done(commands::status::run(&located()?, json)?),
         Command::Export {
             out,
             archive,
@@ -87,15 +89,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 since: commands::export::bound("--since", since.as_deref(), false)?,
                 until: commands::export::bound("--until", until.as_deref(), true)?,
             };
-            export(config, &filter, &target)?
+            export(&located()?, &filter, &target)?
         }
-        Command::Reextract { feed, since } => reextract(config, feed.as_deref(), since)?,
-        Command::ImportOpml { file } => commands::opml::import(config, &file)?,
-        Command::ExportOpml { out } => export_opml(config, out.as_deref())?,
-        Command::Feeds { command } => feeds(config, command)?,
+        Command::Reextract { feed, since } => reextract(&located()?, feed.as_deref(), since)?,
+        Command::ImportOpml { file } => commands::opml::import(&located()?, &file)?,
+        Command::ExportOpml { out } => export_opml(&located()?, out.as_deref())?,
+        Command::Feeds { command } => feeds(explicit, command)?,
         Command::Completions { shell } => Output::done(tools::completions(shell)),
         Command::Man { out } => Output::done(tools::man(out.as_deref())?),
-        Command::Extract { url, html, format } => extract(config, &url, html.as_deref(), format)?,
+        Command::Init => commands::init::run(explicit)?,
+        Command::Extract { url, html, format } => extract(explicit, &url, html.as_deref(), format)?,
     };
     write_stdout(&output.text)?;
     Ok(if output.complete {
@@ -162,13 +165,14 @@ fn export_opml(config_path: &Path, out: Option<&Path>) -> Result<Output> {
     Ok(Output::done(""))
 }
 
-fn feeds(config_path: &Path, command: FeedsCommand) -> Result<Output> {
+fn feeds(explicit: Option<&Path>, command: FeedsCommand) -> Result<Output> {
+    let located = || feedmark::config::locate(explicit);
     Ok(match command {
-        FeedsCommand::List => Output::done(commands::feeds::list(config_path)?),
-        FeedsCommand::Add { url, name } => commands::feeds::add(config_path, &url, name)?,
-        FeedsCommand::Remove { name } => commands::feeds::remove(config_path, &name)?,
+        FeedsCommand::List => Output::done(commands::feeds::list(&located()?)?),
+        FeedsCommand::Add { url, name } => commands::feeds::add(&located()?, &url, name)?,
+        FeedsCommand::Remove { name } => commands::feeds::remove(&located()?, &name)?,
         FeedsCommand::Test { url, items } => {
-            let pipeline = commands::feeds::test_pipeline(config_path)?;
+            let pipeline = commands::feeds::test_pipeline(&optional_config(explicit))?;
             let preview = runtime()?.block_on(commands::feeds::test(&pipeline, &url, items))?;
             Output::done(preview)
         }
@@ -176,7 +180,7 @@ fn feeds(config_path: &Path, command: FeedsCommand) -> Result<Output> {
 }
 
 fn extract(
-    config_path: &Path,
+    explicit: Option<&Path>,
     url: &str,
     html: Option<&Path>,
     format: BodyFormat,
@@ -196,8 +200,15 @@ fn extract(
         BodyFormat::Text => commands::extract::Format::Text,
         BodyFormat::Json => commands::extract::Format::Json,
     };
-    let text = commands::extract::run(config_path, &page_url, &bytes, format)?;
+    let text = commands::extract::run(&optional_config(explicit), &page_url, &bytes, format)?;
     Ok(Output::done(text))
+}
+
+/// The config of a command that also works without one (`extract`, `feeds test`): the one
+/// found, else a path that does not exist, which those commands read as "no config" (the
+/// built-in rules and default settings).
+fn optional_config(explicit: Option<&Path>) -> PathBuf {
+    feedmark::config::locate_optional(explicit).unwrap_or_default()
 }
 
 /// Writes to standard output; a reader that went away (`status | head`) is not an error.

@@ -163,6 +163,7 @@ fn opml_round_trip() {
 
     let other = tempfile::tempdir().unwrap();
     let empty = other.path().join("feedmark.toml");
+    std::fs::write(&empty, "").unwrap();
     let (ok, out, err) = run(feedmark(&empty).arg("import-opml").arg(&opml));
     assert!(ok, "{out}{err}");
     assert_eq!(

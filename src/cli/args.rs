@@ -11,14 +11,12 @@ use clap::{Parser, Subcommand, ValueEnum};
     about = "Feeds to full-text Hugo Markdown, deduplicated in SQLite"
 )]
 pub(crate) struct Cli {
-    /// Configuration file.
-    #[arg(
-        long,
-        global = true,
-        env = "FEEDMARK_CONFIG",
-        default_value = "config/feedmark.toml"
-    )]
-    pub(crate) config: PathBuf,
+    /// Configuration file. Without it (or FEEDMARK_CONFIG), the first that exists of:
+    /// config/feedmark.toml in the current folder, $XDG_CONFIG_HOME/feedmark/feedmark.toml
+    /// (default ~/.config/feedmark/feedmark.toml), /etc/feedmark/feedmark.toml.
+    /// `feedmark init` writes one.
+    #[arg(long, global = true, env = "FEEDMARK_CONFIG", value_name = "PATH")]
+    pub(crate) config: Option<PathBuf>,
     /// Log format on stderr.
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
     pub(crate) log_format: LogFormat,
@@ -42,6 +40,12 @@ pub(crate) enum BodyFormat {
 
 #[derive(Subcommand)]
 pub(crate) enum Command {
+    /// Write a commented starter config with one example feed; never overwrites a file.
+    ///
+    /// The config goes to $XDG_CONFIG_HOME/feedmark/feedmark.toml (default
+    /// ~/.config/feedmark/feedmark.toml), or to --config PATH; its database and output
+    /// folder are under $XDG_DATA_HOME/feedmark (default ~/.local/share/feedmark).
+    Init,
     /// Poll every feed (or one) once, store new articles, write their files, exit.
     Fetch {
         /// Only this feed (its `name` in the config).

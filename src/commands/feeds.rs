@@ -102,6 +102,7 @@ mod tests {
     fn add_names_after_the_host_and_refuses_twice() {
         let dir = tempfile::tempdir().unwrap();
         let config = dir.path().join("feedmark.toml");
+        std::fs::write(&config, "").unwrap();
         let out = add(&config, "https://www.example.org/feed", None).unwrap();
         assert_eq!(
             out.text,
@@ -129,6 +130,7 @@ mod tests {
     fn remove_refuses_an_unknown_name_and_keeps_the_file() {
         let dir = tempfile::tempdir().unwrap();
         let config = dir.path().join("feedmark.toml");
+        std::fs::write(&config, "").unwrap();
         add(&config, "https://example.org/feed", Some("ex".into())).unwrap();
         let err = remove(&config, "nope").unwrap_err().to_string();
         assert!(err.starts_with("no feed named `nope` in "), "{err}");
@@ -137,9 +139,23 @@ mod tests {
     }
 
     #[test]
+    fn a_missing_config_is_not_created_but_points_at_init() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("no/such/feedmark.toml");
+        let err = add(&config, "https://example.org/feed", None)
+            .unwrap_err()
+            .to_string();
+        let init = format!("run `feedmark --config {} init`", config.display());
+        assert!(err.contains(&init), "{err}");
+        assert!(!dir.path().join("no").exists());
+    }
+
+    #[test]
     fn a_url_that_does_not_parse_is_named() {
         let dir = tempfile::tempdir().unwrap();
-        let err = add(&dir.path().join("c.toml"), "not a url", None).unwrap_err();
+        let config = dir.path().join("c.toml");
+        std::fs::write(&config, "").unwrap();
+        let err = add(&config, "not a url", None).unwrap_err();
         assert!(
             err.to_string().starts_with("feed url `not a url`: "),
             "{err}"

@@ -8,6 +8,7 @@ pub mod export;
 pub mod extract;
 pub mod feeds;
 pub mod fetch;
+pub mod init;
 pub mod opml;
 pub mod reextract;
 pub mod run;

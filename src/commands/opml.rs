@@ -60,6 +60,7 @@ mod tests {
     fn import_adds_reports_and_a_second_import_knows_the_feed() {
         let dir = tempfile::tempdir().unwrap();
         let config = dir.path().join("feedmark.toml");
+        std::fs::write(&config, "").unwrap();
         let file = dir.path().join("feeds.opml");
         std::fs::write(&file, OPML).unwrap();
         let first = import(&config, &file).unwrap().text;

@@ -12,12 +12,14 @@ use serde::Deserialize;
 use crate::error::{Error, Result};
 
 mod filters;
+pub mod locate;
 mod sections;
 mod site_rules;
 pub mod smallfile;
 mod template;
 mod timing;
 pub use filters::{CompiledFilters, FilterPatterns, FilterRuleSpec, parse_age};
+pub use locate::{locate, locate_optional};
 pub use sections::{DEFAULT_USER_AGENT, DaemonConfig, HttpConfig, HugoConfig};
 pub use site_rules::{SiteRuleFile, SiteRuleSpec};
 pub use template::{DEFAULT_TEMPLATE, PathTemplate, Piece, Var};
@@ -166,7 +168,7 @@ impl Config {
     /// Reads, parses and validates the file at `path`, resolving relative paths against it.
     pub fn load(path: &Path) -> Result<Config> {
         let text = smallfile::read_to_string(path, smallfile::CONFIG_LIMIT)
-            .map_err(|e| Error::config(path, smallfile::describe(&e)))?;
+            .map_err(|e| Error::config(path, describe_read_error(path, &e)))?;
         let base = path
             .parent()
             .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
@@ -259,6 +261,19 @@ impl Config {
     /// The feed called `name`, if configured.
     pub fn feed(&self, name: &str) -> Option<&FeedConfig> {
         self.feeds.iter().find(|f| f.name == name)
+    }
+}
+
+/// Why the config file at `path` could not be read; a missing one points at `feedmark init`
+/// (the lookup only names a file that does not exist when it was given by name).
+pub fn describe_read_error(path: &Path, e: &std::io::Error) -> String {
+    if e.kind() == std::io::ErrorKind::NotFound {
+        format!(
+            "no such file; run `feedmark --config {} init` to write a starter config there",
+            path.display()
+        )
+    } else {
+        smallfile::describe(e)
     }
 }
 
