@@ -37,8 +37,9 @@ fn main() -> ExitCode {
 
 fn init_logging(format: LogFormat, quiet: bool) {
     let default = if quiet { "warn" } else { "info" };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("FEEDMARK_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let spec = std::env::var("FEEDMARK_LOG").unwrap_or_else(|_| default.to_string());
+    let filter = tracing_subscriber::EnvFilter::try_new(log_directives(&spec))
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(log_directives(default)));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -48,6 +49,24 @@ fn init_logging(format: LogFormat, quiet: bool) {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().init(),
     }
+}
+
+/// `FEEDMARK_LOG` as an `EnvFilter` directive list: a bare level (`debug`) is feedmark's
+/// own, and every other crate stays at `warn` unless named (`debug,html5ever=trace`), since
+/// a parser's or HTTP stack's debug output buries feedmark's in thousands of lines.
+fn log_directives(spec: &str) -> String {
+    let mut out = vec!["warn".to_string()];
+    for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        if part
+            .parse::<tracing_subscriber::filter::LevelFilter>()
+            .is_ok()
+        {
+            out.push(format!("feedmark={part}"));
+        } else {
+            out.push(part.to_string());
+        }
+    }
+    out.join(",")
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
@@ -224,4 +243,19 @@ fn progress_bar(template: &str) -> ProgressBar {
     }
     bar.enable_steady_tick(std::time::Duration::from_millis(200));
     bar
+}
+
+#[cfg(test)]
+mod tests {
+    use super::log_directives;
+
+    #[test]
+    fn a_bare_level_is_feedmarks_own_and_named_crates_keep_theirs() {
+        assert_eq!(log_directives("debug"), "warn,feedmark=debug");
+        assert_eq!(
+            log_directives("debug, html5ever=trace"),
+            "warn,feedmark=debug,html5ever=trace"
+        );
+        assert_eq!(log_directives("reqwest=info"), "warn,reqwest=info");
+    }
 }

@@ -1,0 +1,58 @@
+//! What feedmark tells a newcomer: log levels, empty and unknown feeds, offline hints,
+//! broken XML, empty extractions, man pages and `status --check` (issue 21).
+
+mod common;
+
+use common::{Route, TestSite, rss};
+
+const RSS: &str = "application/rss+xml";
+
+/// A site with one feed `a` of one article.
+fn one_article_site() -> TestSite {
+    let mut site = TestSite::new();
+    let base = site.server.base.clone();
+    site.server
+        .route("/feed", Route::ok(RSS, rss(&base, &[("one", "One")])));
+    let para = "<p>One has a paragraph long enough to be the article's text, and more.</p>";
+    // The advert is pruned, which feedmark logs at debug.
+    let body = format!("{para}{para}{para}<p>Advert</p>{para}{para}");
+    site.server.route(
+        "/a/one",
+        Route::ok(
+            "text/html",
+            format!("<html><body><article>{body}</article></body></html>"),
+        ),
+    );
+    site.feed("a", "/feed");
+    site
+}
+
+#[test]
+fn feedmark_log_debug_is_feedmarks_debug_not_html5evers() {
+    let site = one_article_site();
+    // Naming a crate still turns it up (a dry run, so the real fetch below has work).
+    let out = site
+        .cmd()
+        .args(["fetch", "--dry-run"])
+        .env("FEEDMARK_LOG", "debug,html5ever=trace")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("processing Tag"), "html5ever named: {err}");
+    let out = site
+        .cmd()
+        .arg("fetch")
+        .env("FEEDMARK_LOG", "debug")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("DEBUG") && err.contains("pruned"),
+        "feedmark's debug lines are shown: {err}"
+    );
+    assert!(
+        !err.contains("processing Tag"),
+        "html5ever's token lines are not"
+    );
+}
