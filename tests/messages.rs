@@ -56,3 +56,15 @@ fn feedmark_log_debug_is_feedmarks_debug_not_html5evers() {
         "html5ever's token lines are not"
     );
 }
+
+#[test]
+fn fetch_without_feeds_says_so_and_fails() {
+    let site = TestSite::new();
+    let run = site.fetch(&[]);
+    assert_eq!(run.code, Some(2), "{run}");
+    assert!(
+        run.stderr.contains("no feeds configured") && run.stderr.contains("feeds add"),
+        "{run}"
+    );
+    assert!(run.stdout.is_empty(), "no all-zero summary: {run}");
+}

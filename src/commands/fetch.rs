@@ -33,7 +33,17 @@ impl Database {
 }
 
 /// Polls every feed (or the one named `feed`) once with `pipeline`, storing into `db`.
+///
+/// A config without feeds is an error (exit code 2, as for any config mistake): an
+/// all-zero summary would look like a poll that found nothing new.
 pub async fn run(pipeline: &Pipeline, db: &mut Database, feed: Option<&str>) -> Result<Output> {
+    let config = pipeline.config();
+    if feed.is_none() && config.feeds.is_empty() {
+        return Err(config.error(
+            "no feeds configured: add one with `feedmark feeds add URL` \
+             (or `feedmark import-opml FILE`)",
+        ));
+    }
     let summary = pipeline.fetch(db.store(), feed).await?;
     Ok(output(&summary))
 }
