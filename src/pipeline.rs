@@ -186,10 +186,12 @@ impl Pipeline {
     /// Polls every configured feed (or only `only`) once and stores what is new.
     pub async fn fetch(&self, store: &mut Store, only: Option<&str>) -> Result<Summary> {
         let feeds: Vec<FeedConfig> = match only {
-            Some(name) => vec![self.config.feed(name).cloned().ok_or_else(|| {
+            Some(name) => vec![
                 self.config
-                    .error(format!("no feed named `{name}` in the config"))
-            })?],
+                    .feed(name)
+                    .cloned()
+                    .ok_or_else(|| crate::suggest::unknown_feed(&self.config, name))?,
+            ],
             None => self.config.feeds.clone(),
         };
         self.fetch_feeds(store, &feeds).await

@@ -68,3 +68,25 @@ fn fetch_without_feeds_says_so_and_fails() {
     );
     assert!(run.stdout.is_empty(), "no all-zero summary: {run}");
 }
+
+#[test]
+fn an_unknown_feed_names_the_file_lists_the_feeds_and_suggests_the_nearest() {
+    let mut site = TestSite::new();
+    site.feed("thehill-news", "/news").feed("bbc", "/bbc");
+    let config = site.write();
+    let run = site.fetch(&["--feed", "thehill-new"]);
+    assert_eq!(run.code, Some(2), "{run}");
+    for part in [
+        format!("config {}:", config.display()),
+        "no feed named `thehill-new`".into(),
+        "did you mean `thehill-news`?".into(),
+        "Configured feeds: thehill-news, bbc".into(),
+    ] {
+        assert!(run.stderr.contains(&part), "{part}: {run}");
+    }
+    let run = site.fetch(&["--feed", "nytimes"]);
+    assert!(
+        !run.stderr.contains("did you mean"),
+        "no far-fetched guess: {run}"
+    );
+}
