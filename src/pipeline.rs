@@ -42,6 +42,8 @@ pub struct Summary {
     pub updated_articles: usize,
     /// `(feed name, message)` for every failed feed.
     pub failures: Vec<(String, String)>,
+    /// Failed feeds whose host could not be reached at all (DNS, connection refused).
+    pub feeds_unreachable: usize,
     /// How each polled feed's poll ended, in the order the feeds were given.
     pub outcomes: Vec<FeedOutcome>,
     /// New items remembered without download or file (`--catch-up`, `max_age`).

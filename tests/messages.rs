@@ -90,3 +90,28 @@ fn an_unknown_feed_names_the_file_lists_the_feeds_and_suggests_the_nearest() {
         "no far-fetched guess: {run}"
     );
 }
+
+/// A 127.0.0.1 URL nobody listens on: the port of a listener just closed.
+fn closed_port_url() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    format!("http://127.0.0.1:{port}/feed")
+}
+
+#[test]
+fn when_no_feed_can_be_reached_the_summary_suggests_the_offline_try_out() {
+    let mut site = TestSite::new();
+    let closed = closed_port_url();
+    site.feed("a", &closed).feed("b", &closed);
+    let run = site.fetch(&[]);
+    assert_eq!(run.code, Some(1), "{run}");
+    assert_eq!(run.summary().counts().1, 2, "{run}");
+    assert!(run.stderr.contains("Offline try-out"), "{run}");
+
+    // One feed that answered, even with an error, means the network is there.
+    site.feed("c", "/missing");
+    let run = site.fetch(&[]);
+    assert_eq!(run.code, Some(1), "{run}");
+    assert!(!run.stderr.contains("Offline try-out"), "{run}");
+}
