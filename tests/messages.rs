@@ -115,3 +115,17 @@ fn when_no_feed_can_be_reached_the_summary_suggests_the_offline_try_out() {
     assert_eq!(run.code, Some(1), "{run}");
     assert!(!run.stderr.contains("Offline try-out"), "{run}");
 }
+
+#[test]
+fn a_broken_xml_feed_is_reported_as_xml() {
+    let mut site = TestSite::new();
+    site.server.route(
+        "/feed.xml",
+        Route::ok("application/xml", "<?xml version=\"1.0\"?>\n{oops"),
+    );
+    site.feed("x", "/feed.xml");
+    let run = site.fetch(&[]);
+    assert_eq!(run.code, Some(1), "{run}");
+    assert!(run.stderr.contains("unable to parse XML"), "{run}");
+    assert!(!run.stderr.contains("JSON"), "{run}");
+}
