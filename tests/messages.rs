@@ -129,3 +129,20 @@ fn a_broken_xml_feed_is_reported_as_xml() {
     assert!(run.stderr.contains("unable to parse XML"), "{run}");
     assert!(!run.stderr.contains("JSON"), "{run}");
 }
+
+#[test]
+fn extract_that_finds_no_article_says_so_on_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("empty.html");
+    std::fs::write(&page, "<html><body><nav>Home</nav></body></html>").unwrap();
+    let out = common::feedmark_bare()
+        .current_dir(dir.path())
+        .args(["extract", "--url", "https://example.org/a", "--html"])
+        .arg(&page)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(out.stdout.is_empty());
+    assert!(err.contains("no article found"), "{err}");
+}
