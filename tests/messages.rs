@@ -146,3 +146,45 @@ fn extract_that_finds_no_article_says_so_on_stderr() {
     assert!(out.stdout.is_empty());
     assert!(err.contains("no article found"), "{err}");
 }
+
+#[test]
+fn man_pages_cover_nested_commands_and_the_main_page_has_files_environment_exit_status() {
+    let dir = tempfile::tempdir().unwrap();
+    let pages = dir.path().join("man");
+    let out = common::feedmark_bare()
+        .args(["man", "--out"])
+        .arg(&pages)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    for name in [
+        "feedmark-feeds-add",
+        "feedmark-feeds-list",
+        "feedmark-feeds-test",
+    ] {
+        assert!(pages.join(format!("{name}.1")).exists(), "{name}.1");
+    }
+    // Every page another page refers to (`feedmark\-x(1)`) was written.
+    for entry in std::fs::read_dir(&pages).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        for line in text
+            .lines()
+            .filter(|l| l.starts_with("feedmark\\-") && l.ends_with("(1)"))
+        {
+            let name = line.trim_end_matches("(1)").replace("\\-", "-");
+            if !name.ends_with("-help") {
+                assert!(pages.join(format!("{name}.1")).exists(), "{name}.1");
+            }
+        }
+    }
+    let main = std::fs::read_to_string(pages.join("feedmark.1")).unwrap();
+    for section in [
+        ".SH FILES",
+        ".SH ENVIRONMENT",
+        ".SH \"EXIT STATUS\"",
+        ".SH VERSION",
+    ] {
+        assert!(main.contains(section), "{section}: {main}");
+    }
+    assert!(main.contains("FEEDMARK_LOG") && main.contains("FEEDMARK_CONFIG"));
+}
