@@ -88,7 +88,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             commands::run::run(runtime()?, cli.config)?;
             Output::done("")
         }
-        Command::Status { json } => Output::done(commands::status::run(config, json)?),
+        Command::Status { json, check } => commands::status::run(config, json, check)?,
         Command::Export {
             out,
             archive,

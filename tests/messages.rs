@@ -188,3 +188,34 @@ fn man_pages_cover_nested_commands_and_the_main_page_has_files_environment_exit_
     }
     assert!(main.contains("FEEDMARK_LOG") && main.contains("FEEDMARK_CONFIG"));
 }
+
+#[test]
+fn status_names_the_database_holder_and_check_fails_on_a_failing_feed() {
+    let mut site = one_article_site();
+    assert!(site.fetch(&[]).ok);
+    let run = site.run(&["status", "--check"]);
+    assert_eq!(run.code, Some(0), "{run}");
+    assert!(run.stdout.contains("not held"), "{run}");
+
+    let held = feedmark::lock::DbLock::acquire(&site.db()).unwrap();
+    let run = site.run(&["status"]);
+    let pid = std::process::id();
+    assert!(
+        run.stdout
+            .contains(&format!("held by feedmark process {pid}")),
+        "{run}"
+    );
+    drop(held);
+
+    site.feed("down", "/down");
+    site.server.route("/down", Route::status(500));
+    assert_eq!(site.fetch(&[]).code, Some(1));
+    for args in [&["status"][..], &["status", "--json"]] {
+        assert_eq!(site.run(args).code, Some(0), "without --check: {args:?}");
+    }
+    for args in [&["status", "--check"][..], &["status", "--check", "--json"]] {
+        let run = site.run(args);
+        assert_eq!(run.code, Some(1), "{args:?}: {run}");
+        assert!(run.stdout.contains("down"), "still printed: {run}");
+    }
+}

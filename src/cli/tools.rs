@@ -20,7 +20,7 @@ The SQLite database (the \fBdatabase\fR key; this is its default).
 .TP
 \fIDATABASE\fR\fB.lock\fR
 Beside the database: held by the one process that writes to it (\fBfetch\fR, \fBrun\fR,
-\fBreextract\fR), with that process's id inside.
+\fBreextract\fR), with that process's id inside. \fBstatus\fR says whether it is held.
 .TP
 \fBdata/content/posts/\fR
 The Markdown files (the \fBoutput_dir\fR key; this is its default).
@@ -39,7 +39,8 @@ A tracing filter for the log lines on stderr. A bare level is feedmark's own
 Everything asked for was done.
 .TP
 \fB1\fR
-Some of the work failed and the rest was done: a feed could not be polled (\fBfetch\fR).
+Some of the work failed and the rest was done: a feed could not be polled (\fBfetch\fR);
+with \fBstatus \-\-check\fR, a configured feed is failing or dead.
 .TP
 \fB2\fR
 Nothing was done: bad arguments, an invalid configuration, a configuration without feeds,
