@@ -146,7 +146,7 @@ fn fetch(config_path: &Path, feed: Option<&str>, mode: Mode) -> Result<Output> {
     } else {
         Database::Locked(open_for_write(&database)?)
     };
-    let bar = progress_bar("{spinner} {msg:8} {bar:40} {pos}/{len} {elapsed}");
+    let bar = progress_bar(FETCH_BAR);
     let pipeline = Pipeline::new(config)?
         .with_mode(mode)
         .with_progress(bar.clone());
@@ -154,6 +154,10 @@ fn fetch(config_path: &Path, feed: Option<&str>, mode: Mode) -> Result<Output> {
     bar.finish_and_clear();
     Ok(output?)
 }
+
+/// `fetch`'s bar: one count for both, since feeds are polled and pages downloaded at the
+/// same time; the total grows as feeds answer with new items.
+const FETCH_BAR: &str = "{spinner} {bar:40} {pos}/{len} feeds and pages {elapsed}";
 
 fn export(config_path: &Path, filter: &ArticleFilter, target: &Target) -> Result<Output> {
     let config = Config::load(config_path)?;
@@ -247,7 +251,12 @@ fn progress_bar(template: &str) -> ProgressBar {
 
 #[cfg(test)]
 mod tests {
-    use super::log_directives;
+    use super::{FETCH_BAR, log_directives};
+
+    #[test]
+    fn the_fetch_bar_template_is_valid() {
+        assert!(indicatif::ProgressStyle::with_template(FETCH_BAR).is_ok());
+    }
 
     #[test]
     fn a_bare_level_is_feedmarks_own_and_named_crates_keep_theirs() {
