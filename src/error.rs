@@ -138,6 +138,13 @@ impl Error {
         }
     }
 
+    /// The host could not be reached at all: its name did not resolve or the connection
+    /// was refused or unroutable (what an offline machine sees). Timeouts and HTTP errors
+    /// are not: something answered, or may yet.
+    pub fn is_unreachable(&self) -> bool {
+        matches!(self, Error::Network { timeout: false, cause: Some(c), .. } if c.is_connect())
+    }
+
     /// For a feed that fails permanently, what to look at: the same request will fail the
     /// same way until someone changes the config (or the site). `None` for other failures.
     pub fn remedy(&self) -> Option<&'static str> {

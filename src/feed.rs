@@ -56,10 +56,45 @@ pub fn parse(
             return Ok(convert(feed, base_url));
         }
     }
+    // feed-rs reads a document as JSON when a `{` comes before the first `<`: an XML
+    // declaration followed by junk would be reported as broken JSON.
+    let message = if repaired.starts_with('{') && !starts_with(&text, '{') {
+        xml_problem(&text, &repaired)
+    } else {
+        first_error
+    };
     Err(Error::Parse {
         url: base_url.unwrap_or_default().to_string(),
-        message: first_error,
+        message,
     })
+}
+
+/// Whether `text` begins with `c` once a byte-order mark and whitespace are skipped.
+fn starts_with(text: &str, c: char) -> bool {
+    text.trim_start_matches('\u{feff}')
+        .trim_start()
+        .starts_with(c)
+}
+
+/// Why `text`, which does not open as JSON, is not a readable XML feed: the XML reader's
+/// first error with its position, else the text that stands where the root element should.
+fn xml_problem(text: &str, repaired: &str) -> String {
+    let mut reader = quick_xml::Reader::from_str(text);
+    loop {
+        match reader.read_event() {
+            Ok(quick_xml::events::Event::Eof) => break,
+            Ok(_) => {}
+            Err(e) => {
+                return format!(
+                    "unable to parse XML: {e} (at byte {})",
+                    reader.error_position()
+                );
+            }
+        }
+    }
+    let junk = repaired.split('<').next().unwrap_or_default().trim_end();
+    let junk: String = junk.chars().take(40).collect();
+    format!("unable to parse XML: text `{junk}` where the root element should be")
 }
 
 /// feed-rs asserts on some malformed input; a crash in the parser must fail this one feed,
@@ -273,6 +308,25 @@ mod tests {
     fn html_is_not_a_feed() {
         let e = parse(b"<!DOCTYPE html><html><body>hi</body></html>", None, None).unwrap_err();
         assert!(e.to_string().contains("HTML page"), "{e}");
+    }
+
+    #[test]
+    fn broken_xml_is_reported_as_xml_not_json() {
+        for doc in [
+            "<?xml version=\"1.0\"?>{oops <rss></rss>",
+            "\u{feff}<?xml version=\"1.0\"?>\n{\"a\":1}",
+            "Notice: {x} in file\n<rss version=\"2.0\"><channel><item></channel>",
+        ] {
+            let e = parse(doc.as_bytes(), None, None).unwrap_err().to_string();
+            assert!(
+                e.contains("unable to parse XML") && !e.contains("JSON"),
+                "{e}"
+            );
+        }
+        let e = parse(b"<?xml version=\"1.0\"?>\n{oops", None, None).unwrap_err();
+        assert!(e.to_string().contains("text `{oops`"), "{e}");
+        let e = parse(b"{\"version\": 1", None, None).unwrap_err();
+        assert!(e.to_string().contains("unable to parse JSON"), "{e}");
     }
 
     #[test]

@@ -29,6 +29,7 @@ pub mod render;
 pub mod schedule;
 pub mod status;
 pub mod store;
+pub mod suggest;
 pub mod task;
 pub mod text;
 

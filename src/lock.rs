@@ -99,6 +99,48 @@ impl DbLock {
     }
 }
 
+/// Whether some process holds the lock beside `database`, without taking it (a probe that
+/// took it, even for an instant, could refuse a `fetch` starting at that moment): `None`
+/// when free, else the holder's pid as the lock file says it (empty when it says none).
+///
+/// Reads the kernel's lock table (`/proc/locks`); where there is none, a shared lock is
+/// tried and dropped at once instead.
+pub fn holder(database: &Path) -> Result<Option<String>> {
+    let path = lock_path(database);
+    let mut file = match File::open(&path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::io(&path, e)),
+    };
+    let held = match std::fs::read_to_string("/proc/locks") {
+        Ok(table) => in_lock_table(&table, &file.metadata().map_err(|e| Error::io(&path, e))?),
+        Err(_) => match file.try_lock_shared() {
+            Ok(()) => false,
+            Err(TryLockError::WouldBlock) => true,
+            Err(TryLockError::Error(e)) => return Err(Error::io(&path, e)),
+        },
+    };
+    if !held {
+        return Ok(None);
+    }
+    let mut pid = String::new();
+    file.read_to_string(&mut pid).ok();
+    Ok(Some(pid.trim().to_string()))
+}
+
+/// Whether `/proc/locks` lists a lock on the file of `meta` (`... MAJ:MIN:INODE ...`, the
+/// device numbers in hex).
+fn in_lock_table(table: &str, meta: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let dev = meta.dev();
+    let major = ((dev >> 8) & 0xfff) | ((dev >> 32) & !0xfff);
+    let minor = (dev & 0xff) | ((dev >> 12) & !0xff);
+    let id = format!("{major:02x}:{minor:02x}:{}", meta.ino());
+    table
+        .lines()
+        .any(|line| line.split_whitespace().any(|field| field == id))
+}
+
 /// `<database>.lock`.
 pub fn lock_path(database: &Path) -> PathBuf {
     let mut name = database.as_os_str().to_os_string();
@@ -123,6 +165,24 @@ mod tests {
             "{err}"
         );
         drop(first);
+        DbLock::acquire(&db).unwrap();
+    }
+
+    #[test]
+    fn holder_names_the_pid_while_held_and_none_after() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("f.db");
+        assert_eq!(holder(&db).unwrap(), None, "no lock file yet");
+        let held = DbLock::acquire(&db).unwrap();
+        assert_eq!(holder(&db).unwrap(), Some(std::process::id().to_string()));
+        // The probe did not take the lock: a writer is still refused, then admitted.
+        assert!(DbLock::acquire(&db).is_err());
+        drop(held);
+        assert_eq!(
+            holder(&db).unwrap(),
+            None,
+            "the pid left in the file is stale"
+        );
         DbLock::acquire(&db).unwrap();
     }
 

@@ -37,8 +37,9 @@ fn main() -> ExitCode {
 
 fn init_logging(format: LogFormat, quiet: bool) {
     let default = if quiet { "warn" } else { "info" };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("FEEDMARK_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let spec = std::env::var("FEEDMARK_LOG").unwrap_or_else(|_| default.to_string());
+    let filter = tracing_subscriber::EnvFilter::try_new(log_directives(&spec))
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(log_directives(default)));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -48,6 +49,24 @@ fn init_logging(format: LogFormat, quiet: bool) {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().init(),
     }
+}
+
+/// `FEEDMARK_LOG` as an `EnvFilter` directive list: a bare level (`debug`) is feedmark's
+/// own, and every other crate stays at `warn` unless named (`debug,html5ever=trace`), since
+/// a parser's or HTTP stack's debug output buries feedmark's in thousands of lines.
+fn log_directives(spec: &str) -> String {
+    let mut out = vec!["warn".to_string()];
+    for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        if part
+            .parse::<tracing_subscriber::filter::LevelFilter>()
+            .is_ok()
+        {
+            out.push(format!("feedmark={part}"));
+        } else {
+            out.push(part.to_string());
+        }
+    }
+    out.join(",")
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
@@ -71,7 +90,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             commands::run::run(runtime()?, located()?)?;
             Output::done("")
         }
-        Command::Status { json } => Output::done(commands::status::run(&located()?, json)?),
+        Command::Status { json, check } => commands::status::run(&located()?, json, check)?,
         Command::Export {
             out,
             archive,
@@ -130,7 +149,7 @@ fn fetch(config_path: &Path, feed: Option<&str>, mode: Mode) -> Result<Output> {
     } else {
         Database::Locked(open_for_write(&database)?)
     };
-    let bar = progress_bar("{spinner} {msg:8} {bar:40} {pos}/{len} {elapsed}");
+    let bar = progress_bar(FETCH_BAR);
     let pipeline = Pipeline::new(config)?
         .with_mode(mode)
         .with_progress(bar.clone());
@@ -138,6 +157,10 @@ fn fetch(config_path: &Path, feed: Option<&str>, mode: Mode) -> Result<Output> {
     bar.finish_and_clear();
     Ok(output?)
 }
+
+/// `fetch`'s bar: one count for both, since feeds are polled and pages downloaded at the
+/// same time; the total grows as feeds answer with new items.
+const FETCH_BAR: &str = "{spinner} {bar:40} {pos}/{len} feeds and pages {elapsed}";
 
 fn export(config_path: &Path, filter: &ArticleFilter, target: &Target) -> Result<Output> {
     let config = Config::load(config_path)?;
@@ -235,4 +258,24 @@ fn progress_bar(template: &str) -> ProgressBar {
     }
     bar.enable_steady_tick(std::time::Duration::from_millis(200));
     bar
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{FETCH_BAR, log_directives};
+
+    #[test]
+    fn the_fetch_bar_template_is_valid() {
+        assert!(indicatif::ProgressStyle::with_template(FETCH_BAR).is_ok());
+    }
+
+    #[test]
+    fn a_bare_level_is_feedmarks_own_and_named_crates_keep_theirs() {
+        assert_eq!(log_directives("debug"), "warn,feedmark=debug");
+        assert_eq!(
+            log_directives("debug, html5ever=trace"),
+            "warn,feedmark=debug,html5ever=trace"
+        );
+        assert_eq!(log_directives("reqwest=info"), "warn,reqwest=info");
+    }
 }

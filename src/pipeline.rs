@@ -42,6 +42,8 @@ pub struct Summary {
     pub updated_articles: usize,
     /// `(feed name, message)` for every failed feed.
     pub failures: Vec<(String, String)>,
+    /// Failed feeds whose host could not be reached at all (DNS, connection refused).
+    pub feeds_unreachable: usize,
     /// How each polled feed's poll ended, in the order the feeds were given.
     pub outcomes: Vec<FeedOutcome>,
     /// New items remembered without download or file (`--catch-up`, `max_age`).
@@ -186,10 +188,12 @@ impl Pipeline {
     /// Polls every configured feed (or only `only`) once and stores what is new.
     pub async fn fetch(&self, store: &mut Store, only: Option<&str>) -> Result<Summary> {
         let feeds: Vec<FeedConfig> = match only {
-            Some(name) => vec![self.config.feed(name).cloned().ok_or_else(|| {
+            Some(name) => vec![
                 self.config
-                    .error(format!("no feed named `{name}` in the config"))
-            })?],
+                    .feed(name)
+                    .cloned()
+                    .ok_or_else(|| crate::suggest::unknown_feed(&self.config, name))?,
+            ],
             None => self.config.feeds.clone(),
         };
         self.fetch_feeds(store, &feeds).await

@@ -50,7 +50,7 @@ pub fn run(
     since: Option<i64>,
 ) -> Result<Summary> {
     if let Some(name) = feed.filter(|n| config.feed(n).is_none()) {
-        return Err(config.error(format!("no feed named `{name}` in the config")));
+        return Err(crate::suggest::unknown_feed(config, name));
     }
     let rules = Rules::new(&config.all_rules()).map_err(|m| config.error(m))?;
     let mut summary = Summary::default();

@@ -65,6 +65,24 @@ pub fn to_json(rows: &[(FeedState, bool)]) -> String {
     serde_json::to_string_pretty(&items).unwrap_or_else(|_| "[]".into())
 }
 
+/// Whether a monitoring script should hear about this feed: it is dead (410 Gone) or its
+/// last poll failed. A feed never polled yet is not.
+pub fn is_unhealthy(s: &FeedState) -> bool {
+    matches!(state_word(s), "dead" | "failing")
+}
+
+/// The line under the table saying whether a feedmark process holds the database.
+pub fn holder_line(database: &std::path::Path, holder: Option<&str>) -> String {
+    let db = database.display();
+    match holder {
+        None => format!("database {db}: not held (no feedmark daemon or fetch is writing it)\n"),
+        Some("") => format!("database {db}: held by a feedmark process (daemon or fetch)\n"),
+        Some(pid) => {
+            format!("database {db}: held by feedmark process {pid} (daemon or fetch)\n")
+        }
+    }
+}
+
 fn state_word(s: &FeedState) -> &'static str {
     if s.dead_at.is_some() {
         "dead"

@@ -61,11 +61,16 @@ pub(crate) enum Command {
     },
     /// Run as a daemon: poll each feed on its schedule until SIGTERM/SIGINT; SIGHUP reloads.
     Run,
-    /// Show each feed's last success, last error, error count, next poll and articles stored.
+    /// Show each feed's last success, last error, error count, next poll and articles stored,
+    /// and whether a feedmark process (daemon or fetch) holds the database.
     Status {
         /// Print JSON (an array of feed objects, times in Unix seconds) for scripts.
         #[arg(long)]
         json: bool,
+        /// For monitoring: exit with status 1 when a configured feed is failing or dead
+        /// (the table or JSON is printed all the same).
+        #[arg(long)]
+        check: bool,
     },
     /// Write the archive from the database (no network): the same files `fetch` wrote.
     #[command(group(clap::ArgGroup::new("target").required(true).args(["out", "archive"])))]

@@ -50,6 +50,14 @@ pub fn run(config_path: &Path, page_url: &Url, bytes: &[u8], format: Format) -> 
     let rules = Rules::new(&user_rules).map_err(Error::Usage)?;
     let html = crate::charset::decode_html(bytes, None);
     let found = extract::extract_page(&html, page_url, &rules);
+    if found.is_none() {
+        // Empty output alone looks like a crash or a wrong file; the exit code stays 0,
+        // since a page without an article is an answer, not a failure.
+        tracing::warn!(
+            "no article found in the page from {page_url}: nothing to print \
+             (a `[[rules]]` entry for the host in the config can name its body)"
+        );
+    }
     Ok(match (format, found) {
         (Format::Json, found) => json(page_url, &found.unwrap_or_else(extract::Extracted::none))?,
         (Format::Text, Some(found)) => found.text + "\n",

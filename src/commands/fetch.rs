@@ -33,9 +33,36 @@ impl Database {
 }
 
 /// Polls every feed (or the one named `feed`) once with `pipeline`, storing into `db`.
+///
+/// A config without feeds is an error (exit code 2, as for any config mistake): an
+/// all-zero summary would look like a poll that found nothing new.
 pub async fn run(pipeline: &Pipeline, db: &mut Database, feed: Option<&str>) -> Result<Output> {
+    let config = pipeline.config();
+    if feed.is_none() && config.feeds.is_empty() {
+        return Err(config.error(
+            "no feeds configured: add one with `feedmark feeds add URL` \
+             (or `feedmark import-opml FILE`)",
+        ));
+    }
     let summary = pipeline.fetch(db.store(), feed).await?;
+    if looks_offline(&summary) {
+        tracing::warn!("{OFFLINE_HINT}");
+    }
     Ok(output(&summary))
+}
+
+/// Said when no feed could even be reached: a newcomer without network can still try
+/// feedmark on the bundled loopback site.
+pub const OFFLINE_HINT: &str = "no feed could be reached (name lookup or connection failed): \
+    is this machine offline? The README's \"Offline try-out\" fetches a bundled site on \
+    127.0.0.1 (examples/offline)";
+
+/// Every feed failed, and each before any server answered: the network, not the feeds, is
+/// the likely problem. One feed that answered (even with an error) rules that out.
+pub fn looks_offline(summary: &Summary) -> bool {
+    summary.feeds_ok == 0
+        && summary.feeds_failed > 0
+        && summary.feeds_unreachable == summary.feeds_failed
 }
 
 /// What a fetch prints: a dry run's planned files first, then the summary line; it is
@@ -73,6 +100,27 @@ mod tests {
             ..Summary::default()
         });
         assert!(!failed.complete);
+    }
+
+    #[test]
+    fn only_a_poll_where_no_feed_was_reached_looks_offline() {
+        let all = Summary {
+            feeds_failed: 2,
+            feeds_unreachable: 2,
+            ..Summary::default()
+        };
+        assert!(looks_offline(&all));
+        let one_answered = Summary {
+            feeds_unreachable: 1,
+            ..all.clone()
+        };
+        assert!(!looks_offline(&one_answered));
+        let one_ok = Summary {
+            feeds_ok: 1,
+            ..all.clone()
+        };
+        assert!(!looks_offline(&one_ok));
+        assert!(!looks_offline(&Summary::default()));
     }
 
     #[test]

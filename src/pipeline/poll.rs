@@ -128,6 +128,7 @@ impl Poll<'_> {
         }
         self.tally.failed(index, e, message.clone());
         self.summary.feeds_failed += 1;
+        self.summary.feeds_unreachable += usize::from(e.is_unreachable());
         self.summary.failures.push((feed.name.clone(), message));
         Ok(())
     }
