@@ -49,3 +49,9 @@ pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
         .thread_stack_size(8 << 20)
         .build()
 }
+
+// The integration tests' optional-data lookup (`../shared`, skip or fail in CI), shared with
+// the unit tests so both look in the same places and skip the same way.
+#[cfg(test)]
+#[path = "../tests/common/optional.rs"]
+mod optional_data;

@@ -1,6 +1,10 @@
-//! Every file of the shared feed corpus goes through the whole offline pipeline without a
-//! panic: parse → identity → body from the feed → Markdown → file name, path and front
-//! matter → YAML read back. `FEEDMARK_CORPUS_DOC=docs/corpus.md` writes the table of results.
+//! Every file of the feed corpus goes through the whole offline pipeline without a panic:
+//! parse → identity → body from the feed → Markdown → file name, path and front matter → YAML
+//! read back. The vendored slice (`tests/fixtures/corpus`) always runs; the full corpus
+//! (`../shared/feeds/corpus`, or `FEEDMARK_CORPUS`) when present, and must be in CI.
+//! `FEEDMARK_CORPUS_DOC=docs/corpus.md` writes the table of the full corpus's results.
+
+mod common;
 
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
@@ -23,7 +27,7 @@ fn files(dir: &Path, out: &mut Vec<PathBuf>) {
         } else if !path
             .file_name()
             .and_then(|n| n.to_str())
-            .is_some_and(|n| n.starts_with("LICENSE") || n == "README.md")
+            .is_some_and(|n| n.starts_with("LICENSE") || n == "README.md" || n == "select.sh")
         {
             out.push(path);
         }
@@ -89,21 +93,15 @@ enum Outcome {
     Rejected(String),
 }
 
-#[test]
-fn corpus_goes_through_the_offline_pipeline_without_panic() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/feeds/corpus");
+/// Every file under `root` through the pipeline, sorted by path; panics naming the file the
+/// pipeline panicked on.
+fn run(root: &Path) -> Vec<(String, Outcome)> {
     let mut all = Vec::new();
-    files(&root, &mut all);
+    files(root, &mut all);
     all.sort();
-    assert!(
-        all.len() > 2000,
-        "corpus not found at {} ({} files)",
-        root.display(),
-        all.len()
-    );
     let mut results: Vec<(String, Outcome)> = Vec::new();
     for path in &all {
-        let rel = path.strip_prefix(&root).unwrap().display().to_string();
+        let rel = path.strip_prefix(root).unwrap().display().to_string();
         let bytes = std::fs::read(path).unwrap();
         // A panic here fails the test and names the file.
         let result = std::panic::catch_unwind(|| {
@@ -120,6 +118,12 @@ fn corpus_goes_through_the_offline_pipeline_without_panic() {
         };
         results.push((rel, outcome));
     }
+    results
+}
+
+/// Prints the totals; checks that every real capture parsed and at least `percent` of all
+/// files did. Returns the number parsed.
+fn check(name: &str, results: &[(String, Outcome)], percent: usize) -> usize {
     let parsed = results
         .iter()
         .filter(|(_, o)| matches!(o, Outcome::Parsed(_)))
@@ -132,15 +136,17 @@ fn corpus_goes_through_the_offline_pipeline_without_panic() {
         })
         .sum();
     println!(
-        "corpus: {} files, {parsed} parsed ({items} items), {} rejected",
-        all.len(),
-        all.len() - parsed
+        "{name}: {} files, {parsed} parsed ({items} items), {} rejected",
+        results.len(),
+        results.len() - parsed
     );
-    if let Ok(out) = std::env::var("FEEDMARK_CORPUS_DOC") {
-        let out = Path::new(env!("CARGO_MANIFEST_DIR")).join(out);
-        std::fs::write(out, report(&results)).unwrap();
-    }
     // The real captures must all parse; the test suites include deliberately broken files.
+    let real: Vec<&String> = results
+        .iter()
+        .filter(|(p, _)| p.starts_with("real/"))
+        .map(|(p, _)| p)
+        .collect();
+    assert!(!real.is_empty(), "{name}: no real captures");
     let real_rejected: Vec<&String> = results
         .iter()
         .filter(|(p, o)| p.starts_with("real/") && matches!(o, Outcome::Rejected(_)))
@@ -148,10 +154,43 @@ fn corpus_goes_through_the_offline_pipeline_without_panic() {
         .collect();
     assert!(real_rejected.is_empty(), "{real_rejected:?}");
     assert!(
-        parsed * 100 / all.len() >= 90,
-        "only {parsed} of {} parsed",
-        all.len()
+        parsed * 100 / results.len() >= percent,
+        "{name}: only {parsed} of {} parsed",
+        results.len()
     );
+    parsed
+}
+
+#[test]
+fn vendored_slice_goes_through_the_offline_pipeline_without_panic() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/corpus");
+    let results = run(&root);
+    // tests/fixtures/corpus/select.sh picks 329 files, weighted towards broken ones.
+    assert!(results.len() >= 300, "{} files", results.len());
+    check("corpus slice", &results, 75);
+}
+
+#[test]
+fn full_corpus_goes_through_the_offline_pipeline_without_panic() {
+    let Some(root) = common::optional::data_dir(
+        "full_corpus_goes_through_the_offline_pipeline_without_panic",
+        "feeds/corpus",
+        "FEEDMARK_CORPUS",
+    ) else {
+        return;
+    };
+    let results = run(&root);
+    assert!(
+        results.len() > 2000,
+        "corpus not found at {} ({} files)",
+        root.display(),
+        results.len()
+    );
+    if let Ok(out) = std::env::var("FEEDMARK_CORPUS_DOC") {
+        let out = Path::new(env!("CARGO_MANIFEST_DIR")).join(out);
+        std::fs::write(out, report(&results)).unwrap();
+    }
+    check("corpus", &results, 90);
 }
 
 /// The folder a corpus file is counted under: its first two path parts.

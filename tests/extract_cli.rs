@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{RunResult, feedmark_bare, fixture, shared};
+use common::{RunResult, feedmark_bare, fixture};
 
 fn extract(url: &str, file: &str, format: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
@@ -20,7 +20,7 @@ fn extract(url: &str, file: &str, format: &str) -> String {
 
 #[test]
 fn thehill_rule_gives_the_reference_body() {
-    let reference = std::fs::read_to_string(shared("reference/thehill-hegseth.md")).unwrap();
+    let reference = std::fs::read_to_string(fixture("reference/thehill-hegseth.md")).unwrap();
     let body = reference
         .split("---\n")
         .nth(2)

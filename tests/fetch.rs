@@ -4,7 +4,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{HEGSETH, PENTAGON, Route, SENATE, TestSite, fixture, shared, thehill_server};
+use common::{HEGSETH, PENTAGON, Route, SENATE, TestSite, fixture, thehill_server};
 
 /// A site serving The Hill fixtures, with the defense feed configured as `thehill`.
 fn thehill_site() -> TestSite {
@@ -34,7 +34,7 @@ fn writes_the_reference_file_byte_for_byte() {
         .find(|p| p.to_string_lossy().starts_with(&*file.to_string_lossy()))
         .expect("the Hegseth file");
     let got = std::fs::read_to_string(written).unwrap();
-    let reference = std::fs::read_to_string(shared("reference/thehill-hegseth.md")).unwrap();
+    let reference = std::fs::read_to_string(fixture("reference/thehill-hegseth.md")).unwrap();
     // Only the host of the source URL differs: the test server stands in for thehill.com.
     let got = got.replace(
         &format!("({}/policy", site.server.base),

@@ -2,6 +2,7 @@
 #![allow(dead_code, unused_imports)]
 
 mod config;
+pub mod optional;
 mod site;
 
 pub use config::SiteConfig;
@@ -287,11 +288,10 @@ pub fn fixture(rel: &str) -> PathBuf {
         .join(rel)
 }
 
-/// The shared data folder beside the repository.
+/// A path in the shared data folder (`../shared`, or `FEEDMARK_SHARED`). Optional data: a test
+/// that needs it should find it with [`optional::data_dir`], which skips without it.
 pub fn shared(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared")
-        .join(rel)
+    optional::shared_root().join(rel)
 }
 
 /// A config file in `dir` (`SiteConfig::new()` with `feeds`) that stores into `dir` and
