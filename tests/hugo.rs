@@ -114,6 +114,7 @@ fn hostile_bodies() -> Vec<&'static str> {
         "<table><tr><th>a|b</th></tr><tr><td>{{< t >}}</td></tr></table>",
         "<p>`code` **not bold** _not em_ [not](a link) &lt;b&gt;</p>",
         "<p>Line one<br>--- <br>Line three</p><p>{{&lt;/* x */&gt;}}</p>",
+        "<p>Bare https://example.org/a_b_c/d_e.html, then text.</p>",
     ]
 }
 
@@ -403,4 +404,20 @@ fn hugo_builds_a_page_for_every_hostile_article() {
         );
     }
     assert!(titles.iter().any(|x| x.chars().count() > 10_000));
+    body_text_shows_as_written(&site.join("public"));
+}
+
+/// What readers see of the hostile bodies: each built article's HTML, checked as a whole.
+fn body_text_shows_as_written(public: &Path) {
+    let html: String = posts(public)
+        .iter()
+        .filter(|f| f.file_name().is_some_and(|n| n == "index.html"))
+        .map(|f| std::fs::read_to_string(f).unwrap())
+        .collect();
+    // A bare URL with underscores is linked whole, not up to its first `_`.
+    let url = "https://example.org/a_b_c/d_e.html";
+    assert!(
+        html.contains(&format!("<a href=\"{url}\">{url}</a>")),
+        "{url} not linked whole"
+    );
 }

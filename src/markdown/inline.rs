@@ -37,6 +37,18 @@ impl Ctx<'_> {
         let (mut copied, mut i) = (0, 0);
         while i < bytes.len() {
             let b = bytes[i];
+            if markdown
+                && b == b'h'
+                && let Some(len) = bare_url_to_protect(t, i)
+            {
+                out.push_str(&t[copied..i]);
+                out.push('<');
+                out.push_str(&t[i..i + len]);
+                out.push('>');
+                i += len;
+                copied = i;
+                continue;
+            }
             let space = is_html_space(b);
             let escaped = markdown && MARKDOWN_SPECIAL.contains(&b);
             if !space && !escaped {
@@ -257,6 +269,44 @@ fn is_html_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0c)
 }
 
+/// Length of the bare `http(s)://` URL at byte `at` of `t` when it holds a character
+/// [`escape_char`] would escape (`a_b`, `*`). Escaped, `a\_b` is no longer one URL to Hugo's
+/// linkify (only the part before the first `\_` is linked), so such a URL is written as an
+/// autolink, `<…>`, inside which nothing is escaped. The URL ends where linkify ends it:
+/// before whitespace or a character URLs do not hold, less trailing punctuation.
+fn bare_url_to_protect(t: &str, at: usize) -> Option<usize> {
+    let rest = &t[at..];
+    if !(rest.starts_with("http://") || rest.starts_with("https://")) {
+        return None;
+    }
+    if t[..at]
+        .chars()
+        .next_back()
+        .is_some_and(char::is_alphanumeric)
+    {
+        return None; // "xhttp://" is not a URL start
+    }
+    let end = rest
+        .find(|c: char| !c.is_ascii_graphic() || "<>\"'`\\[]{}|^".contains(c))
+        .unwrap_or(rest.len());
+    let mut url = &rest[..end];
+    loop {
+        let trimmed = url.trim_end_matches(['.', ',', ':', ';', '!', '?', '*', '_', '~']);
+        let unbalanced =
+            trimmed.ends_with(')') && trimmed.matches('(').count() < trimmed.matches(')').count();
+        url = if unbalanced {
+            &trimmed[..trimmed.len() - 1]
+        } else {
+            trimmed
+        };
+        if !unbalanced {
+            break;
+        }
+    }
+    let host = url.split_once("://").map_or("", |(_, h)| h);
+    (!host.is_empty() && url.contains(['_', '*'])).then_some(url.len())
+}
+
 /// The characters [`escape_char`] may change.
 const MARKDOWN_SPECIAL: &[u8] = b"\\*`[]<>_{";
 
@@ -329,6 +379,27 @@ mod tests {
                 proptest::prop_assert_eq!(fast, slow);
             }
         }
+    }
+
+    /// A trailing `_` is not part of the URL (as for linkify): it stays escaped text.
+    #[test]
+    fn bare_urls_with_underscores_become_autolinks() {
+        let ctx = Ctx::new(None, Mode::Markdown);
+        let mut out = String::new();
+        ctx.text(
+            "See https://e.org/a_b_c/d*e.html, (https://e.org/x_(y)_z) and https://e.org/a_. \
+             Plain https://e.org/abc stays; a_b and xhttps://e.org/a_b are text.",
+            &mut out,
+        );
+        assert_eq!(
+            out,
+            "See <https://e.org/a_b_c/d*e.html>, (<https://e.org/x_(y)_z>) and \
+             https://e.org/a\\_. Plain https://e.org/abc stays; a\\_b and \
+             xhttps://e.org/a\\_b are text."
+        );
+        let mut text = String::new();
+        Ctx::new(None, Mode::Text).text("https://e.org/a_b", &mut text);
+        assert_eq!(text, "https://e.org/a_b");
     }
 
     #[test]
