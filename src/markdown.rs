@@ -1,6 +1,7 @@
 //! Converts an article's HTML body into Markdown (and plain text) with absolute links.
 
 mod inline;
+pub(crate) use inline::starts_entity;
 mod structures;
 
 use ego_tree::NodeRef;

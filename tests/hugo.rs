@@ -115,6 +115,7 @@ fn hostile_bodies() -> Vec<&'static str> {
         "<p>`code` **not bold** _not em_ [not](a link) &lt;b&gt;</p>",
         "<p>Line one<br>--- <br>Line three</p><p>{{&lt;/* x */&gt;}}</p>",
         "<p>Bare https://example.org/a_b_c/d_e.html, then text.</p>",
+        "<p>Entities &amp;amp; &amp;#45; and hyphens --- |---| a--b.</p><p>---</p>",
     ]
 }
 
@@ -407,7 +408,8 @@ fn hugo_builds_a_page_for_every_hostile_article() {
     body_text_shows_as_written(&site.join("public"));
 }
 
-/// What readers see of the hostile bodies: each built article's HTML, checked as a whole.
+/// What readers see of the hostile bodies: every built page's HTML (articles and lists),
+/// checked as a whole.
 fn body_text_shows_as_written(public: &Path) {
     let html: String = posts(public)
         .iter()
@@ -420,4 +422,10 @@ fn body_text_shows_as_written(public: &Path) {
         html.contains(&format!("<a href=\"{url}\">{url}</a>")),
         "{url} not linked whole"
     );
+    // Entity text is shown as written, and Hugo's typographer makes no dashes of hyphens.
+    let shown = "<p>Entities &amp;amp; &amp;#45; and hyphens --- |---| a--b.</p>\n<p>---</p>";
+    assert!(html.contains(shown), "{shown} not in the built pages");
+    // The same text as the front-matter summary, on the list pages.
+    let summary = "<p>Entities &amp;amp; &amp;#45; and hyphens --- |---| a--b. ---</p>";
+    assert!(html.contains(summary), "{summary} not on the list pages");
 }

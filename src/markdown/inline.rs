@@ -63,7 +63,7 @@ impl Ctx<'_> {
                 }
                 push_space(out);
             } else {
-                escape_char(char::from(b), out);
+                escape_at(t, i, out);
                 i += 1;
             }
             copied = i;
@@ -270,7 +270,7 @@ fn is_html_space(b: u8) -> bool {
 }
 
 /// Length of the bare `http(s)://` URL at byte `at` of `t` when it holds a character
-/// [`escape_char`] would escape (`a_b`, `*`). Escaped, `a\_b` is no longer one URL to Hugo's
+/// [`escape_at`] would escape (`a_b`, `*`, `--`). Escaped, `a\_b` is no longer one URL to Hugo's
 /// linkify (only the part before the first `\_` is linked), so such a URL is written as an
 /// autolink, `<…>`, inside which nothing is escaped. The URL ends where linkify ends it:
 /// before whitespace or a character URLs do not hold, less trailing punctuation.
@@ -304,11 +304,25 @@ fn bare_url_to_protect(t: &str, at: usize) -> Option<usize> {
         }
     }
     let host = url.split_once("://").map_or("", |(_, h)| h);
-    (!host.is_empty() && url.contains(['_', '*'])).then_some(url.len())
+    let mut escaped = String::new();
+    escape_str(url, &mut escaped);
+    (!host.is_empty() && escaped != url).then_some(url.len())
 }
 
-/// The characters [`escape_char`] may change.
-const MARKDOWN_SPECIAL: &[u8] = b"\\*`[]<>_{";
+/// The characters [`escape_at`] may change.
+const MARKDOWN_SPECIAL: &[u8] = b"\\*`[]<>_{-&";
+
+/// Escapes the character at byte `i` of `t` (an ASCII one, or `t[i..]` starts a char).
+/// `&` needs what follows: it is escaped only where it starts something a Markdown reader
+/// would decode as an entity (`&amp;` in the page's text must reach the reader as "&amp;").
+fn escape_at(t: &str, i: usize, out: &mut String) {
+    let rest = &t[i..];
+    if rest.starts_with('&') && starts_entity(rest) {
+        out.push_str("\\&");
+    } else if let Some(c) = rest.chars().next() {
+        escape_char(c, out);
+    }
+}
 
 pub(super) fn escape_char(c: char, out: &mut String) {
     match c {
@@ -318,14 +332,38 @@ pub(super) fn escape_char(c: char, out: &mut String) {
         }
         // `{{` opens a Hugo shortcode: keep the brace, break the pair.
         '{' if out.ends_with('{') => out.push_str("\\{"),
+        // Hugo's typographer turns `--` and `---` into dashes, `\---` included (the escaped
+        // hyphen is not part of the pair): every hyphen after the first of a run is escaped.
+        '-' if out.ends_with('-') => out.push_str("\\-"),
         _ => out.push(c),
     }
 }
 
 pub(super) fn escape_str(s: &str, out: &mut String) {
-    for c in s.chars() {
-        escape_char(c, out);
+    for (i, _) in s.char_indices() {
+        escape_at(s, i, out);
     }
+}
+
+/// Whether `s` (starting with `&`) starts an entity reference as CommonMark reads one:
+/// `&name;`, `&#123;` or `&#x1F;`.
+pub(crate) fn starts_entity(s: &str) -> bool {
+    let Some(body) = s.strip_prefix('&') else {
+        return false;
+    };
+    let Some(end) = body.find(';') else {
+        return false;
+    };
+    let name = &body[..end];
+    if let Some(num) = name.strip_prefix('#') {
+        return match num.strip_prefix(['x', 'X']) {
+            Some(hex) => (1..=6).contains(&hex.len()) && hex.chars().all(|c| c.is_ascii_hexdigit()),
+            None => (1..=7).contains(&num.len()) && num.chars().all(|c| c.is_ascii_digit()),
+        };
+    }
+    (1..=32).contains(&name.len())
+        && name.starts_with(|c: char| c.is_ascii_alphabetic())
+        && name.chars().all(|c| c.is_ascii_alphanumeric())
 }
 
 /// A URL safe inside `( )` and for Hugo: parentheses, spaces and braces percent-encoded.
@@ -369,7 +407,7 @@ mod tests {
         #[test]
         fn text_copies_runs_as_a_character_at_a_time_would(
             before in "[a{ \\n]{0,3}",
-            t in "[a-c é{}*_\\\\`<>\\[\\]\\t\\n\\r\\x0c\\u{a0}]{0,40}",
+            t in "[a-c é{}*_\\\\`<>\\[\\]\\t\\n\\r\\x0c\\u{a0}-]{0,40}",
         ) {
             for mode in [Mode::Markdown, Mode::Text] {
                 let ctx = Ctx::new(None, mode);
@@ -400,6 +438,23 @@ mod tests {
         let mut text = String::new();
         Ctx::new(None, Mode::Text).text("https://e.org/a_b", &mut text);
         assert_eq!(text, "https://e.org/a_b");
+    }
+
+    #[test]
+    fn entity_text_and_hyphen_runs_stay_literal() {
+        let ctx = Ctx::new(None, Mode::Markdown);
+        let mut out = String::new();
+        ctx.text(
+            "&amp; &#45; &#x2d; &nbsp; & a&b &; &#; &#x; &a-b; -- --- |---| a-b",
+            &mut out,
+        );
+        assert_eq!(
+            out,
+            "\\&amp; \\&#45; \\&#x2d; \\&nbsp; & a&b &; &#; &#x; &a-b; -\\- -\\-\\- |-\\-\\-| a-b"
+        );
+        let mut alt = String::new();
+        escape_str("x&amp;y--", &mut alt);
+        assert_eq!(alt, "x\\&amp;y-\\-");
     }
 
     #[test]

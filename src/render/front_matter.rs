@@ -90,13 +90,18 @@ fn summary_markdown(text: &str) -> String {
     // "2024. A year" would start an ordered list.
     let digits = text.chars().take_while(char::is_ascii_digit).count();
     let list_number = digits > 0 && text[digits..].starts_with(['.', ')']);
-    for (i, c) in text.chars().enumerate() {
+    let mut previous = None;
+    for (i, c) in text.char_indices() {
         if matches!(c, '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>')
             || (list_number && i == digits)
+            // As in the body: entity text stays text, hyphen runs stay hyphens.
+            || (c == '&' && crate::markdown::starts_entity(&text[i..]))
+            || (c == '-' && previous == Some('-'))
         {
             out.push('\\');
         }
         out.push(c);
+        previous = Some(c);
     }
     out
 }
@@ -196,6 +201,11 @@ mod tests {
         assert_eq!(summary_markdown("- not a list"), "\\- not a list");
         assert_eq!(summary_markdown("2024. A year"), "2024\\. A year");
         assert_eq!(summary_markdown("2024 was"), "2024 was");
+        assert_eq!(
+            summary_markdown("&amp; &#45; a&b --- |---|"),
+            "\\&amp; \\&#45; a&b -\\-\\- |-\\-\\-|"
+        );
+        assert_eq!(summary_markdown("--- x"), "\\-\\-\\- x");
     }
 
     #[test]
