@@ -52,7 +52,9 @@ pub fn render(page: &Page<'_>) -> String {
     list(&mut out, "lang", &[page.lang]);
     list(&mut out, "translations", &[page.lang]);
     list(&mut out, "tags", &[page.feed_name]);
-    field(&mut out, "menu", &h.menu);
+    if h.menu_line {
+        field(&mut out, "menu", &h.menu);
+    }
     field(&mut out, "thumbnail", page.thumbnail);
     field(&mut out, "lead", &h.lead);
     flag(&mut out, "comments", h.comments);
@@ -206,6 +208,31 @@ mod tests {
             "\\&amp; \\&#45; a&b -\\-\\- |-\\-\\-|"
         );
         assert_eq!(summary_markdown("--- x"), "\\-\\-\\- x");
+    }
+
+    #[test]
+    fn the_menu_line_is_written_unless_turned_off() {
+        let mut hugo = HugoConfig::default();
+        let page = |hugo: &HugoConfig| {
+            render(&Page {
+                title: "t",
+                date: Utc.with_ymd_and_hms(2025, 2, 14, 0, 31, 2).unwrap(),
+                lastmod: None,
+                text: "x",
+                markdown: "x",
+                feed_name: "feed",
+                lang: "en",
+                thumbnail: "",
+                url: "https://a.example/x",
+                hugo,
+            })
+        };
+        let with = page(&hugo);
+        assert!(with.contains("\ntags:\n  - \"feed\"\nmenu: \"\"\nthumbnail: \"\"\n"));
+        hugo.menu_line = false;
+        let without = page(&hugo);
+        assert!(!without.contains("menu"));
+        assert_eq!(without, with.replace("menu: \"\"\n", ""));
     }
 
     #[test]
