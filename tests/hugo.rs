@@ -535,4 +535,30 @@ fn mainroad_builds_repeated_titles_strictly_without_the_menu_line() {
     let (ok, log) = build_strict(&hugo, &site);
     assert!(ok, "hugo --panicOnWarning failed:\n{log}");
     assert!(!log.contains("WARN"), "{log}");
+    mainroad_shows_the_example_configuration(&site.join("public"));
+}
+
+/// What `examples/hugo-site/hugo.toml` sets, as Mainroad shows it: the category headed by the
+/// feed's name as written (`capitalizeListTitles = false`), both articles on the home page
+/// and in the "recent" widget (`mainSections`), and the configured sidebar widgets.
+fn mainroad_shows_the_example_configuration(public: &Path) {
+    let read = |rel: &str| std::fs::read_to_string(public.join(rel)).unwrap();
+    let category = read("categories/daily/index.html");
+    assert!(
+        category.contains("<h1 class=\"main__title\">daily</h1>"),
+        "{category}"
+    );
+    let home = read("index.html");
+    assert_eq!(home.matches("<article class=\"list__item post").count(), 2);
+    for widget in ["search", "recent", "categories", "taglist"] {
+        assert!(
+            home.contains(&format!("class=\"widget-{widget} widget\"")),
+            "no {widget} widget on the home page"
+        );
+    }
+    let recent = home.split("widget-recent").nth(1).unwrap_or_default();
+    assert!(
+        recent.contains("Daily column"),
+        "nothing in the recent widget"
+    );
 }
