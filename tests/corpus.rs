@@ -2,6 +2,9 @@
 //! panic: parse → identity → body from the feed → Markdown → file name, path and front
 //! matter → YAML read back. `FEEDMARK_CORPUS_DOC=docs/corpus.md` writes the table of results.
 
+#[path = "common/hugo_syntax.rs"]
+mod hugo_syntax;
+
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 
@@ -78,7 +81,7 @@ fn through_pipeline(item: &feedmark::feed::Item, file: &str) {
     assert!(docs[0]["title"].as_str().is_some(), "{file}: no title");
     let body = &rest[end + 5..];
     assert!(
-        !body.contains("{{<") && !body.contains("<!--more-->"),
+        hugo_syntax::hugo_reads_no_syntax(body),
         "{file}: Hugo syntax in the body"
     );
 }

@@ -428,6 +428,13 @@ fn body_text_shows_as_written(public: &Path) {
     // The same text as the front-matter summary, on the list pages.
     let summary = "<p>Entities &amp;amp; &amp;#45; and hyphens --- |---| a--b. ---</p>";
     assert!(html.contains(summary), "{summary} not on the list pages");
+    // A shortcode shown in code reads (and copies) as written, with no zero-width space.
+    let code = "<code>{{&lt; code &gt;}}\n---\nkey: value\n</code>";
+    assert!(html.contains(code), "{code} not in the built pages");
+    assert!(
+        !html.contains('\u{200b}'),
+        "a zero-width space in a built page"
+    );
 }
 
 /// The real Mainroad theme: FEEDMARK_MAINROAD, else `../shared/hugo/themes/mainroad`. `None`
