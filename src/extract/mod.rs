@@ -104,7 +104,7 @@ pub fn extract_page_within(
                 let shown = crate::redact::urls(url.as_str());
                 tracing::warn!(rule = %rule.name, url = %shown, "site rule matched no content; using the generic extractor");
             }
-            generic::extract(&mut doc, &source, url, budget)?
+            generic::extract(&mut doc, &source, url, budget, page_meta.title.as_deref())?
         }
     };
     Ok(found.map(|mut e| {
