@@ -1,7 +1,8 @@
 //! Converts an article's HTML body into Markdown (and plain text) with absolute links.
 
+mod escape;
 mod inline;
-pub(crate) use inline::starts_entity;
+pub(crate) use escape::starts_entity;
 mod structures;
 
 use ego_tree::NodeRef;
