@@ -220,12 +220,14 @@ fn convert_entry(entry: model::Entry, base: Option<&url::Url>) -> Item {
 }
 
 /// Plain text of a feed Text: HTML entities (which CDATA leaves undecoded) decoded, tags of
-/// HTML titles removed, whitespace squashed.
+/// HTML titles removed, whitespace squashed. A plain-text title that still holds inline tags
+/// once decoded (`&lt;b&gt;Bold&lt;/b&gt;` in RSS, which has no type for it) meant them as
+/// markup: they go too, or readers see `<b>` on the page.
 fn text_value(t: &model::Text) -> String {
     let raw = if t.content_type.to_string().contains("html") {
         crate::text::strip_tags(&t.content)
     } else {
-        decode_entities(&t.content)
+        crate::text::strip_inline_tags(&decode_entities(&t.content))
     };
     squash_whitespace(&raw)
 }
@@ -302,6 +304,13 @@ mod tests {
         assert_eq!(f.items[0].title, "a\u{a0}b & c");
         let odd = "<rss version=\"0.93\"><channel><item><title>x</title></item></channel></rss>";
         assert_eq!(parse(odd.as_bytes(), None, None).unwrap().items.len(), 1);
+    }
+
+    #[test]
+    fn tags_in_a_plain_title_are_dropped_and_comparisons_kept() {
+        let rss = "<rss version=\"2.0\"><channel><item><title>&lt;b&gt;Bold&lt;/b&gt; a &lt; b Vec&lt;T&gt;</title><guid>1</guid></item></channel></rss>";
+        let f = parse(rss.as_bytes(), None, None).unwrap();
+        assert_eq!(f.items[0].title, "Bold a < b Vec<T>");
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! Converts an article's HTML body into Markdown (and plain text) with absolute links.
 
+mod escape;
 mod inline;
+pub(crate) use escape::starts_entity;
 mod structures;
 
 use ego_tree::NodeRef;
@@ -31,13 +33,17 @@ pub fn render_fragment(html: &str, base: Option<&Url>, mode: Mode) -> String {
     render(doc.root_element(), base, mode)
 }
 
-/// Plain text with Markdown syntax reduced: what `summary` and word counts read.
+/// Plain text with Markdown syntax reduced: what `summary` and word counts read. A cut
+/// summary ends in `...`; punctuation the cut left at its end is dropped first, so it never
+/// reads `Northfield....` or `loan,...`.
 pub fn summary(text: &str, words: usize) -> String {
     let all: Vec<&str> = text.split_whitespace().collect();
     if all.len() <= words {
         return all.join(" ");
     }
-    format!("{}...", all[..words].join(" "))
+    let cut = all[..words].join(" ");
+    let cut = cut.trim_end_matches(['.', ',', ';', ':']).trim_end();
+    format!("{cut}...")
 }
 
 struct Ctx<'a> {
@@ -319,5 +325,17 @@ mod tests {
         assert_eq!(t, "One two\n\nthree");
         assert_eq!(summary("a b c d", 2), "a b...");
         assert_eq!(summary("a b", 2), "a b");
+    }
+
+    #[test]
+    fn a_cut_summary_drops_its_trailing_punctuation() {
+        assert_eq!(summary("in Northfield. Then more", 2), "in Northfield...");
+        assert_eq!(summary("a loan, then more", 2), "a loan...");
+        assert_eq!(summary("a b;: c", 2), "a b...");
+        assert_eq!(summary("a ... c", 2), "a...");
+        // Only a cut summary changes: whole text keeps its full stop.
+        assert_eq!(summary("All of it.", 3), "All of it.");
+        // The other marks are the reader's: a question stays a question.
+        assert_eq!(summary("Why? Because", 1), "Why?...");
     }
 }

@@ -17,6 +17,54 @@ pub fn strip_tags(html: &str) -> String {
     fragment.root_element().text().collect()
 }
 
+/// Inline HTML elements a feed's plain-text title may carry as literal tags.
+const TITLE_TAGS: &[&str] = &[
+    "a", "abbr", "b", "big", "br", "cite", "code", "del", "em", "font", "i", "ins", "kbd", "mark",
+    "q", "s", "small", "span", "strike", "strong", "sub", "sup", "time", "tt", "u", "wbr",
+];
+
+/// Plain text with the tags of inline HTML elements (`<b>`, `</em>`, `<span class=x>`)
+/// removed. Only those named in [`TITLE_TAGS`] go: a title such as `a < b` or `Vec<T>` is
+/// text, and it is kept as it is. Entities are not decoded here (the caller has done so).
+pub fn strip_inline_tags(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(at) = rest.find('<') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at..];
+        if let Some(len) = inline_tag_len(after) {
+            rest = &after[len..];
+        } else {
+            out.push('<');
+            rest = &after[1..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Length of the inline tag `s` starts with (`<b>`, `</b>`, `<a href="x">`, `<br/>`).
+fn inline_tag_len(s: &str) -> Option<usize> {
+    let body = s.strip_prefix('<')?;
+    let name_at = usize::from(body.starts_with('/'));
+    let name_len = body[name_at..]
+        .find(|c: char| !c.is_ascii_alphanumeric())
+        .unwrap_or(body.len() - name_at);
+    let name = body[name_at..name_at + name_len].to_ascii_lowercase();
+    if !TITLE_TAGS.contains(&name.as_str()) {
+        return None;
+    }
+    let after_name = &body[name_at + name_len..];
+    if !(after_name.starts_with(['>', '/', ' ', '\t', '\n'])) {
+        return None;
+    }
+    let close = after_name.find('>')?;
+    if after_name[..close].contains('<') {
+        return None;
+    }
+    Some(1 + name_at + name_len + close + 1)
+}
+
 /// Collapses runs of whitespace (including line breaks) into one space and trims the ends.
 /// Non-breaking spaces are whitespace here too: this is for titles and names.
 pub fn squash_whitespace(s: &str) -> String {
@@ -107,5 +155,25 @@ mod tests {
         assert_eq!(squash_whitespace("  a \n\t b  "), "a b");
         assert_eq!(decode_entities("a &#8216;b&#8217; &amp; c"), "a ‘b’ & c");
         assert_eq!(strip_tags("<b>x</b> &amp; y"), "x & y");
+    }
+
+    #[test]
+    fn inline_tags_go_and_other_angle_brackets_stay() {
+        assert_eq!(strip_inline_tags("<b>Bold</b> t"), "Bold t");
+        assert_eq!(
+            strip_inline_tags("<EM>a</EM> <span class=\"x\">b</span><br/>c"),
+            "a bc"
+        );
+        for kept in [
+            "a < b",
+            "a<b",
+            "Vec<T> and <T>",
+            "x <b",
+            "<bold> move",
+            "1 <b < 2>",
+        ] {
+            assert_eq!(strip_inline_tags(kept), kept);
+        }
+        assert_eq!(strip_inline_tags("&amp; <i>x</i>"), "&amp; x");
     }
 }

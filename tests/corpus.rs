@@ -82,7 +82,7 @@ fn through_pipeline(item: &feedmark::feed::Item, file: &str) {
     assert!(docs[0]["title"].as_str().is_some(), "{file}: no title");
     let body = &rest[end + 5..];
     assert!(
-        !body.contains("{{<") && !body.contains("<!--more-->"),
+        common::hugo_syntax::hugo_reads_no_syntax(body),
         "{file}: Hugo syntax in the body"
     );
 }

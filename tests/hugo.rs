@@ -114,6 +114,8 @@ fn hostile_bodies() -> Vec<&'static str> {
         "<table><tr><th>a|b</th></tr><tr><td>{{< t >}}</td></tr></table>",
         "<p>`code` **not bold** _not em_ [not](a link) &lt;b&gt;</p>",
         "<p>Line one<br>--- <br>Line three</p><p>{{&lt;/* x */&gt;}}</p>",
+        "<p>Bare https://example.org/a_b_c/d_e.html, then text.</p>",
+        "<p>Entities &amp;amp; &amp;#45; and hyphens --- |---| a--b.</p><p>---</p>",
     ]
 }
 
@@ -394,6 +396,8 @@ fn hugo_builds_a_page_for_every_hostile_article() {
         "---",
         "{{< x >}} shortcode in a title",
         "\\",
+        // `<b>` in a plain-text feed title is markup, not text to show.
+        "bold &amp; entities",
     ] {
         assert!(
             titles.iter().any(|x| x.as_str() == t),
@@ -401,4 +405,167 @@ fn hugo_builds_a_page_for_every_hostile_article() {
         );
     }
     assert!(titles.iter().any(|x| x.chars().count() > 10_000));
+    body_text_shows_as_written(&site.join("public"));
+}
+
+/// What readers see of the hostile bodies: every built page's HTML (articles and lists),
+/// checked as a whole.
+fn body_text_shows_as_written(public: &Path) {
+    let html: String = posts(public)
+        .iter()
+        .filter(|f| f.file_name().is_some_and(|n| n == "index.html"))
+        .map(|f| std::fs::read_to_string(f).unwrap())
+        .collect();
+    // A bare URL with underscores is linked whole, not up to its first `_`.
+    let url = "https://example.org/a_b_c/d_e.html";
+    assert!(
+        html.contains(&format!("<a href=\"{url}\">{url}</a>")),
+        "{url} not linked whole"
+    );
+    // Entity text is shown as written, and Hugo's typographer makes no dashes of hyphens.
+    let shown = "<p>Entities &amp;amp; &amp;#45; and hyphens --- |---| a--b.</p>\n<p>---</p>";
+    assert!(html.contains(shown), "{shown} not in the built pages");
+    // The same text as the front-matter summary, on the list pages.
+    let summary = "<p>Entities &amp;amp; &amp;#45; and hyphens --- |---| a--b. ---</p>";
+    assert!(html.contains(summary), "{summary} not on the list pages");
+    // A shortcode shown in code reads (and copies) as written, with no zero-width space.
+    let code = "<code>{{&lt; code &gt;}}\n---\nkey: value\n</code>";
+    assert!(html.contains(code), "{code} not in the built pages");
+    assert!(
+        !html.contains('\u{200b}'),
+        "a zero-width space in a built page"
+    );
+}
+
+/// The real Mainroad theme: FEEDMARK_MAINROAD, else `../shared/hugo/themes/mainroad`. `None`
+/// (after saying so) when neither is there.
+fn mainroad_or_skip(test: &str) -> Option<PathBuf> {
+    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/hugo/themes/mainroad");
+    let theme = std::env::var_os("FEEDMARK_MAINROAD").map_or(shared, PathBuf::from);
+    if theme.join("theme.toml").is_file() {
+        return Some(theme);
+    }
+    let line = format!(
+        "\ntest {test} ... SKIPPED: no Mainroad theme at {} (set FEEDMARK_MAINROAD)\n",
+        theme.display()
+    );
+    std::io::stderr().lock().write_all(line.as_bytes()).ok();
+    None
+}
+
+/// Builds `site` with Mainroad under `--panicOnWarning`: (succeeded, log).
+fn build_strict(hugo: &Path, site: &Path) -> (bool, String) {
+    let build = std::process::Command::new(hugo)
+        .arg("--source")
+        .arg(site)
+        .arg("--destination")
+        .arg(site.join("public"))
+        .arg("--panicOnWarning")
+        .env("HUGO_ENVIRONMENT", "production")
+        .output()
+        .unwrap_or_else(|e| panic!("running {}: {e}", hugo.display()));
+    let log = String::from_utf8_lossy(&build.stdout).into_owned()
+        + &String::from_utf8_lossy(&build.stderr);
+    (build.status.success(), log)
+}
+
+/// Hugo reads `menu: ""` as a menu named "", so two articles with one title (a daily column)
+/// are a `duplicate menu entry` warning, which `--panicOnWarning` makes fatal with Mainroad.
+/// `[hugo] menu_line = false` leaves the line out and the same build passes.
+#[test]
+fn mainroad_builds_repeated_titles_strictly_without_the_menu_line() {
+    let test = "mainroad_builds_repeated_titles_strictly_without_the_menu_line";
+    let Some(hugo) = hugo_or_skip(test) else {
+        return;
+    };
+    let Some(theme) = mainroad_or_skip(test) else {
+        return;
+    };
+    let mut test_site = TestSite::new();
+    let server = test_site.server.clone();
+    let column = |day: u32| {
+        (
+            "Daily column".to_string(),
+            "",
+            Some(format!("Mon, {day:02} Jun 2025 08:00:00 GMT")),
+        )
+    };
+    let list = vec![column(2), column(9)];
+    server.route(
+        "/daily.xml",
+        Route::ok("application/rss+xml", rss(&server, "daily", &list)),
+    );
+    test_site.feed("daily", "/daily.xml");
+    // The page routes are missing: each article falls back to the feed's excerpt.
+    let run = |site: &TestSite, args: &[&str]| {
+        let run = RunResult::of(site.cmd().args(args).timeout(Duration::from_secs(120)));
+        assert!(run.ok, "feedmark {args:?}: {run}");
+    };
+    run(&test_site, &["fetch"]);
+
+    let site = test_site.dir.path().join("site");
+    std::fs::create_dir_all(site.join("themes")).unwrap();
+    let copied = std::process::Command::new("cp")
+        .arg("-r")
+        .arg(&theme)
+        .arg(site.join("themes/mainroad"))
+        .status()
+        .unwrap();
+    assert!(copied.success());
+    let config = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/hugo-site/hugo.toml"),
+    )
+    .unwrap();
+    let config = config.replace("# theme = \"mainroad\"", "theme = \"mainroad\"");
+    assert!(config.contains("\ntheme = \"mainroad\""), "{config}");
+    std::fs::write(site.join("hugo.toml"), config).unwrap();
+    let content = site.join("content/posts");
+    let export = |site: &TestSite| run(site, &["export", "--out", content.to_str().unwrap()]);
+
+    export(&test_site);
+    let (ok, log) = build_strict(&hugo, &site);
+    assert!(!ok, "the default menu line built strictly:\n{log}");
+    assert!(
+        log.contains("duplicate menu entry with identifier \"Daily column\" in menu \"\""),
+        "{log}"
+    );
+
+    test_site.config.merge("[hugo]\nmenu_line = false\n");
+    std::fs::remove_dir_all(&content).unwrap();
+    export(&test_site);
+    let files = posts(&content);
+    assert_eq!(files.len(), 2);
+    for file in &files {
+        let front = std::fs::read_to_string(file).unwrap();
+        assert!(!front.contains("\nmenu:"), "{front}");
+    }
+    let (ok, log) = build_strict(&hugo, &site);
+    assert!(ok, "hugo --panicOnWarning failed:\n{log}");
+    assert!(!log.contains("WARN"), "{log}");
+    mainroad_shows_the_example_configuration(&site.join("public"));
+}
+
+/// What `examples/hugo-site/hugo.toml` sets, as Mainroad shows it: the category headed by the
+/// feed's name as written (`capitalizeListTitles = false`), both articles on the home page
+/// and in the "recent" widget (`mainSections`), and the configured sidebar widgets.
+fn mainroad_shows_the_example_configuration(public: &Path) {
+    let read = |rel: &str| std::fs::read_to_string(public.join(rel)).unwrap();
+    let category = read("categories/daily/index.html");
+    assert!(
+        category.contains("<h1 class=\"main__title\">daily</h1>"),
+        "{category}"
+    );
+    let home = read("index.html");
+    assert_eq!(home.matches("<article class=\"list__item post").count(), 2);
+    for widget in ["search", "recent", "categories", "taglist"] {
+        assert!(
+            home.contains(&format!("class=\"widget-{widget} widget\"")),
+            "no {widget} widget on the home page"
+        );
+    }
+    let recent = home.split("widget-recent").nth(1).unwrap_or_default();
+    assert!(
+        recent.contains("Daily column"),
+        "nothing in the recent widget"
+    );
 }

@@ -93,6 +93,10 @@ pub struct HugoConfig {
     /// Default language when neither the feed config nor the feed itself gives one.
     pub lang: String,
     pub menu: String,
+    /// Whether the `menu` line is written at all. Hugo adds every page with a `menu` line
+    /// to that menu, `""` included, and warns `duplicate menu entry` for each repeated
+    /// title (an error under `--panicOnWarning`); `false` leaves the line out.
+    pub menu_line: bool,
     pub lead: String,
     pub comments: bool,
     pub authorbox: bool,
@@ -108,6 +112,7 @@ impl Default for HugoConfig {
         HugoConfig {
             lang: "en".into(),
             menu: String::new(),
+            menu_line: true,
             lead: String::new(),
             comments: false,
             authorbox: false,

@@ -4,6 +4,7 @@ use ego_tree::NodeRef;
 use scraper::{ElementRef, Node};
 use url::Url;
 
+use super::escape::{MARKDOWN_SPECIAL, bare_url_to_protect, escape_at, escape_str};
 use super::{Ctx, Mode, SKIP, attr, hidden, is_block, longest_run};
 
 impl Ctx<'_> {
@@ -37,6 +38,18 @@ impl Ctx<'_> {
         let (mut copied, mut i) = (0, 0);
         while i < bytes.len() {
             let b = bytes[i];
+            if markdown
+                && b == b'h'
+                && let Some(len) = bare_url_to_protect(t, i)
+            {
+                out.push_str(&t[copied..i]);
+                out.push('<');
+                out.push_str(&t[i..i + len]);
+                out.push('>');
+                i += len;
+                copied = i;
+                continue;
+            }
             let space = is_html_space(b);
             let escaped = markdown && MARKDOWN_SPECIAL.contains(&b);
             if !space && !escaped {
@@ -51,7 +64,7 @@ impl Ctx<'_> {
                 }
                 push_space(out);
             } else {
-                escape_char(char::from(b), out);
+                escape_at(t, i, out);
                 i += 1;
             }
             copied = i;
@@ -257,27 +270,6 @@ fn is_html_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0c)
 }
 
-/// The characters [`escape_char`] may change.
-const MARKDOWN_SPECIAL: &[u8] = b"\\*`[]<>_{";
-
-pub(super) fn escape_char(c: char, out: &mut String) {
-    match c {
-        '\\' | '*' | '`' | '[' | ']' | '<' | '>' | '_' => {
-            out.push('\\');
-            out.push(c);
-        }
-        // `{{` opens a Hugo shortcode: keep the brace, break the pair.
-        '{' if out.ends_with('{') => out.push_str("\\{"),
-        _ => out.push(c),
-    }
-}
-
-pub(super) fn escape_str(s: &str, out: &mut String) {
-    for c in s.chars() {
-        escape_char(c, out);
-    }
-}
-
 /// A URL safe inside `( )` and for Hugo: parentheses, spaces and braces percent-encoded.
 pub(super) fn markdown_url(url: &str) -> String {
     url.replace('(', "%28")
@@ -292,6 +284,7 @@ pub(super) fn markdown_url(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::markdown::escape::escape_char;
 
     /// The definition `text` follows, a character at a time.
     fn text_by_chars(mode: Mode, t: &str, out: &mut String) {
@@ -319,7 +312,7 @@ mod tests {
         #[test]
         fn text_copies_runs_as_a_character_at_a_time_would(
             before in "[a{ \\n]{0,3}",
-            t in "[a-c é{}*_\\\\`<>\\[\\]\\t\\n\\r\\x0c\\u{a0}]{0,40}",
+            t in "[a-c é{}*_\\\\`<>\\[\\]\\t\\n\\r\\x0c\\u{a0}-]{0,40}",
         ) {
             for mode in [Mode::Markdown, Mode::Text] {
                 let ctx = Ctx::new(None, mode);

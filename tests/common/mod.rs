@@ -2,6 +2,7 @@
 #![allow(dead_code, unused_imports)]
 
 mod config;
+pub mod hugo_syntax;
 pub mod optional;
 mod site;
 
