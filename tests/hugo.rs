@@ -569,3 +569,148 @@ fn mainroad_shows_the_example_configuration(public: &Path) {
         "nothing in the recent widget"
     );
 }
+
+/// Fetched articles, exported, built with the real Mainroad theme (issue 21's acceptance):
+/// each post page shows its title, date, category and tag links, its body links whole
+/// (underscores intact) and the source line; the home page lists each with its summary; the
+/// build logs no ERROR. Its WARN lines, if any, are printed for the record.
+#[test]
+fn mainroad_shows_fetched_and_exported_articles() {
+    let test = "mainroad_shows_fetched_and_exported_articles";
+    let Some(hugo) = hugo_or_skip(test) else {
+        return;
+    };
+    let Some(theme) = mainroad_or_skip(test) else {
+        return;
+    };
+    let mut test_site = TestSite::new();
+    let server = test_site.server.clone();
+    let titles = [
+        (
+            "fish",
+            "Fish &amp; Chips: \"best\" in town",
+            "Fish & Chips: \"best\" in town",
+        ),
+        (
+            "bold",
+            "A &lt;b&gt;bold&lt;/b&gt; move — 100% sure?",
+            "A bold move — 100% sure?",
+        ),
+        ("plain", "Plain title", "Plain title"),
+    ];
+    let items: Vec<(&str, &str)> = titles.iter().map(|(s, t, _)| (*s, *t)).collect();
+    server.route(
+        "/news_feed.xml",
+        Route::ok("application/rss+xml", common::rss(&server.base, &items)),
+    );
+    for (slug, _, _) in &titles {
+        let page = format!(
+            "<html><body><article><p>The story of {slug} opens with words enough to be read \
+             as an article, and a <a href=\"https://example.org/a_b_c\">link with underscores</a>.</p>\
+             <p>A bare address, https://example.org/x_y_z, stays one link too.</p></article></body></html>"
+        );
+        server.route(&format!("/a/{slug}"), Route::ok("text/html", page));
+    }
+    test_site.feed("news_feed", "/news_feed.xml");
+    let fetched = RunResult::of(
+        test_site
+            .cmd()
+            .arg("fetch")
+            .timeout(Duration::from_secs(120)),
+    );
+    assert!(fetched.ok, "{fetched}");
+
+    let site = test_site.dir.path().join("site");
+    std::fs::create_dir_all(site.join("themes")).unwrap();
+    let copied = std::process::Command::new("cp")
+        .arg("-r")
+        .arg(&theme)
+        .arg(site.join("themes/mainroad"))
+        .status()
+        .unwrap();
+    assert!(copied.success());
+    let config = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/hugo-site/hugo.toml"),
+    )
+    .unwrap()
+    .replace("# theme = \"mainroad\"", "theme = \"mainroad\"");
+    std::fs::write(site.join("hugo.toml"), config).unwrap();
+    let content = site.join("content/posts");
+    let exported = RunResult::of(
+        test_site
+            .cmd()
+            .args(["export", "--out", content.to_str().unwrap()])
+            .timeout(Duration::from_secs(120)),
+    );
+    assert!(exported.ok, "{exported}");
+    // The exported tree is the fetched one, byte for byte.
+    let rel = |root: &Path| -> Vec<(PathBuf, Vec<u8>)> {
+        posts(root)
+            .into_iter()
+            .map(|p| {
+                (
+                    p.strip_prefix(root).unwrap().to_path_buf(),
+                    std::fs::read(&p).unwrap(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(rel(&content), rel(&test_site.posts_dir()));
+
+    let build = std::process::Command::new(&hugo)
+        .arg("--source")
+        .arg(&site)
+        .arg("--destination")
+        .arg(site.join("public"))
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&build.stdout).into_owned()
+        + &String::from_utf8_lossy(&build.stderr);
+    assert!(build.status.success() && !log.contains("ERROR"), "{log}");
+    for warn in log.lines().filter(|l| l.contains("WARN")) {
+        let line = format!("\n{test}: hugo {warn}\n");
+        std::io::stderr().lock().write_all(line.as_bytes()).ok();
+    }
+    check_mainroad_pages(&site.join("public"), &server, &titles);
+}
+
+/// The checks of [`mainroad_shows_fetched_and_exported_articles`] on the built site.
+fn check_mainroad_pages(public: &Path, server: &Server, titles: &[(&str, &str, &str)]) {
+    let sel = |s: &str| scraper::Selector::parse(s).unwrap();
+    let mut seen = 0;
+    for file in posts(public) {
+        if file.extension().is_none_or(|e| e != "html") {
+            continue;
+        }
+        let html = scraper::Html::parse_document(&std::fs::read_to_string(&file).unwrap());
+        let Some(h1) = html.select(&sel("h1.post__title")).next() else {
+            continue;
+        };
+        let shown: String = h1.text().collect::<String>().trim().to_string();
+        let Some((slug, _, _)) = titles.iter().find(|(_, _, t)| *t == shown) else {
+            panic!("{}: unexpected title {shown:?}", file.display());
+        };
+        seen += 1;
+        let has = |css: &str| html.select(&sel(css)).next().is_some();
+        let at = |what: &str, ok: bool| assert!(ok, "{}: no {what}", file.display());
+        at("date", has("time.meta__text[datetime^='2025-02-14']"));
+        at("category link", has("a[href*='/categories/news_feed/']"));
+        at("tag link", has("a.tags__link[href*='/tags/news_feed/']"));
+        at("inline link", has("a[href='https://example.org/a_b_c']"));
+        at(
+            "whole bare link",
+            has("a[href='https://example.org/x_y_z']"),
+        );
+        let source = format!("a[href='{}/a/{slug}']", server.base);
+        at("source line", has(&source));
+    }
+    assert_eq!(seen, titles.len(), "post pages found");
+    let home = std::fs::read_to_string(public.join("index.html")).unwrap();
+    for (slug, _, _) in titles {
+        let summary = format!("The story of {slug} opens");
+        assert!(
+            home.contains(&summary),
+            "home page lacks the summary of {slug}"
+        );
+    }
+}
