@@ -55,3 +55,8 @@ pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
 #[cfg(test)]
 #[path = "../tests/common/optional.rs"]
 mod optional_data;
+
+/// The test suite's check that Hugo reads no shortcode in a body, for the render tests.
+#[cfg(test)]
+#[path = "../tests/common/hugo_syntax.rs"]
+mod hugo_syntax;

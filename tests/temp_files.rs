@@ -2,11 +2,10 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-use common::{Route, RunResult, Server, SiteConfig, posts};
+use common::{RunResult, Server, SiteConfig, posts};
 
 /// Enough articles that an export spends a while writing, so a second one overlaps it.
 const ARTICLES: usize = 300;
@@ -14,25 +13,7 @@ const ARTICLES: usize = 300;
 /// One feed of `ARTICLES` stories, all fetched once into a database in `dir`.
 fn fetched_config(dir: &Path) -> PathBuf {
     let server = Server::start();
-    let mut rss = String::from("<rss version=\"2.0\"><channel><title>Many</title>");
-    for i in 0..ARTICLES {
-        let link = server.url(&format!("/a/{i}"));
-        rss.push_str(&format!(
-            "<item><title>Story number {i}</title><link>{link}</link><guid>{link}</guid>\
-             <pubDate>Fri, 14 Feb 2025 {:02}:{:02}:00 +0000</pubDate>\
-             <description>Feed text {i}.</description></item>",
-            i / 60,
-            i % 60
-        ));
-        let body = format!(
-            "<html><body><article><h1>Story {i}</h1>{}</article></body></html>",
-            format!("<p>Paragraph of story {i}, long enough to be the article text. </p>")
-                .repeat(6)
-        );
-        server.route(&format!("/a/{i}"), Route::ok("text/html", body));
-    }
-    rss.push_str("</channel></rss>");
-    server.route("/feed", Route::ok("application/rss+xml", rss));
+    common::serve_stories(&server, ARTICLES, None);
     let mut config = SiteConfig::new();
     config.feed("many", server.url("/feed"));
     let config = config.write(dir);
@@ -40,17 +21,6 @@ fn fetched_config(dir: &Path) -> PathBuf {
     assert!(run.ok, "{run}");
     assert_eq!(posts(&dir.join("posts")).len(), ARTICLES);
     config
-}
-
-/// Every file under `root`, by path relative to it, with its bytes.
-fn tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
-    posts(root)
-        .into_iter()
-        .map(|p| {
-            let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
-            (rel, std::fs::read(&p).unwrap())
-        })
-        .collect()
 }
 
 fn spawn(config: &Path, args: &[&std::ffi::OsStr]) -> Child {
@@ -93,7 +63,7 @@ fn dead_pid() -> u32 {
 fn two_concurrent_exports_into_one_folder_both_succeed() {
     let dir = tempfile::tempdir().unwrap();
     let config = fetched_config(dir.path());
-    let expected = tree(&dir.path().join("posts"));
+    let expected = common::tree(&dir.path().join("posts"));
     for round in 0..10 {
         let out = dir.path().join(format!("out-{round}"));
         // The second export starts once the first is writing, so that its start-up cleaning
@@ -106,7 +76,10 @@ fn two_concurrent_exports_into_one_folder_both_succeed() {
         succeeds(first, &format!("round {round}: first export"));
         succeeds(second, &format!("round {round}: second export"));
         // The tree holds dot files too: equality also says no temporary file is left.
-        assert!(tree(&out) == expected, "round {round}: files differ");
+        assert!(
+            common::tree(&out) == expected,
+            "round {round}: files differ"
+        );
     }
 }
 
@@ -125,7 +98,7 @@ fn export_keeps_a_live_process_temp_file_and_removes_a_dead_one() {
     assert!(live.exists(), "a live process's temporary file is kept");
     assert!(!dead.exists(), "a dead process's temporary file is removed");
     std::fs::remove_file(&live).unwrap();
-    assert!(tree(&out) == tree(&dir.path().join("posts")));
+    assert!(common::tree(&out) == common::tree(&dir.path().join("posts")));
 }
 
 #[test]

@@ -144,32 +144,6 @@ fn hugo_inert(body: &str) -> std::borrow::Cow<'_, str> {
     out.replace("<!--more-->", "<!--\u{200b}more-->").into()
 }
 
-/// Whether Hugo reads no shortcode in `body`: each `{{<` / `{{%` outside a shortcode comment
-/// opens one that is closed later.
-#[cfg(test)]
-pub(crate) fn shortcodes_are_comments(body: &str) -> bool {
-    let mut rest = body;
-    while let Some(at) = [rest.find("{{<"), rest.find("{{%")]
-        .into_iter()
-        .flatten()
-        .min()
-    {
-        let close = if rest[at..].starts_with("{{<") {
-            "*/>}}"
-        } else {
-            "*/%}}"
-        };
-        let Some(inner) = rest[at + 3..].strip_prefix("/*") else {
-            return false;
-        };
-        let Some(end) = inner.find(close) else {
-            return false;
-        };
-        rest = &inner[end + close.len()..];
-    }
-    true
-}
-
 fn field(out: &mut String, key: &str, value: &str) {
     out.push_str(&format!("{key}: {}\n", yaml_quote(value)));
 }
@@ -287,7 +261,7 @@ mod tests {
     fn shortcodes_and_more_are_inert_even_in_code() {
         assert_eq!(hugo_inert("plain {\\{< x"), "plain {\\{< x");
         let out = hugo_inert("```\n{{< code >}} {{%y%}} {{{<\n<!--more-->\n```");
-        assert!(shortcodes_are_comments(&out) && !out.contains("<!--more-->"));
+        assert!(crate::hugo_syntax::hugo_reads_no_syntax(&out));
         assert_eq!(
             out,
             "```\n{{</* code */>}} {{%/*y*/%}} {{\u{200b}{<\n<!--\u{200b}more-->\n```"
@@ -308,7 +282,7 @@ mod tests {
         ] {
             let out = hugo_inert(code);
             assert_eq!(out, want);
-            assert!(shortcodes_are_comments(&out), "{out}");
+            assert!(crate::hugo_syntax::hugo_reads_no_syntax(&out), "{out}");
         }
     }
 
@@ -369,7 +343,7 @@ mod tests {
             proptest::prop_assert_eq!(fm["widgets"][2].as_str(), Some("taglist"));
             // The body cannot end the front matter early or reach Hugo as a shortcode.
             let body = &rest[end + 5..];
-            proptest::prop_assert!(shortcodes_are_comments(body));
+            proptest::prop_assert!(crate::hugo_syntax::hugo_reads_no_syntax(body));
             proptest::prop_assert!(!body.contains("<!--more-->"));
             proptest::prop_assert!(file.ends_with("[feed](https://a.example/x)\n"));
         }

@@ -9,7 +9,7 @@ mod site;
 pub use config::SiteConfig;
 pub use site::{RunResult, Summary, TestSite};
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -418,4 +418,44 @@ pub fn rss(base: &str, items: &[(&str, &str)]) -> String {
         ));
     }
     out + "</channel></rss>"
+}
+
+/// Every file under `root`, by path relative to it, with its bytes.
+pub fn tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
+    posts(root)
+        .into_iter()
+        .map(|p| {
+            let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+            (rel, std::fs::read(&p).unwrap())
+        })
+        .collect()
+}
+
+/// Routes `/feed` on `server`: `n` stories a minute apart, each linking to an article page
+/// `/a/<i>` of six paragraphs, answered after `delay` when given.
+pub fn serve_stories(server: &Server, n: usize, delay: Option<Duration>) {
+    let mut rss = String::from("<rss version=\"2.0\"><channel><title>Many</title>");
+    for i in 0..n {
+        let link = server.url(&format!("/a/{i}"));
+        rss.push_str(&format!(
+            "<item><title>Story number {i}</title><link>{link}</link><guid>{link}</guid>\
+             <pubDate>Fri, 14 Feb 2025 {:02}:{:02}:00 +0000</pubDate>\
+             <description>Feed text {i}.</description></item>",
+            i / 60,
+            i % 60
+        ));
+        let body = format!(
+            "<html><body><article><h1>Story {i}</h1>{}</article></body></html>",
+            format!("<p>Paragraph of story {i}, long enough to be the article text. </p>")
+                .repeat(6)
+        );
+        let page = Route::ok("text/html", body);
+        let page = match delay {
+            Some(d) => page.delayed(d),
+            None => page,
+        };
+        server.route(&format!("/a/{i}"), page);
+    }
+    rss.push_str("</channel></rss>");
+    server.route("/feed", Route::ok("application/rss+xml", rss));
 }
