@@ -3,8 +3,6 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use chrono::{DateTime, TimeZone, Utc};
-
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, FeedConfig};
 use crate::error::{Error, Result};
@@ -17,6 +15,7 @@ use crate::store::Store;
 
 mod article;
 mod batch;
+mod dates;
 mod flow;
 mod mode;
 mod outcome;
@@ -274,16 +273,6 @@ fn title_of(item: &Item) -> String {
 
 fn authors(item: &Item) -> Option<String> {
     (!item.authors.is_empty()).then(|| item.authors.join(", "))
-}
-
-/// The item's publication time; else its update time; else `now`, when the poll first saw
-/// it (to the second, like the dates feeds give).
-fn item_date(item: &Item, now: DateTime<Utc>) -> DateTime<Utc> {
-    item.published.or(item.updated).unwrap_or_else(|| {
-        Utc.timestamp_opt(now.timestamp(), 0)
-            .single()
-            .unwrap_or_default()
-    })
 }
 
 #[cfg(test)]

@@ -5,7 +5,8 @@ use chrono::{DateTime, Utc};
 use scraper::{Html, Selector};
 use url::Url;
 
-use super::{Pipeline, item_date, title_of};
+use super::dates::item_date;
+use super::{Pipeline, title_of};
 use crate::error::{Error, Result};
 use crate::extract::Method;
 use crate::feed;

@@ -10,7 +10,8 @@ use crate::extract::Method;
 /// Columns of `articles a` joined with `feeds f`, in the order [`stored_article`] reads them.
 const ARTICLE_COLUMNS: &str = "a.id, f.name, a.url, a.title, a.author, a.published_at,
     a.updated_at, a.lang, a.feed_content, a.text, a.markdown, a.extraction_method,
-    a.content_hash, a.file_name, a.feed_id, a.item_hash, a.modified_at, COALESCE(p.thumbnail, '')";
+    a.content_hash, a.file_name, a.feed_id, a.item_hash, a.modified_at, COALESCE(p.thumbnail, ''),
+    a.date_source, a.date_text";
 
 /// The tables [`ARTICLE_COLUMNS`] reads from.
 const ARTICLE_TABLES: &str = "articles a JOIN feeds f ON f.id = a.feed_id
@@ -119,18 +120,37 @@ impl Store {
         Ok(())
     }
 
-    /// The feed an article was first stored for, its stored item hash and how its text was
-    /// obtained.
-    pub fn item_state(&self, id: i64) -> Result<Option<(i64, Option<String>, Method)>> {
+    /// What a later poll compares an article's item against (see [`ItemState`]).
+    pub fn item_state(&self, id: i64) -> Result<Option<ItemState>> {
         let row = self
             .conn
             .query_row(
-                "SELECT feed_id, item_hash, extraction_method FROM articles WHERE id = ?1",
+                "SELECT feed_id, item_hash, extraction_method,
+                        CASE WHEN date_source IS 'first-seen' AND feed_date_later IS NULL
+                             THEN published_at END
+                 FROM articles WHERE id = ?1",
                 [id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                |r| {
+                    Ok(ItemState {
+                        feed_id: r.get(0)?,
+                        item_hash: r.get(1)?,
+                        method: r.get(2)?,
+                        awaits_date: r.get(3)?,
+                    })
+                },
             )
             .optional()?;
         Ok(row)
+    }
+
+    /// Records the date the feed gave later to an article dated by when it was first seen
+    /// (its own date stays, see [`DateSource::FirstSeen`]).
+    pub fn set_feed_date_later(&self, id: i64, at: i64) -> Result<()> {
+        self.conn.execute(
+            "UPDATE articles SET feed_date_later = ?2 WHERE id = ?1",
+            params![id, at],
+        )?;
+        Ok(())
     }
 
     /// Records the item hash of an article whose item changed without changing the article
@@ -141,6 +161,59 @@ impl Store {
             params![id, item_hash],
         )?;
         Ok(())
+    }
+}
+
+/// What a later poll needs to know about a stored article's item.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemState {
+    /// The feed the article was first stored for.
+    pub feed_id: i64,
+    /// The item hash stored with it.
+    pub item_hash: Option<String>,
+    /// How its text was obtained.
+    pub method: Method,
+    /// Its date (Unix seconds) when that is the time it was first seen and its feed has not
+    /// given it a date since; `None` otherwise.
+    pub awaits_date: Option<i64>,
+}
+
+/// Where an article's date (`published_at`) came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DateSource {
+    /// The item's own publication (or update) date.
+    Feed,
+    /// The item had no date feedmark could read: the time feedmark first saw it, kept from
+    /// then on so that the article's file never moves.
+    FirstSeen,
+}
+
+impl DateSource {
+    /// The name stored in `articles.date_source`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DateSource::Feed => "feed",
+            DateSource::FirstSeen => "first-seen",
+        }
+    }
+}
+
+impl ToSql for DateSource {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::from(self.as_str()))
+    }
+}
+
+/// Reads a stored date source; a name feedmark never wrote is an error naming it.
+impl FromSql for DateSource {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<DateSource> {
+        match value.as_str()? {
+            "feed" => Ok(DateSource::Feed),
+            "first-seen" => Ok(DateSource::FirstSeen),
+            other => Err(FromSqlError::Other(
+                format!("unknown date source `{other}`").into(),
+            )),
+        }
     }
 }
 
@@ -182,6 +255,8 @@ fn stored_article(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredArticle> {
             item_hash: r.get(15)?,
             modified_at: r.get(16)?,
             thumbnail: r.get(17)?,
+            date_source: r.get(18)?,
+            date_text: r.get(19)?,
         },
     })
 }
@@ -280,7 +355,7 @@ mod tests {
         assert_eq!(listed.len(), 1);
         assert_eq!(listed[0].article.extraction_method, methods[0]);
         assert_eq!(s.count_articles(&ArticleFilter::default()).unwrap(), 1);
-        assert_eq!(s.item_state(2).unwrap().unwrap().2, Method::CaughtUp);
+        assert_eq!(s.item_state(2).unwrap().unwrap().method, Method::CaughtUp);
 
         s.conn
             .execute("UPDATE articles SET extraction_method = 'readability'", [])

@@ -1,0 +1,14 @@
+-- feedmark schema, version 8: where an article's date came from.
+
+-- `feed`: the item's own date. `first-seen`: the item had no date feedmark could read, and
+-- `published_at` is when feedmark first saw it; it is kept from then on (later polls,
+-- updates, export, reextract), so the article's file never moves. NULL for articles stored
+-- before version 8: an undated item then got the poll time as well, unrecorded.
+ALTER TABLE articles ADD COLUMN date_source TEXT;
+
+-- The item's date as its feed wrote it, when it could not be read (NULL otherwise).
+ALTER TABLE articles ADD COLUMN date_text TEXT;
+
+-- For an article dated by when it was first seen: the date its feed gave it on a later poll
+-- (Unix seconds). Recorded and logged once, not taken: the date decides the file's path.
+ALTER TABLE articles ADD COLUMN feed_date_later INTEGER;

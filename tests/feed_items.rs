@@ -1,0 +1,214 @@
+//! What feedmark keeps of each item, end to end through `fetch` against a 127.0.0.1 server:
+//! first-seen dates, source lines, categories as tags, and no item dropped without a count.
+//! The feeds are `tests/fixtures/feeds/items-*.xml`.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{Route, TestSite, fixture, tree};
+
+/// Serves `tests/fixtures/feeds/<file>` at `/feed` (with `{BASE}` replaced by the server's
+/// address) and a small article page at every `/a/<slug>` in `slugs`.
+fn site_with(file: &str, slugs: &[&str]) -> TestSite {
+    let mut site = TestSite::new();
+    serve_feed(&site, file, |text| text);
+    for slug in slugs {
+        let body = format!(
+            "<html><head><title>{slug}</title></head><body><article><h1>{slug}</h1>{}</article></body></html>",
+            format!("<p>The article text of {slug}, long enough to be taken as the body. </p>")
+                .repeat(4)
+        );
+        site.server
+            .route(&format!("/a/{slug}"), Route::ok("text/html", body));
+    }
+    site.feed(&feed_name(file), "/feed");
+    site
+}
+
+/// The feed's name in the config: its file name without `.xml`.
+fn feed_name(file: &str) -> String {
+    file.trim_end_matches(".xml").to_string()
+}
+
+/// (Re)serves the fixture at `/feed`, changed by `edit`.
+fn serve_feed(site: &TestSite, file: &str, edit: impl Fn(String) -> String) {
+    let text = std::fs::read_to_string(fixture(&format!("feeds/{file}")))
+        .unwrap()
+        .replace("{BASE}", &site.server.base);
+    site.server
+        .route("/feed", Route::ok("application/rss+xml", edit(text)));
+}
+
+/// `(title, published_at, date_source)` of every stored article, by title.
+fn dates(db: &Path) -> Vec<(String, i64, Option<String>)> {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let mut stmt = conn
+        .prepare("SELECT title, published_at, date_source FROM articles ORDER BY title")
+        .unwrap();
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap()
+}
+
+/// Waits until the wall clock's second has passed `t`, so that a poll now would date an
+/// undated item differently from one at `t`.
+fn after_second(t: i64) {
+    while chrono::Utc::now().timestamp() <= t {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// The one file under `root` whose name contains `part`.
+fn file_named(root: &Path, part: &str) -> PathBuf {
+    let found: Vec<PathBuf> = common::posts(root)
+        .into_iter()
+        .filter(|p| p.to_string_lossy().contains(part))
+        .collect();
+    assert_eq!(found.len(), 1, "{part} in {found:?}");
+    found.into_iter().next().unwrap()
+}
+
+/// A file's text as its snapshot records it: the server's address (a random port) and a
+/// first-seen `date` (the time of the test) replaced.
+fn redacted(site: &TestSite, text: &str) -> String {
+    text.replace(&site.server.base, "http://[server]")
+        .lines()
+        .map(|l| {
+            if l.starts_with("date: ") {
+                "date: \"[first seen]\""
+            } else {
+                l
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
+}
+
+#[test]
+fn undated_items_keep_their_first_seen_date_through_polls_updates_export_and_reextract() {
+    let file = "items-undated.xml";
+    let site = site_with(file, &["no-date", "bad-date", "dated"]);
+    let started = chrono::Utc::now().timestamp();
+    let first = site.fetch(&[]);
+    assert_eq!(first.ok_summary().counts(), (1, 0, 3, 3), "{first}");
+    let finished = chrono::Utc::now().timestamp();
+    for title in ["No date at all", "A date nobody can read"] {
+        let warned = first.stderr.lines().any(|l| {
+            l.contains("WARN")
+                && l.contains("feed items-undated: item")
+                && l.contains(&format!("\"{title}\""))
+                && l.contains("/a/")
+                && l.contains("when it was first seen")
+        });
+        assert!(warned, "no warning for {title}:\n{first}");
+    }
+    assert!(!first.stderr.contains("\"A proper date\""), "{first}");
+
+    let stored = dates(&site.db());
+    let first_seen = stored[0].1;
+    assert!((started..=finished).contains(&first_seen), "{stored:?}");
+    assert_eq!(
+        stored,
+        [
+            (
+                "A date nobody can read".into(),
+                first_seen,
+                Some("first-seen".into())
+            ),
+            ("A proper date".into(), 1_739_493_062, Some("feed".into())),
+            (
+                "No date at all".into(),
+                stored[2].1,
+                Some("first-seen".into())
+            ),
+        ]
+    );
+    let posts = site.posts_dir();
+    let undated = std::fs::read_to_string(file_named(&posts, "no-date-at-all")).unwrap();
+    insta::assert_snapshot!("undated_item", redacted(&site, &undated));
+    let seen = chrono::DateTime::from_timestamp(stored[2].1, 0).unwrap();
+    assert!(undated.contains(&format!("date: \"{}\"", seen.format("%Y-%m-%d %H:%M:%S"))));
+    let files = tree(&posts);
+
+    // A later poll sees the same items at another time: nothing moves.
+    after_second(finished);
+    let second = site.fetch(&[]);
+    assert_eq!(second.ok_summary().counts(), (1, 0, 0, 0), "{second}");
+    assert!(!second.stderr.contains("first seen"), "{second}");
+    assert_eq!(dates(&site.db()), stored);
+    assert_eq!(tree(&posts), files);
+
+    // The undated item changes (its file is rewritten in place, with lastmod) and the other
+    // one gains a date: both keep their first-seen dates and paths.
+    serve_feed(&site, file, |t| {
+        t.replace(
+            "The feed gives this item no date.",
+            "The feed gives this item no date, still.",
+        )
+        .replace(
+            "<pubDate>sometime last week, probably</pubDate>",
+            "<pubDate>Mon, 03 Mar 2025 10:00:00 +0000</pubDate>",
+        )
+    });
+    site.server.route(
+        "/a/no-date",
+        Route::ok(
+            "text/html",
+            "<html><body><article><h1>no-date</h1><p>A new version of the article, long enough to be taken as the body of the page.</p></article></body></html>",
+        ),
+    );
+    let third = site.fetch(&[]);
+    assert_eq!(third.ok_summary().updated_articles, 1, "{third}");
+    assert!(
+        third
+            .stderr
+            .contains("the feed now dates it 2025-03-03 10:00:00; the first-seen date"),
+        "{third}"
+    );
+    assert_eq!(dates(&site.db()), stored);
+    let after_update = tree(&posts);
+    assert_eq!(
+        after_update.keys().collect::<Vec<_>>(),
+        files.keys().collect::<Vec<_>>()
+    );
+    let rewritten = std::fs::read_to_string(file_named(&posts, "no-date-at-all")).unwrap();
+    assert!(rewritten.contains("\nlastmod: "), "{rewritten}");
+    assert!(rewritten.contains(&format!("date: \"{}\"", seen.format("%Y-%m-%d %H:%M:%S"))));
+    let later = site
+        .db_count("SELECT feed_date_later FROM articles WHERE title = 'A date nobody can read'");
+    assert_eq!(later, 1_740_996_000);
+
+    // Told once: the next poll says nothing more about it.
+    let fourth = site.fetch(&[]);
+    assert!(!fourth.stderr.contains("now dates it"), "{fourth}");
+
+    // export and reextract render from the store: the same dates, the same bytes.
+    let out = site.path().join("exported");
+    let exported = site.run(&["export", "--out", out.to_str().unwrap()]);
+    assert!(exported.ok, "{exported}");
+    assert_eq!(tree(&out), after_update);
+    let again = site.run(&["reextract"]);
+    assert!(again.ok, "{again}");
+    assert!(again.stdout.contains("files rewritten: 0"), "{again}");
+    assert_eq!(tree(&posts), after_update);
+    assert_eq!(dates(&site.db()), stored);
+
+    // status counts them, as text and as JSON.
+    let status = site.run(&["status", "--json"]);
+    assert!(status.ok, "{status}");
+    let json: serde_json::Value = serde_json::from_str(&status.stdout).unwrap();
+    assert_eq!(json[0]["name"], "items-undated");
+    assert_eq!(json[0]["undated_items"], 2);
+    let table = site.run(&["status"]);
+    let header = table.stdout.lines().next().unwrap();
+    let row = table.stdout.lines().nth(1).unwrap();
+    let column = header.find("UNDATED").expect("an UNDATED column");
+    assert_eq!(
+        row[column..].split_whitespace().next(),
+        Some("2"),
+        "{table}"
+    );
+}
