@@ -70,13 +70,13 @@ fn file_named(root: &Path, part: &str) -> PathBuf {
     found.into_iter().next().unwrap()
 }
 
-/// A file's text as its snapshot records it: the server's address (a random port) and a
-/// first-seen `date` (the time of the test) replaced.
-fn redacted(site: &TestSite, text: &str) -> String {
+/// A file's text as its snapshot records it: the server's address (a random port) replaced,
+/// and with `first_seen` the `date` too (the time of the test).
+fn redacted(site: &TestSite, text: &str, first_seen: bool) -> String {
     text.replace(&site.server.base, "http://[server]")
         .lines()
         .map(|l| {
-            if l.starts_with("date: ") {
+            if first_seen && l.starts_with("date: ") {
                 "date: \"[first seen]\""
             } else {
                 l
@@ -128,7 +128,7 @@ fn undated_items_keep_their_first_seen_date_through_polls_updates_export_and_ree
     );
     let posts = site.posts_dir();
     let undated = std::fs::read_to_string(file_named(&posts, "no-date-at-all")).unwrap();
-    insta::assert_snapshot!("undated_item", redacted(&site, &undated));
+    insta::assert_snapshot!("undated_item", redacted(&site, &undated, true));
     let seen = chrono::DateTime::from_timestamp(stored[2].1, 0).unwrap();
     assert!(undated.contains(&format!("date: \"{}\"", seen.format("%Y-%m-%d %H:%M:%S"))));
     let files = tree(&posts);
@@ -211,4 +211,27 @@ fn undated_items_keep_their_first_seen_date_through_polls_updates_export_and_ree
         Some("2"),
         "{table}"
     );
+}
+
+#[test]
+fn an_item_without_a_url_gets_no_empty_source_line() {
+    let site = site_with("items-no-link.xml", &["linked"]);
+    let run = site.fetch(&[]);
+    assert_eq!(run.ok_summary().counts(), (1, 0, 2, 2), "{run}");
+    let posts = site.posts_dir();
+    let note = std::fs::read_to_string(file_named(&posts, "a-note-with-no-link")).unwrap();
+    assert!(
+        !note.contains("]()") && !note.contains("[items-no-link]"),
+        "{note}"
+    );
+    insta::assert_snapshot!("item_without_url", redacted(&site, &note, false));
+    let linked = std::fs::read_to_string(file_named(&posts, "a-linked-story")).unwrap();
+    let source = format!("\n\n[items-no-link]({}/a/linked)\n", site.server.base);
+    assert!(linked.ends_with(&source), "{linked}");
+
+    // export writes the same bytes.
+    let out = site.path().join("exported");
+    let exported = site.run(&["export", "--out", out.to_str().unwrap()]);
+    assert!(exported.ok, "{exported}");
+    assert_eq!(tree(&out), tree(&posts));
 }

@@ -65,18 +65,33 @@ pub fn render(page: &Page<'_>) -> String {
     field(&mut out, "sidebar", &h.sidebar);
     let widgets: Vec<&str> = h.widgets.iter().map(String::as_str).collect();
     list(&mut out, "widgets", &widgets);
-    out.push_str("---\n\n");
+    out.push_str("---\n");
+    let mut tail = Vec::with_capacity(2);
     if !page.markdown.trim().is_empty() {
-        out.push_str(&hugo_inert(page.markdown.trim_end()));
-        out.push_str("\n\n");
+        tail.push(hugo_inert(page.markdown.trim_end()).into_owned());
+    }
+    tail.extend(source_line(page));
+    if !tail.is_empty() {
+        out.push('\n');
+        out.push_str(&tail.join("\n\n"));
+        out.push('\n');
+    }
+    out
+}
+
+/// The last line, linking back to the source: `[feed](url)`. An item without any URL has
+/// none: an empty `[feed]()` would be a dead link, and the feed's home page is not the
+/// article's source.
+fn source_line(page: &Page<'_>) -> Option<String> {
+    if page.url.trim().is_empty() {
+        return None;
     }
     let link = page
         .url
         .replace('(', "%28")
         .replace(')', "%29")
         .replace(' ', "%20");
-    out.push_str(&format!("[{}]({link})\n", page.feed_name));
-    out
+    Some(format!("[{}]({link})", page.feed_name))
 }
 
 /// Hugo renders a front-matter `summary` as Markdown: the article's plain text must not turn
@@ -255,6 +270,35 @@ mod tests {
         let without = page(&hugo);
         assert!(!without.contains("menu"));
         assert_eq!(without, with.replace("menu: \"\"\n", ""));
+    }
+
+    #[test]
+    fn an_article_without_a_url_has_no_source_line() {
+        let hugo = HugoConfig::default();
+        let page = |url: &'static str, markdown: &'static str| {
+            render(&Page {
+                title: "t",
+                date: Utc.with_ymd_and_hms(2025, 2, 14, 0, 31, 2).unwrap(),
+                lastmod: None,
+                text: "x",
+                markdown,
+                feed_name: "feed",
+                lang: "en",
+                thumbnail: "",
+                url,
+                hugo: &hugo,
+            })
+        };
+        assert!(
+            page("https://a.example/x", "Body.")
+                .ends_with("---\n\nBody.\n\n[feed](https://a.example/x)\n")
+        );
+        assert!(page("https://a.example/x", "").ends_with("---\n\n[feed](https://a.example/x)\n"));
+        for url in ["", " "] {
+            assert!(page(url, "Body.").ends_with("---\n\nBody.\n"));
+            assert!(page(url, "").ends_with("  - \"taglist\"\n---\n"));
+            assert!(!page(url, "Body.").contains("[feed]"));
+        }
     }
 
     #[test]
