@@ -235,3 +235,58 @@ fn an_item_without_a_url_gets_no_empty_source_line() {
     assert!(exported.ok, "{exported}");
     assert_eq!(tree(&out), tree(&posts));
 }
+
+/// The `tags` block of a file's front matter.
+fn tags_block(file: &str) -> String {
+    let start = file.find("\ntags:\n").expect("a tags list") + 1;
+    let end = file[start..].find("\nmenu:").expect("menu after tags") + start;
+    file[start..end].to_string()
+}
+
+#[test]
+fn categories_become_tags_only_when_asked_and_export_and_reextract_reproduce_them() {
+    let mut site = site_with("items-categories.xml", &["tagged", "plain"]);
+    let run = site.fetch(&[]);
+    assert_eq!(run.ok_summary().counts(), (1, 0, 2, 2), "{run}");
+    let posts = site.posts_dir();
+    let off = tree(&posts);
+    let tagged = std::fs::read_to_string(file_named(&posts, "a-story-with-categories")).unwrap();
+    // Off (the default): the reference format, the feed's name alone.
+    assert_eq!(tags_block(&tagged), "tags:\n  - \"items-categories\"");
+    insta::assert_snapshot!("categories_off", redacted(&site, &tagged, false));
+
+    // On: the stored categories reach export, in order, once each.
+    site.config.in_table("hugo", "categories_as_tags", true);
+    let on_dir = site.path().join("on");
+    let exported = site.run(&["export", "--out", on_dir.to_str().unwrap()]);
+    assert!(exported.ok, "{exported}");
+    let on_file = std::fs::read_to_string(file_named(&on_dir, "a-story-with-categories")).unwrap();
+    assert_eq!(
+        tags_block(&on_file),
+        "tags:\n  - \"items-categories\"\n  - \"Defense\"\n  - \"National Security\"\n  - \"yes\"\n  - \"Quotes \\\"and\\\" \\\\ colons: #1\""
+    );
+    insta::assert_snapshot!("categories_on", redacted(&site, &on_file, false));
+    let plain = std::fs::read_to_string(file_named(&on_dir, "a-story-without-categories")).unwrap();
+    assert_eq!(tags_block(&plain), "tags:\n  - \"items-categories\"");
+    // Nothing else in the file changes.
+    assert_eq!(
+        on_file.replace(&tags_block(&on_file), ""),
+        tagged.replace(&tags_block(&tagged), "")
+    );
+
+    // reextract renders the same way: the fetched files gain the tags.
+    let again = site.run(&["reextract"]);
+    assert!(
+        again.ok && again.stdout.contains("files rewritten: 1"),
+        "{again}"
+    );
+    assert_eq!(tree(&posts), tree(&on_dir));
+
+    // A feed's own `categories_as_tags = false` wins over the global one: today's bytes.
+    site.config
+        .feed_key("items-categories", "categories_as_tags", false);
+    let off_dir = site.path().join("off");
+    let exported = site.run(&["export", "--out", off_dir.to_str().unwrap()]);
+    assert!(exported.ok, "{exported}");
+    assert_eq!(tree(&off_dir), off);
+}

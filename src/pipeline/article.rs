@@ -134,6 +134,7 @@ impl Pipeline {
             modified_at: None,
             thumbnail,
             date_source: Some(date_source),
+            categories: c.item.categories.clone(),
             date_text: c
                 .item
                 .date_text

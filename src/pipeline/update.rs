@@ -91,7 +91,11 @@ impl Pipeline {
         }
         let title = title_of(&c.item);
         let content_hash = crate::text::sha256_hex(&body.markdown);
-        if title == a.title && content_hash == a.content_hash {
+        // Categories show in the file only as tags; otherwise they are kept up to date
+        // whenever the article is rewritten anyway.
+        let tags_changed = self.config.categories_as_tags_for(&stored.feed_name)
+            && a.categories != c.item.categories;
+        if title == a.title && content_hash == a.content_hash && !tags_changed {
             store.set_item_hash(c.id, &c.hash)?;
             return Ok(None);
         }
@@ -105,6 +109,7 @@ impl Pipeline {
         a.author = authors(&c.item);
         a.updated_at = updated;
         a.feed_content.clone_from(&c.item.content_html);
+        a.categories.clone_from(&c.item.categories);
         a.text = body.text;
         a.markdown = body.markdown;
         a.extraction_method = body.method;

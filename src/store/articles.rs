@@ -11,7 +11,7 @@ use crate::extract::Method;
 const ARTICLE_COLUMNS: &str = "a.id, f.name, a.url, a.title, a.author, a.published_at,
     a.updated_at, a.lang, a.feed_content, a.text, a.markdown, a.extraction_method,
     a.content_hash, a.file_name, a.feed_id, a.item_hash, a.modified_at, COALESCE(p.thumbnail, ''),
-    a.date_source, a.date_text";
+    a.date_source, a.date_text, a.categories";
 
 /// The tables [`ARTICLE_COLUMNS`] reads from.
 const ARTICLE_TABLES: &str = "articles a JOIN feeds f ON f.id = a.feed_id
@@ -95,13 +95,13 @@ impl Store {
         Ok(row)
     }
 
-    /// Replaces what a changed article says (title, text, dates, hashes); its file name, URL,
-    /// publication date and feed stay as first stored.
+    /// Replaces what a changed article says (title, text, dates, hashes, categories); its
+    /// file name, URL, publication date and feed stay as first stored.
     pub fn update_article(&self, id: i64, a: &Article) -> Result<()> {
         self.conn.execute(
             "UPDATE articles SET title = ?2, author = ?3, updated_at = ?4, feed_content = ?5,
                  text = ?6, markdown = ?7, extraction_method = ?8, content_hash = ?9,
-                 item_hash = ?10, modified_at = ?11
+                 item_hash = ?10, modified_at = ?11, categories = ?12
              WHERE id = ?1",
             params![
                 id,
@@ -114,7 +114,8 @@ impl Store {
                 a.extraction_method,
                 a.content_hash,
                 a.item_hash,
-                a.modified_at
+                a.modified_at,
+                categories_json(&a.categories)
             ],
         )?;
         Ok(())
@@ -234,6 +235,28 @@ impl FromSql for Method {
     }
 }
 
+/// The categories column's text: a JSON array of strings, `NULL` for none.
+pub(super) fn categories_json(categories: &[String]) -> Option<String> {
+    if categories.is_empty() {
+        return None;
+    }
+    serde_json::to_string(categories).ok()
+}
+
+/// The categories a stored column holds; a value feedmark did not write (edited by hand)
+/// is logged and read as none, rather than failing the export of the whole archive.
+fn categories_from_json(text: Option<&str>) -> Vec<String> {
+    let Some(text) = text else {
+        return Vec::new();
+    };
+    serde_json::from_str(text).unwrap_or_else(|e| {
+        tracing::warn!(
+            "stored categories `{text}` are not a JSON list of strings ({e}); read as none"
+        );
+        Vec::new()
+    })
+}
+
 fn stored_article(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredArticle> {
     Ok(StoredArticle {
         id: r.get(0)?,
@@ -257,6 +280,7 @@ fn stored_article(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredArticle> {
             thumbnail: r.get(17)?,
             date_source: r.get(18)?,
             date_text: r.get(19)?,
+            categories: categories_from_json(r.get::<_, Option<String>>(20)?.as_deref()),
         },
     })
 }
