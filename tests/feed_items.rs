@@ -290,3 +290,54 @@ fn categories_become_tags_only_when_asked_and_export_and_reextract_reproduce_the
     assert!(exported.ok, "{exported}");
     assert_eq!(tree(&off_dir), off);
 }
+
+#[test]
+fn every_item_of_a_feed_is_counted_new_filtered_or_duplicate() {
+    let mut site = site_with("items-duplicates.xml", &["one", "two", "five", "ad"]);
+    let redirect = Route::status(301).header("Location", &site.server.url("/a/one"));
+    site.server.route("/r/one", redirect);
+    let block =
+        toml_edit::Value::from_iter([toml_edit::Value::from(toml_edit::InlineTable::from_iter([
+            ("title", "^Sponsored"),
+        ]))]);
+    site.config.feed_key("items-duplicates", "block", block);
+    let run = site.fetch(&[]);
+    let s = run.ok_summary();
+    assert_eq!(s.counts(), (1, 0, 2, 2), "{run}");
+    assert_eq!((s.filtered, s.duplicates), (1, 2), "{run}");
+    // Five items: each is a new article, filtered out, or a duplicate; none unaccounted.
+    assert_eq!(s.new_articles + s.filtered + s.duplicates, 5);
+    assert!(
+        run.stdout.contains("; filtered out: 1; duplicate items: 2"),
+        "{run}"
+    );
+    let repeat = run.stderr.lines().any(|l| {
+        l.contains("WARN")
+            && l.contains("feed items-duplicates: item \"Second telling\"")
+            && l.contains("same guid, link or text as an earlier item of this feed")
+    });
+    assert!(repeat, "{run}");
+    let linked = run
+        .stderr
+        .lines()
+        .any(|l| l.contains("its page is an article already stored; linked to it"));
+    assert!(linked, "{run}");
+    assert_eq!(site.posts().len(), 2);
+    // Every key the feed used now leads to a stored article.
+    assert_eq!(site.db_count("SELECT COUNT(*) FROM articles"), 2);
+
+    // The next polls know them all, and still count each item: the repeats stand for the
+    // stored article without being compared with it (they would rewrite it in turn).
+    let files = tree(&site.posts_dir());
+    for _ in 0..2 {
+        let again = site.fetch(&[]);
+        let s = again.ok_summary();
+        assert_eq!(s.counts(), (1, 0, 0, 0), "{again}");
+        assert_eq!(
+            (s.filtered, s.duplicates, s.updated_articles),
+            (1, 2, 0),
+            "{again}"
+        );
+        assert_eq!(tree(&site.posts_dir()), files);
+    }
+}

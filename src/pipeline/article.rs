@@ -202,7 +202,12 @@ impl Poll<'_> {
                     return Some(planned.path);
                 }
             }
-            Ok(None) => {}
+            Ok(None) => {
+                let name = &polled[c.feed].feed.name;
+                let which = super::describe(&c.item);
+                tracing::info!(feed = %name, "feed {name}: item {which}: its page is an article already stored; linked to it, no new file");
+                summary.duplicates += 1;
+            }
             Err(e) => item_failed(&polled[c.feed], "store", &c.item, &e, summary, tally),
         }
         None

@@ -33,7 +33,7 @@ pub(super) fn date_to_store(
         None => "it has no date".to_string(),
     };
     let when = date.format("%Y-%m-%d %H:%M:%S");
-    tracing::warn!(feed = %feed, "feed {feed}: item {}: {why}; dated {when} UTC, when it was first seen (kept from now on)", describe(item));
+    tracing::warn!(feed = %feed, "feed {feed}: item {}: {why}; dated {when} UTC, when it was first seen (kept from now on)", super::describe(item));
     (date, DateSource::FirstSeen)
 }
 
@@ -44,23 +44,7 @@ pub(super) fn note_late_date(feed: &str, item: &Item, stored_at: i64) {
         return;
     };
     let kept = DateTime::from_timestamp(stored_at, 0).unwrap_or_default();
-    tracing::info!(feed = %feed, "feed {feed}: item {}: the feed now dates it {}; the first-seen date {} is kept, so that its file does not move", describe(item), date.format("%Y-%m-%d %H:%M:%S"), kept.format("%Y-%m-%d %H:%M:%S"));
-}
-
-/// The item as a log line names it: its title, link and id, those it has.
-pub(super) fn describe(item: &Item) -> String {
-    let mut parts = vec![format!("\"{}\"", item.title)];
-    if let Some(link) = &item.link {
-        parts.push(format!("link {}", crate::redact::urls(link)));
-    }
-    if let Some(id) = item
-        .guid
-        .as_ref()
-        .filter(|g| Some(*g) != item.link.as_ref())
-    {
-        parts.push(format!("id {}", crate::redact::urls(id)));
-    }
-    parts.join(", ")
+    tracing::info!(feed = %feed, "feed {feed}: item {}: the feed now dates it {}; the first-seen date {} is kept, so that its file does not move", super::describe(item), date.format("%Y-%m-%d %H:%M:%S"), kept.format("%Y-%m-%d %H:%M:%S"));
 }
 
 /// A feed's date string for a log line: at most 80 characters, on one line.
@@ -106,24 +90,5 @@ mod tests {
             (date.timestamp(), source),
             (1_735_787_045, DateSource::Feed)
         );
-    }
-
-    #[test]
-    fn items_are_named_by_title_link_and_a_different_id() {
-        let item = Item {
-            title: "A".into(),
-            link: Some("https://u:p@x.example/a".into()),
-            guid: Some("urn:1".into()),
-            ..Item::default()
-        };
-        assert_eq!(
-            describe(&item),
-            "\"A\", link https://***@x.example/a, id urn:1"
-        );
-        let same = Item {
-            guid: item.link.clone(),
-            ..item
-        };
-        assert_eq!(describe(&same), "\"A\", link https://***@x.example/a");
     }
 }
