@@ -91,6 +91,22 @@ fn redacted(site: &TestSite, text: &str, first_seen: bool) -> String {
 fn undated_items_keep_their_first_seen_date_through_polls_updates_export_and_reextract() {
     let file = "items-undated.xml";
     let site = site_with(file, &["no-date", "bad-date", "dated"]);
+    // `feeds test` says which dates the feed does not give.
+    let preview = site.run(&["feeds", "test", &site.server.url("/feed")]);
+    assert!(preview.ok, "{preview}");
+    let undated_lines = preview
+        .stdout
+        .lines()
+        .filter(|l| l.ends_with("(no date the feed gives: when first seen)"))
+        .count();
+    assert_eq!(undated_lines, 2, "{preview}");
+    assert!(
+        preview
+            .stdout
+            .contains("   date: 2025-02-14 00:31:02 UTC\n"),
+        "{preview}"
+    );
+
     let started = chrono::Utc::now().timestamp();
     let first = site.fetch(&[]);
     assert_eq!(first.ok_summary().counts(), (1, 0, 3, 3), "{first}");
