@@ -15,7 +15,9 @@ pub use state::FeedState;
 
 mod articles;
 mod batch;
-pub use articles::{ArticleFilter, DateSource, ItemState};
+pub use articles::{ArticleFilter, ItemState};
+mod item_record;
+pub use item_record::DateSource;
 mod pages;
 pub use pages::{ArticleSource, KeptPage, PageBody};
 mod read_only;
@@ -259,7 +261,7 @@ impl Store {
                 a.url, a.title, a.author, a.published_at, a.updated_at, a.lang, a.feed_content,
                 a.text, a.markdown, a.extraction_method, a.content_hash, a.file_name, a.feed_id, at,
                 a.item_hash, a.modified_at, a.date_source, a.date_text,
-                articles::categories_json(&a.categories)
+                item_record::categories_json(&a.categories)
             ],
         )?;
         let id = tx.last_insert_rowid();

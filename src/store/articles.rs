@@ -3,6 +3,7 @@
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 use rusqlite::{OptionalExtension, params};
 
+use super::item_record::{categories_from_json, categories_json};
 use super::{Article, Store, StoredArticle};
 use crate::error::Result;
 use crate::extract::Method;
@@ -179,45 +180,6 @@ pub struct ItemState {
     pub awaits_date: Option<i64>,
 }
 
-/// Where an article's date (`published_at`) came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DateSource {
-    /// The item's own publication (or update) date.
-    Feed,
-    /// The item had no date feedmark could read: the time feedmark first saw it, kept from
-    /// then on so that the article's file never moves.
-    FirstSeen,
-}
-
-impl DateSource {
-    /// The name stored in `articles.date_source`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DateSource::Feed => "feed",
-            DateSource::FirstSeen => "first-seen",
-        }
-    }
-}
-
-impl ToSql for DateSource {
-    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-        Ok(ToSqlOutput::from(self.as_str()))
-    }
-}
-
-/// Reads a stored date source; a name feedmark never wrote is an error naming it.
-impl FromSql for DateSource {
-    fn column_result(value: ValueRef<'_>) -> FromSqlResult<DateSource> {
-        match value.as_str()? {
-            "feed" => Ok(DateSource::Feed),
-            "first-seen" => Ok(DateSource::FirstSeen),
-            other => Err(FromSqlError::Other(
-                format!("unknown date source `{other}`").into(),
-            )),
-        }
-    }
-}
-
 /// Binds a method as its stored name: the column keeps the names older databases hold.
 impl ToSql for Method {
     fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
@@ -233,28 +195,6 @@ impl FromSql for Method {
             .parse()
             .map_err(|e| FromSqlError::Other(Box::new(e)))
     }
-}
-
-/// The categories column's text: a JSON array of strings, `NULL` for none.
-pub(super) fn categories_json(categories: &[String]) -> Option<String> {
-    if categories.is_empty() {
-        return None;
-    }
-    serde_json::to_string(categories).ok()
-}
-
-/// The categories a stored column holds; a value feedmark did not write (edited by hand)
-/// is logged and read as none, rather than failing the export of the whole archive.
-fn categories_from_json(text: Option<&str>) -> Vec<String> {
-    let Some(text) = text else {
-        return Vec::new();
-    };
-    serde_json::from_str(text).unwrap_or_else(|e| {
-        tracing::warn!(
-            "stored categories `{text}` are not a JSON list of strings ({e}); read as none"
-        );
-        Vec::new()
-    })
 }
 
 fn stored_article(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredArticle> {
@@ -351,6 +291,50 @@ mod tests {
         assert_eq!(after.article.file_name, "f2.md");
         assert_eq!(after.article.modified_at, Some(999));
         assert_eq!(after.feed_name, "a");
+    }
+
+    #[test]
+    fn date_sources_and_categories_read_back_and_old_rows_read_as_unknown() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open(&dir.path().join("f.db")).unwrap();
+        let feed = s.upsert_feed("a", "https://a/feed", NOW).unwrap().id;
+        let art = Article {
+            date_source: Some(crate::store::DateSource::FirstSeen),
+            date_text: Some("soon".into()),
+            categories: vec!["B".into(), "a \"q\"".into()],
+            ..article(feed, 1)
+        };
+        let id = s.insert_article(&art, &[&art.url], &[], NOW).unwrap();
+        assert_eq!(s.article(id).unwrap().unwrap().article, art);
+        let state = s.item_state(id).unwrap().unwrap();
+        assert_eq!(state.awaits_date, Some(100));
+        s.set_feed_date_later(id, 5).unwrap();
+        assert_eq!(s.item_state(id).unwrap().unwrap().awaits_date, None);
+        // Rows from before schema version 8, and a hand-edited column.
+        s.conn
+            .execute(
+                "UPDATE articles SET date_source = NULL, categories = NULL",
+                [],
+            )
+            .unwrap();
+        let old = s.article(id).unwrap().unwrap().article;
+        assert_eq!((old.date_source, old.categories.len()), (None, 0));
+        s.conn
+            .execute("UPDATE articles SET categories = 'not json'", [])
+            .unwrap();
+        assert!(
+            s.article(id)
+                .unwrap()
+                .unwrap()
+                .article
+                .categories
+                .is_empty()
+        );
+        s.conn
+            .execute("UPDATE articles SET date_source = 'guessed'", [])
+            .unwrap();
+        let err = s.article(id).unwrap_err().to_string();
+        assert!(err.contains("unknown date source `guessed`"), "{err}");
     }
 
     #[test]
