@@ -93,12 +93,10 @@ impl Store {
             "SELECT f.name, f.url, f.last_checked_at, f.last_success_at, f.last_error,
                     f.last_error_at, f.error_count, f.next_poll_at, f.dead_at, f.config_url,
                     f.next_poll_schedule, (SELECT COUNT(*) FROM feed_articles fa WHERE fa.feed_id = f.id),
-                    COALESCE(u.n, 0)
-             FROM feeds f
-             -- One pass over the articles for every feed's count.
-             LEFT JOIN (SELECT feed_id, COUNT(*) AS n FROM articles
-                        WHERE date_source = 'first-seen' GROUP BY feed_id) u ON u.feed_id = f.id
-             ORDER BY f.name",
+                    -- Read from the partial index articles_first_seen, not the articles.
+                    (SELECT COUNT(*) FROM articles a
+                     WHERE a.feed_id = f.id AND a.date_source = 'first-seen')
+             FROM feeds f ORDER BY f.name",
         )?;
         let rows = stmt.query_map([], |r| {
             Ok(FeedState {
