@@ -15,7 +15,9 @@ pub use state::FeedState;
 
 mod articles;
 mod batch;
-pub use articles::ArticleFilter;
+pub use articles::{ArticleFilter, ItemState};
+mod item_record;
+pub use item_record::DateSource;
 mod pages;
 pub use pages::{ArticleSource, KeptPage, PageBody};
 mod read_only;
@@ -63,6 +65,13 @@ pub struct Article {
     pub modified_at: Option<i64>,
     /// The front matter's `thumbnail` (kept in `article_pages`; empty for none).
     pub thumbnail: String,
+    /// Where `published_at` came from; `None` for articles stored before schema version 8.
+    pub date_source: Option<DateSource>,
+    /// The item's date as the feed wrote it, when it could not be read.
+    pub date_text: Option<String>,
+    /// The item's categories as its feed gave them (empty for articles stored before
+    /// schema version 8).
+    pub categories: Vec<String>,
 }
 
 /// A stored article with the feed it was first stored for.
@@ -244,13 +253,15 @@ impl Store {
         tx.prepare_cached(
             "INSERT INTO articles (url, title, author, published_at, updated_at, lang, feed_content,
                  text, markdown, extraction_method, content_hash, file_name, feed_id, created_at,
-                 item_hash, modified_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                 item_hash, modified_at, date_source, date_text, categories)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
+                 ?19)",
         )?
         .execute(params![
                 a.url, a.title, a.author, a.published_at, a.updated_at, a.lang, a.feed_content,
                 a.text, a.markdown, a.extraction_method, a.content_hash, a.file_name, a.feed_id, at,
-                a.item_hash, a.modified_at
+                a.item_hash, a.modified_at, a.date_source, a.date_text,
+                item_record::categories_json(&a.categories)
             ],
         )?;
         let id = tx.last_insert_rowid();
