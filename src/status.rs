@@ -1,4 +1,4 @@
-//! `feedmark status`: each feed's last success, last error, error count, next poll, articles.
+//! `feedmark status`: each feed's last success, last error, error count, next poll, articles, pending pages.
 
 use chrono::{TimeZone, Utc};
 use chrono_tz::Tz;
@@ -105,6 +105,7 @@ pub fn to_table(rows: &[(FeedState, bool)], tz: Tz) -> String {
         "ERRORS".into(),
         "NEXT POLL".into(),
         "ARTICLES".into(),
+        "PENDING".into(),
         "LAST ERROR".into(),
     ]];
     for (s, configured) in rows {
@@ -131,10 +132,11 @@ pub fn to_table(rows: &[(FeedState, bool)], tz: Tz) -> String {
             s.error_count.to_string(),
             next,
             s.articles.to_string(),
+            s.pending_pages.to_string(),
             error,
         ]);
     }
-    let mut widths = [0usize; 7];
+    let mut widths = [0usize; 8];
     for l in &lines {
         for (w, cell) in widths.iter_mut().zip(l) {
             *w = (*w).max(cell.chars().count());
@@ -146,7 +148,7 @@ pub fn to_table(rows: &[(FeedState, bool)], tz: Tz) -> String {
             .iter()
             .zip(widths)
             .enumerate()
-            .map(|(i, (c, w))| if i == 6 { c.clone() } else { format!("{c:w$}") })
+            .map(|(i, (c, w))| if i == 7 { c.clone() } else { format!("{c:w$}") })
             .collect();
         out.push_str(cells.join("  ").trim_end());
         out.push('\n');

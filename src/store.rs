@@ -18,6 +18,8 @@ mod batch;
 pub use articles::ArticleFilter;
 mod pages;
 pub use pages::{ArticleSource, KeptPage, PageBody};
+mod pending;
+pub use pending::{Attempt, PendingPage};
 mod read_only;
 
 /// An open feedmark database.

@@ -44,7 +44,8 @@ fn fragments_merge_into_their_tables() {
 #[test]
 fn summary_lines_parse_into_fields() {
     let line = "feeds: 2 ok, 1 failed; new articles: 3; files written: 4; updated articles: 5; \
-                caught up (no file): 6; filtered out: 7";
+                caught up (no file): 6; filtered out: 7; pages pending: 8; pages retried: 9; \
+                pages healed: 10; pages given up: 11";
     assert_eq!(
         Summary::parse(line),
         Some(Summary {
@@ -56,6 +57,10 @@ fn summary_lines_parse_into_fields() {
             updated_articles: 5,
             caught_up: 6,
             filtered: 7,
+            pages_pending: 8,
+            pages_retried: 9,
+            pages_healed: 10,
+            pages_given_up: 11,
         })
     );
     let dry = "dry run: feeds: 1 ok, 0 failed; new articles: 2; files that would be written: 2; \

@@ -40,6 +40,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0006_kept_pages_index",
         include_str!("../../migrations/0006_kept_pages_index.sql"),
     ),
+    (
+        7,
+        "0007_pending_pages",
+        include_str!("../../migrations/0007_pending_pages.sql"),
+    ),
 ];
 
 /// Refuses a database that holds tables but no `schema_migrations`: another program's

@@ -27,6 +27,9 @@ pub struct FeedState {
     pub dead_at: Option<i64>,
     /// Articles this feed has carried.
     pub articles: i64,
+    /// Articles first stored for this feed whose page is to be tried again (stored with
+    /// the feed's text meanwhile).
+    pub pending_pages: i64,
 }
 
 impl Store {
@@ -89,7 +92,9 @@ impl Store {
         let mut stmt = self.conn.prepare(
             "SELECT f.name, f.url, f.last_checked_at, f.last_success_at, f.last_error,
                     f.last_error_at, f.error_count, f.next_poll_at, f.dead_at, f.config_url,
-                    f.next_poll_schedule, (SELECT COUNT(*) FROM feed_articles fa WHERE fa.feed_id = f.id)
+                    f.next_poll_schedule, (SELECT COUNT(*) FROM feed_articles fa WHERE fa.feed_id = f.id),
+                    (SELECT COUNT(*) FROM pending_pages p JOIN articles a ON a.id = p.article_id
+                     WHERE a.feed_id = f.id)
              FROM feeds f ORDER BY f.name",
         )?;
         let rows = stmt.query_map([], |r| {
@@ -106,6 +111,7 @@ impl Store {
                 config_url: r.get(9)?,
                 next_poll_schedule: r.get(10)?,
                 articles: r.get(11)?,
+                pending_pages: r.get(12)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
