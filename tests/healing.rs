@@ -354,3 +354,72 @@ fn sigkill_during_retries_loses_nothing() {
         );
     }
 }
+
+#[test]
+fn the_daemon_heals_a_pending_page_without_its_feed_being_polled_again() {
+    let mut site = failing_site(3, |_| Route::status(503));
+    // The feed is polled once a day; its pages are due again 300 s after failing.
+    site.config
+        .http("page_retry_secs", 300)
+        .daemon("jitter_secs", 0)
+        .daemon("shutdown_grace_secs", 1)
+        .feed_key("news", "schedule", "@daily");
+    let log = site.path().join("daemon.log");
+    let mut child = site
+        .process()
+        .arg("run")
+        // 300 s of the daemon's clock pass in 3 real seconds.
+        .env("FEEDMARK_TIME_SCALE", "100")
+        .env("FEEDMARK_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let read_log = || std::fs::read_to_string(&log).unwrap_or_default();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while all_healed_or_none(&site) < 3 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // SAFETY: kill(2) with a child's pid and SIGTERM has no memory effects.
+    #[allow(unsafe_code)]
+    unsafe {
+        libc::kill(child.id() as libc::pid_t, libc::SIGTERM);
+    }
+    let status = child.wait().unwrap();
+    let log = read_log();
+    assert!(status.success(), "{log}");
+    assert_eq!(all_healed_or_none(&site), 3, "{log}");
+    assert!(
+        methods(&site).iter().all(|(_, m, p)| m == "generic" && !*p),
+        "{log}"
+    );
+    assert_eq!(
+        site.server.hits("/feed"),
+        1,
+        "healed without polling the feed again"
+    );
+    // The first poll stored every article with its feed's text, and the feed did not fail.
+    assert!(
+        log.contains("feeds: 1 ok, 0 failed; new articles: 3") && log.contains("pages pending: 3"),
+        "{log}"
+    );
+    assert!(log.contains("healed article"), "{log}");
+    assert_eq!(status_json(&site)[0]["error_count"], 0);
+}
+
+/// Articles stored whose page is no longer pending (0 while none is stored).
+fn all_healed_or_none(site: &TestSite) -> usize {
+    if !site.db().exists() {
+        return 0;
+    }
+    rusqlite::Connection::open(site.db())
+        .and_then(|c| {
+            c.query_row(
+                "SELECT COUNT(*) FROM articles a WHERE NOT EXISTS
+                 (SELECT 1 FROM pending_pages p WHERE p.article_id = a.id)",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+        })
+        .map_or(0, |n| usize::try_from(n).unwrap_or(0))
+}
