@@ -169,6 +169,18 @@ fn pages_that_fail_for_good_are_not_retried() {
     assert!(methods(&site).iter().all(|(_, m, p)| m == "feed" && !*p));
 }
 
+#[test]
+fn caught_up_articles_are_never_pending() {
+    let mut site = failing_site(4, |_| Route::status(503));
+    site.config.http("page_retry_secs", 0);
+    let caught = site.fetch(&["--catch-up"]);
+    let s = caught.ok_summary();
+    assert_eq!((s.caught_up, s.pages_pending), (4, 0), "{caught}");
+    let next = site.fetch(&[]);
+    assert_eq!(next.ok_summary().pages_retried, 0, "{next}");
+    assert_eq!(site.server.hits("/a/0"), 0, "no page was ever asked for");
+}
+
 /// `(attempts, next_try_at - last_tried_at)` of the pending page of story `i`.
 fn pending_row(site: &TestSite, i: usize) -> Option<(i64, i64)> {
     let conn = rusqlite::Connection::open(site.db()).unwrap();
