@@ -17,6 +17,7 @@ use crate::task::AbortOnDrop;
 
 mod listener;
 mod metrics;
+mod pages;
 mod plan;
 mod systemd;
 pub use plan::Plan;
@@ -310,17 +311,17 @@ impl Daemon {
     }
 
     /// When the daemon next wakes for a pending page of a live feed, after a poll that
-    /// started at `polled_at` (see [`plan::retry_wake`]). A store that cannot say is logged
+    /// started at `polled_at` (see [`pages::retry_wake`]). A store that cannot say is logged
     /// and asked again a while later.
     fn next_retry(&self, polled_at: DateTime<Utc>) -> Option<DateTime<Utc>> {
         let names: Vec<&str> = self.plan.live().map(|e| e.feed.name.as_str()).collect();
         match self.store.next_page_retry(&names) {
-            Ok(at) => at.map(|t| plan::retry_wake(t, polled_at)),
+            Ok(at) => at.map(|t| pages::retry_wake(t, polled_at)),
             Err(e) => {
                 tracing::warn!(
                     "cannot read when pending article pages are due: {e}; asking again later"
                 );
-                Some(plan::retry_wake(i64::MIN, polled_at))
+                Some(pages::retry_wake(i64::MIN, polled_at))
             }
         }
     }
