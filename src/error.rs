@@ -180,6 +180,13 @@ impl Error {
         false
     }
 
+    /// No request reached any server: the name did not resolve, or the guard refused the
+    /// addresses it resolved to (or the URL itself). The politeness delay owed to the host
+    /// was not spent.
+    pub fn reached_no_server(&self) -> bool {
+        self.is_dns() || matches!(self, Error::Refused { .. })
+    }
+
     /// For a feed that fails permanently, what to look at: the same request will fail the
     /// same way until someone changes the config (or the site). `None` for other failures.
     pub fn remedy(&self) -> Option<&'static str> {
@@ -336,6 +343,12 @@ mod tests {
         let refused = client.get("http://127.0.0.1:1/").send().await;
         let refused = network("refused", refused.unwrap_err());
         assert!(!refused.is_dns() && refused.is_connection_failure());
+        assert!(dns.reached_no_server() && !refused.reached_no_server());
+        let guarded = Error::Refused {
+            url: "http://localhost/".into(),
+            reason: "not a public address".into(),
+        };
+        assert!(guarded.reached_no_server() && !guarded.is_connection_failure());
         let skipped = Error::HostDown {
             url: "u".into(),
             host: "h".into(),

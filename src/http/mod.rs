@@ -138,8 +138,9 @@ impl HttpClient {
 
     /// The GET behind the others. Requests wait for their host's turn first, then for a
     /// global slot, so a busy host never holds global slots that other hosts could use; each
-    /// redirect hop waits again, for the host it goes to. A name that does not resolve gives
-    /// its turn back: no request reached the host.
+    /// redirect hop waits again, for the host it goes to. A name that does not resolve, or
+    /// resolves only to addresses the guard refuses, gives its turn back: no request reached
+    /// the host.
     async fn download(
         &self,
         url: &str,
@@ -174,7 +175,7 @@ impl HttpClient {
                     if let Some(dead) = dead {
                         dead.note(&host, e.is_connection_failure());
                     }
-                    if e.is_dns() {
+                    if e.reached_no_server() {
                         turn.refund();
                     }
                     return Err(e);
