@@ -1,4 +1,4 @@
-//! `feedmark status`: each feed's last success, last error, error count, next poll, articles.
+//! `feedmark status`: each feed's last success, last error, error count, next poll, articles, pending pages.
 
 use chrono::{TimeZone, Utc};
 use chrono_tz::Tz;
@@ -106,6 +106,7 @@ pub fn to_table(rows: &[(FeedState, bool)], tz: Tz) -> String {
         "NEXT POLL".into(),
         "ARTICLES".into(),
         "UNDATED".into(),
+        "PENDING".into(),
         "LAST ERROR".into(),
     ]];
     for (s, configured) in rows {
@@ -133,6 +134,7 @@ pub fn to_table(rows: &[(FeedState, bool)], tz: Tz) -> String {
             next,
             s.articles.to_string(),
             s.undated_items.to_string(),
+            s.pending_pages.to_string(),
             error,
         ]);
     }

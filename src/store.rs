@@ -20,6 +20,8 @@ mod item_record;
 pub use item_record::DateSource;
 mod pages;
 pub use pages::{ArticleSource, KeptPage, PageBody};
+mod pending;
+pub use pending::{Attempt, PendingPage};
 mod read_only;
 
 /// An open feedmark database.
