@@ -138,7 +138,9 @@ pub fn to_table(rows: &[(FeedState, bool)], tz: Tz) -> String {
             error,
         ]);
     }
-    let mut widths = [0usize; 8];
+    // Sized from the header, so that a new column cannot silently drop the last one.
+    let mut widths = vec![0usize; lines[0].len()];
+    let last = widths.len() - 1;
     for l in &lines {
         for (w, cell) in widths.iter_mut().zip(l) {
             *w = (*w).max(cell.chars().count());
@@ -148,9 +150,15 @@ pub fn to_table(rows: &[(FeedState, bool)], tz: Tz) -> String {
     for l in &lines {
         let cells: Vec<String> = l
             .iter()
-            .zip(widths)
+            .zip(&widths)
             .enumerate()
-            .map(|(i, (c, w))| if i == 7 { c.clone() } else { format!("{c:w$}") })
+            .map(|(i, (c, w))| {
+                if i == last {
+                    c.clone()
+                } else {
+                    format!("{c:w$}", w = *w)
+                }
+            })
             .collect();
         out.push_str(cells.join("  ").trim_end());
         out.push('\n');
