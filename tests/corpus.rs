@@ -188,9 +188,25 @@ fn full_corpus_goes_through_the_offline_pipeline_without_panic() {
     );
     if let Ok(out) = std::env::var("FEEDMARK_CORPUS_DOC") {
         let out = Path::new(env!("CARGO_MANIFEST_DIR")).join(out);
-        std::fs::write(out, report(&results)).unwrap();
+        let kept = std::fs::read_to_string(&out).unwrap_or_default();
+        let text = report(&results).replacen(FEEDPARSER_HOLE, &feedparser_section(&kept), 1);
+        std::fs::write(out, text).unwrap();
     }
     check("corpus", &results, 90);
+}
+
+/// Where the feedparser agreement table goes in docs/corpus.md.
+const FEEDPARSER_HOLE: &str = "<!-- feedparser -->\n";
+
+/// The section `tests/feedparser/expect.py --doc` maintains, kept as it is when this test
+/// regenerates the rest of the file.
+fn feedparser_section(doc: &str) -> String {
+    const BEGIN: &str = "<!-- feedparser:begin -->";
+    const END: &str = "<!-- feedparser:end -->\n";
+    match (doc.find(BEGIN), doc.find(END)) {
+        (Some(b), Some(e)) if b < e => doc[b..e + END.len()].to_string(),
+        _ => format!("{BEGIN}\n{END}"),
+    }
 }
 
 /// The folder a corpus file is counted under: its first two path parts.
@@ -236,6 +252,8 @@ fn report(results: &[(String, Outcome)]) -> String {
     for (g, (p, i, r)) in &totals {
         out.push_str(&format!("| `{g}` | {p} | {i} | {r} |\n"));
     }
+    out.push('\n');
+    out.push_str(FEEDPARSER_HOLE);
     out.push_str("\n## Rejected files\n\n| file | reason |\n|---|---|\n");
     for (path, o) in results {
         if let Outcome::Rejected(why) = o {

@@ -5,7 +5,10 @@ use feed_rs::model;
 
 use crate::error::{Error, Result};
 use crate::feed_repair::{self, repair};
-use crate::text::{decode_entities, squash_whitespace};
+
+mod convert;
+
+use convert::convert;
 
 /// A parsed feed: its own metadata and its items, in document order.
 #[derive(Debug, Clone, Default)]
@@ -15,7 +18,24 @@ pub struct ParsedFeed {
     pub language: Option<String>,
     /// RSS `<ttl>` in minutes.
     pub ttl: Option<u32>,
+    /// The site's home page (the channel's or feed's alternate link), absolute.
+    pub link: Option<String>,
     pub items: Vec<Item>,
+    /// What was repaired before the document could be read (empty for a valid feed).
+    pub repairs: Vec<String>,
+}
+
+/// What the feed said its content was, before feedmark turned it into HTML.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ContentKind {
+    /// HTML (RSS description, `content:encoded`, Atom `type="html"`, JSON `content_html`).
+    #[default]
+    Html,
+    /// Plain text (Atom `type="text"`, JSON `content_text`): escaped, so `<p>` stays characters.
+    Text,
+    /// Atom `type="xhtml"`: markup inline in the feed.
+    Xhtml,
 }
 
 /// One feed entry, reduced to what feedmark uses.
@@ -32,7 +52,13 @@ pub struct Item {
     pub authors: Vec<String>,
     /// Full content (HTML) when the feed carries it, else the description / summary.
     pub content_html: Option<String>,
+    /// What `content_html` was in the feed.
+    pub content_kind: ContentKind,
+    /// The description / summary as HTML when the feed also has full content apart from it.
+    pub summary_html: Option<String>,
     pub categories: Vec<String>,
+    /// Enclosure URLs (podcast audio, images), absolute, in document order.
+    pub enclosures: Vec<String>,
     /// An image from the item's enclosure or media:thumbnail.
     pub image: Option<String>,
 }
@@ -161,93 +187,6 @@ fn describe(e: &feed_rs::parser::ParseFeedError, text: &str) -> String {
         return "empty document".into();
     }
     e.to_string()
-}
-
-fn convert(feed: model::Feed, base_url: Option<&str>) -> ParsedFeed {
-    let base = base_url.and_then(|b| url::Url::parse(b).ok());
-    ParsedFeed {
-        title: feed.title.map(|t| text_value(&t)),
-        language: feed.language.as_deref().and_then(primary_language),
-        ttl: feed.ttl,
-        items: feed
-            .entries
-            .into_iter()
-            .map(|e| convert_entry(e, base.as_ref()))
-            .collect(),
-    }
-}
-
-fn convert_entry(entry: model::Entry, base: Option<&url::Url>) -> Item {
-    let link = entry
-        .links
-        .iter()
-        .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
-        .or(entry.links.first())
-        .and_then(|l| absolute(&l.href, base));
-    let content_html = entry
-        .content
-        .and_then(|c| c.body)
-        .filter(|b| !b.trim().is_empty())
-        .or_else(|| entry.summary.map(|s| s.content))
-        .filter(|b| !b.trim().is_empty());
-    let image = entry.media.iter().find_map(|m| {
-        m.thumbnails
-            .first()
-            .map(|t| t.image.uri.clone())
-            .or_else(|| {
-                m.content
-                    .iter()
-                    .find_map(|c| c.url.as_ref().map(std::string::ToString::to_string))
-            })
-    });
-    Item {
-        guid: Some(entry.id.trim().to_string()).filter(|id| !id.is_empty()),
-        link,
-        title: entry.title.map(|t| text_value(&t)).unwrap_or_default(),
-        published: entry.published.or(entry.updated),
-        updated: entry.updated,
-        authors: entry
-            .authors
-            .into_iter()
-            .filter_map(|p| p.name)
-            .map(|n| squash_whitespace(&n))
-            .filter(|n| !n.is_empty())
-            .collect(),
-        content_html,
-        categories: entry.categories.into_iter().map(|c| c.term).collect(),
-        image,
-    }
-}
-
-/// Plain text of a feed Text: HTML entities (which CDATA leaves undecoded) decoded, tags of
-/// HTML titles removed, whitespace squashed. A plain-text title that still holds inline tags
-/// once decoded (`&lt;b&gt;Bold&lt;/b&gt;` in RSS, which has no type for it) meant them as
-/// markup: they go too, or readers see `<b>` on the page.
-fn text_value(t: &model::Text) -> String {
-    let raw = if t.content_type.to_string().contains("html") {
-        crate::text::strip_tags(&t.content)
-    } else {
-        crate::text::strip_inline_tags(&decode_entities(&t.content))
-    };
-    squash_whitespace(&raw)
-}
-
-fn absolute(href: &str, base: Option<&url::Url>) -> Option<String> {
-    let href = href.trim();
-    if href.is_empty() {
-        return None;
-    }
-    match url::Url::parse(href) {
-        Ok(u) => Some(u.to_string()),
-        Err(_) => base.and_then(|b| b.join(href).ok()).map(|u| u.to_string()),
-    }
-}
-
-fn primary_language(tag: &str) -> Option<String> {
-    let primary = tag.trim().split(['-', '_']).next()?.to_ascii_lowercase();
-    let valid =
-        (2..=8).contains(&primary.len()) && primary.chars().all(|c| c.is_ascii_alphabetic());
-    valid.then_some(primary)
 }
 
 #[cfg(test)]
