@@ -2,7 +2,7 @@
 
 use feed_rs::model;
 
-use super::{Item, ParsedFeed};
+use super::{ContentKind, Item, ParsedFeed};
 use crate::text::{decode_entities, squash_whitespace};
 
 pub(super) fn convert(feed: model::Feed, base_url: Option<&str>) -> ParsedFeed {
@@ -34,19 +34,21 @@ fn convert_entry(entry: model::Entry, base: Option<&url::Url>) -> Item {
         .links
         .iter()
         .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
-        .or(entry.links.first())
         .and_then(|l| absolute(&l.href, base));
-    let full = entry
-        .content
-        .and_then(|c| c.body)
-        .filter(|b| !b.trim().is_empty());
+    let full = entry.content.and_then(|c| {
+        let kind = kind_of(&c.content_type);
+        c.body
+            .filter(|b| !b.trim().is_empty())
+            .map(|b| as_html(b, kind))
+    });
     let summary = entry
         .summary
-        .map(|s| s.content)
-        .filter(|b| !b.trim().is_empty());
-    let (content_html, summary_html) = match full {
-        Some(full) => (Some(full), summary),
-        None => (summary, None),
+        .filter(|s| !s.content.trim().is_empty())
+        .map(|s| as_html(s.content, kind_of(&s.content_type)));
+    let (content_html, content_kind, summary_html) = match (full, summary) {
+        (Some((c, kind)), summary) => (Some(c), kind, summary.map(|s| s.0)),
+        (None, Some((s, kind))) => (Some(s), kind, None),
+        (None, None) => (None, ContentKind::Html, None),
     };
     let enclosures = entry
         .media
@@ -74,15 +76,35 @@ fn convert_entry(entry: model::Entry, base: Option<&url::Url>) -> Item {
             .authors
             .into_iter()
             .filter_map(|p| p.name)
-            .map(|n| squash_whitespace(&n))
+            .map(|n| super::raw_item::person_name(&squash_whitespace(&n)))
             .filter(|n| !n.is_empty())
             .collect(),
         content_html,
+        content_kind,
         summary_html,
         categories: entry.categories.into_iter().map(|c| c.term).collect(),
         image,
         enclosures,
-        ..Item::default()
+    }
+}
+
+/// The kind of a feed-rs media type (`text/plain`, `text/html`, `application/xhtml+xml`).
+fn kind_of(media: &impl std::fmt::Display) -> ContentKind {
+    let media = media.to_string();
+    if media.starts_with("text/plain") {
+        ContentKind::Text
+    } else if media.contains("xhtml") {
+        ContentKind::Xhtml
+    } else {
+        ContentKind::Html
+    }
+}
+
+/// Content as HTML: plain text is escaped so that `Vec<String>` and `<p>` stay characters.
+fn as_html(body: String, kind: ContentKind) -> (String, ContentKind) {
+    match kind {
+        ContentKind::Text => (html_escape::encode_text(body.trim()).into_owned(), kind),
+        _ => (body, kind),
     }
 }
 
@@ -92,14 +114,14 @@ fn convert_entry(entry: model::Entry, base: Option<&url::Url>) -> Item {
 /// markup: they go too, or readers see `<b>` on the page.
 fn text_value(t: &model::Text) -> String {
     let raw = if t.content_type.to_string().contains("html") {
-        crate::text::strip_tags(&t.content)
+        crate::text::visible_text(&t.content)
     } else {
         crate::text::strip_inline_tags(&decode_entities(&t.content))
     };
     squash_whitespace(&raw)
 }
 
-fn absolute(href: &str, base: Option<&url::Url>) -> Option<String> {
+pub(super) fn absolute(href: &str, base: Option<&url::Url>) -> Option<String> {
     let href = href.trim();
     if href.is_empty() {
         return None;
@@ -110,7 +132,7 @@ fn absolute(href: &str, base: Option<&url::Url>) -> Option<String> {
     }
 }
 
-fn primary_language(tag: &str) -> Option<String> {
+pub(super) fn primary_language(tag: &str) -> Option<String> {
     let primary = tag.trim().split(['-', '_']).next()?.to_ascii_lowercase();
     let valid =
         (2..=8).contains(&primary.len()) && primary.chars().all(|c| c.is_ascii_alphabetic());

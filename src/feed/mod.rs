@@ -7,6 +7,11 @@ use crate::error::{Error, Result};
 use crate::feed_repair::{self, repair};
 
 mod convert;
+pub mod dates;
+mod lenient;
+mod merge;
+mod raw_item;
+mod scan;
 
 use convert::convert;
 
@@ -71,15 +76,50 @@ pub fn parse(
     base_url: Option<&str>,
 ) -> Result<ParsedFeed> {
     let text = crate::charset::decode_xml(bytes, content_type);
-    let repaired = repair(&text);
+    let mut repairs = Vec::new();
+    let repaired = lenient::namespaces(repair(&text), &mut repairs);
+    let repaired = lenient::json_feed(repaired, &mut repairs);
+    let base = base_url.and_then(|b| url::Url::parse(b).ok());
     let first_error = match guarded_parse(base_url, &repaired) {
-        Ok(feed) => return Ok(convert(feed, base_url)),
+        Ok(feed) => {
+            let parsed = convert(feed, base_url);
+            return finish(
+                parsed,
+                &repaired,
+                Reading::Strict(base.as_ref()),
+                repairs,
+                base_url,
+            );
+        }
         Err(e) => e,
     };
     // Deeper repairs only for documents that failed as they were: a valid feed is never altered.
-    for candidate in feed_repair::second_chances(&text) {
-        if let Ok(feed) = guarded_parse(base_url, &repair(&candidate)) {
-            return Ok(convert(feed, base_url));
+    for (why, candidate) in feed_repair::second_chances(&text) {
+        let candidate = lenient::namespaces(repair(&candidate), &mut Vec::new());
+        if let Ok(feed) = guarded_parse(base_url, &candidate) {
+            repairs.push(why.to_string());
+            let parsed = convert(feed, base_url);
+            return finish(
+                parsed,
+                &candidate,
+                Reading::Strict(base.as_ref()),
+                repairs,
+                base_url,
+            );
+        }
+    }
+    // Last, the forgiving reading (bare `&`, mismatched tags, unescaped markup...).
+    if !repaired.starts_with('{') {
+        let raw = scan::scan(&repaired);
+        if !raw.items.is_empty() {
+            repairs.push(format!(
+                "read leniently; the strict parser said: {first_error}"
+            ));
+            if let Some(why) = &raw.stopped {
+                repairs.push(format!("lenient reading stopped early: {why}"));
+            }
+            let parsed = merge::from_raw(&raw, base.as_ref());
+            return finish(parsed, &repaired, Reading::Lenient, repairs, base_url);
         }
     }
     // feed-rs reads a document as JSON when a `{` comes before the first `<`: an XML
@@ -93,6 +133,48 @@ pub fn parse(
         url: base_url.unwrap_or_default().to_string(),
         message,
     })
+}
+
+/// Which reader produced a [`ParsedFeed`].
+#[derive(Clone, Copy)]
+enum Reading<'a> {
+    /// feed-rs, with the base URL for the lenient reading that completes it.
+    Strict(Option<&'a url::Url>),
+    /// The lenient reader alone: nothing to complete.
+    Lenient,
+}
+
+/// The last checks on a read feed: the forgiving reading fills what feed-rs missed,
+/// repairs are logged, and a document that holds items but yielded none is an error.
+fn finish(
+    mut parsed: ParsedFeed,
+    text: &str,
+    reading: Reading<'_>,
+    repairs: Vec<String>,
+    url: Option<&str>,
+) -> Result<ParsedFeed> {
+    let is_json = text.starts_with('{');
+    parsed.repairs.splice(0..0, repairs);
+    if let Reading::Strict(base) = reading
+        && !is_json
+    {
+        merge::overlay(&mut parsed, &scan::scan(text), base);
+    }
+    if is_json {
+        lenient::json_items(&mut parsed, text);
+    }
+    if parsed.items.is_empty() && !is_json && lenient::holds_items(text) {
+        return Err(Error::Parse {
+            url: url.unwrap_or_default().to_string(),
+            message: "no item could be read, although the document holds <item> or <entry> \
+                      elements"
+                .into(),
+        });
+    }
+    if !parsed.repairs.is_empty() {
+        tracing::debug!(feed = url.unwrap_or_default(), repairs = ?parsed.repairs, "feed repaired");
+    }
+    Ok(parsed)
 }
 
 /// Whether `text` begins with `c` once a byte-order mark and whitespace are skipped.
