@@ -22,7 +22,8 @@ pub(super) fn overlay(parsed: &mut ParsedFeed, raw: &RawFeed, base: Option<&url:
             .into_iter()
             .zip(&raw.items)
             .map(|(strict, r)| {
-                let (lenient, facts) = raw_item::read(r, base);
+                let (lenient, mut facts) = raw_item::read(r, base);
+                facts.absolute_link |= !raw.xml_base;
                 merge(strict, lenient, &facts)
             })
             .collect();
@@ -109,7 +110,13 @@ fn merge(strict: Item, lenient: Item, facts: &RawFacts) -> Item {
     };
     finish(Item {
         guid: strict.guid.or(lenient.guid),
-        link: strict.link.or(lenient.link),
+        // feed-rs may take a link of another rel (comments); its reading wins only for a
+        // relative link in a document with xml:base, which it resolves and this does not.
+        link: if facts.absolute_link {
+            lenient.link
+        } else {
+            strict.link.or(lenient.link)
+        },
         title,
         published: lenient.published.or(strict.published),
         updated: lenient.updated.or(strict.updated),

@@ -9,6 +9,9 @@ use crate::text::{squash_whitespace, strip_inline_tags, strip_tags, visible_text
 pub(super) struct RawFacts {
     /// A content element was skipped: base64 or a non-text media type.
     pub skipped_content: bool,
+    /// The link was written as an absolute URL, or the document has no `xml:base`: no
+    /// base but the feed's URL applies to it.
+    pub absolute_link: bool,
 }
 
 /// Elements whose text is the item's publication date, most specific first.
@@ -33,7 +36,7 @@ pub(super) fn read(raw: &RawItem, base: Option<&url::Url>) -> (Item, RawFacts) {
             .map(|g| unescape(&g.inner).trim().to_string())
             .filter(|g| !g.is_empty())
             .or_else(|| about(raw)),
-        link: link(raw, base),
+        link: link(raw, base, &mut facts),
         title: title_el.map(|t| text_of(t, atom)).unwrap_or_default(),
         published: date(raw, PUBLISHED),
         updated: date(raw, UPDATED),
@@ -192,7 +195,7 @@ fn unwrap_div(inner: &str) -> String {
 
 /// The article link: an alternate `<link>` (never comments, enclosure, replies or another
 /// rel), else a permalink `<guid>`, else the RDF item's `rdf:about`.
-fn link(raw: &RawItem, base: Option<&url::Url>) -> Option<String> {
+fn link(raw: &RawItem, base: Option<&url::Url>, facts: &mut RawFacts) -> Option<String> {
     let alternate = raw
         .children
         .iter()
@@ -210,11 +213,12 @@ fn link(raw: &RawItem, base: Option<&url::Url>) -> Option<String> {
         let is_url = text.starts_with("http://") || text.starts_with("https://");
         (guid.attr("ispermalink") != Some("false") && is_url).then_some(text)
     };
-    alternate
+    let written = alternate
         .filter(|l| !l.is_empty())
         .or_else(permalink)
-        .or_else(|| about(raw))
-        .and_then(|l| super::convert::absolute(&l, base))
+        .or_else(|| about(raw))?;
+    facts.absolute_link = url::Url::parse(&written).is_ok();
+    super::convert::absolute(&written, base)
 }
 
 /// An RSS 1.0 item's `rdf:about`: its URI.

@@ -41,6 +41,9 @@ pub(super) struct RawItem {
 pub(super) struct RawFeed {
     pub head: Vec<RawElement>,
     pub items: Vec<RawItem>,
+    /// Some element carries `xml:base` (relative links then resolve against it, which
+    /// only feed-rs does).
+    pub xml_base: bool,
     /// Why the reading ended early (the complete items before that point are kept).
     pub stopped: Option<String>,
 }
@@ -77,6 +80,7 @@ pub(super) fn scan(text: &str) -> RawFeed {
         match event {
             Event::Start(e) => {
                 let frame = frame(&e, after);
+                out.xml_base |= frame.attrs.iter().any(|(k, _)| k == "xml:base");
                 if item.is_none() && is_item(&frame.name) {
                     item = Some((
                         stack.len(),
