@@ -38,6 +38,8 @@ struct JsonItem<'a> {
     /// RFC 3339 in UTC.
     published: Option<String>,
     updated: Option<String>,
+    /// The item's date string when none could be read.
+    unparsed_date: Option<&'a str>,
     authors: &'a [String],
     content: Option<JsonContent<'a>>,
     summary: Option<&'a str>,
@@ -75,6 +77,7 @@ impl<'a> From<&'a Item> for JsonItem<'a> {
             title: &i.title,
             published: i.published.map(rfc3339),
             updated: i.updated.map(rfc3339),
+            unparsed_date: i.unparsed_date.as_deref(),
             authors: &i.authors,
             content: i.content_html.as_deref().map(|value| JsonContent {
                 kind: i.content_kind,
@@ -112,6 +115,10 @@ fn text(f: &ParsedFeed) -> String {
             ("guid", i.guid.clone().unwrap_or_else(|| "(none)".into())),
             ("published", date(i.published)),
             ("updated", date(i.updated)),
+            (
+                "unreadable date",
+                i.unparsed_date.clone().unwrap_or_default(),
+            ),
             ("authors", i.authors.join(", ")),
             ("categories", i.categories.join(", ")),
             ("enclosures", i.enclosures.join(" ")),

@@ -72,6 +72,7 @@ fn convert_entry(entry: model::Entry, base: Option<&url::Url>) -> Item {
         title: entry.title.map(|t| text_value(&t)).unwrap_or_default(),
         published: entry.published.or(entry.updated),
         updated: entry.updated,
+        unparsed_date: None,
         authors: entry
             .authors
             .into_iter()

@@ -57,7 +57,7 @@ fn clock(t: &str) -> Option<NaiveTime> {
     let t = t.split(['.', ',']).next()?;
     let parts: Vec<&str> = if t.contains(':') {
         t.split(':').collect()
-    } else if t.len() == 6 || t.len() == 4 {
+    } else if (t.len() == 6 || t.len() == 4) && t.bytes().all(|b| b.is_ascii_digit()) {
         vec![&t[..2], &t[2..4], t.get(4..).unwrap_or("0")]
     } else {
         return None;
@@ -271,6 +271,14 @@ mod tests {
         assert_eq!(utc("Sun Mar  4 10:00:00 2021"), "2021-03-04T10:00:00Z");
         assert_eq!(utc("March 14, 2021"), "2021-03-14T00:00:00Z");
         assert_eq!(utc("14 March 2021"), "2021-03-14T00:00:00Z");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_string_is_read_or_refused_without_panic(s in "\\PC{0,40}", t in "[0-9 :TZ+a-zA-Z,.-]{0,30}") {
+            let _ = parse_date(&s);
+            let _ = parse_date(&t);
+        }
     }
 
     #[test]

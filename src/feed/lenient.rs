@@ -100,6 +100,12 @@ pub(super) fn json_items(parsed: &mut ParsedFeed, text: &str) {
         item.published = date("date_published").or(item.published);
         item.updated = date("date_modified").or(item.updated);
         item.published = item.published.or(item.updated);
+        if item.published.is_none() {
+            item.unparsed_date = ["date_published", "date_modified"]
+                .iter()
+                .find_map(|k| raw.get(*k).and_then(Value::as_str))
+                .map(str::to_string);
+        }
         let html = raw.get("content_html").and_then(Value::as_str);
         let plain = raw.get("content_text").and_then(Value::as_str);
         if let (None, Some(plain)) = (html.filter(|h| !h.trim().is_empty()), plain) {

@@ -120,6 +120,7 @@ fn merge(strict: Item, lenient: Item, facts: &RawFacts) -> Item {
         title,
         published: lenient.published.or(strict.published),
         updated: lenient.updated.or(strict.updated),
+        unparsed_date: lenient.unparsed_date,
         authors: if lenient.authors.len() > strict.authors.len() {
             lenient.authors
         } else {
@@ -142,8 +143,14 @@ fn merge(strict: Item, lenient: Item, facts: &RawFacts) -> Item {
     })
 }
 
-/// An item with only an update time was published then.
+/// An item with only an update time was published then; the date string is kept only
+/// when no date could be read from it.
 fn finish(mut item: Item) -> Item {
     item.published = item.published.or(item.updated);
+    if item.published.is_some() {
+        item.unparsed_date = None;
+    } else if let Some(raw) = &item.unparsed_date {
+        tracing::debug!(title = %item.title, date = %raw, "unreadable item date");
+    }
     item
 }

@@ -54,6 +54,9 @@ pub struct Item {
     pub title: String,
     pub published: Option<DateTime<Utc>>,
     pub updated: Option<DateTime<Utc>>,
+    /// The date string the item gave when none of its dates could be read (`published` is
+    /// then `None`), for the warning that names it.
+    pub unparsed_date: Option<String>,
     pub authors: Vec<String>,
     /// Full content (HTML) when the feed carries it, else the description / summary.
     pub content_html: Option<String>,
@@ -332,6 +335,21 @@ mod tests {
         let rss = "<rss version=\"2.0\"><channel><item><title>&lt;b&gt;Bold&lt;/b&gt; a &lt; b Vec&lt;T&gt;</title><guid>1</guid></item></channel></rss>";
         let f = parse(rss.as_bytes(), None, None).unwrap();
         assert_eq!(f.items[0].title, "Bold a < b Vec<T>");
+    }
+
+    #[test]
+    fn an_unreadable_date_is_kept_for_the_warning_and_a_readable_one_is_not() {
+        let rss = "<rss version=\"2.0\"><channel><item><title>a</title><pubDate>someday soon</pubDate>\
+                   </item><item><title>b</title><pubDate>Sun, 14 Mar 2021 10:00:00 CET</pubDate>\
+                   </item></channel></rss>";
+        let f = parse(rss.as_bytes(), None, None).unwrap();
+        assert_eq!(f.items[0].published, None);
+        assert_eq!(f.items[0].unparsed_date.as_deref(), Some("someday soon"));
+        assert_eq!(f.items[1].unparsed_date, None);
+        assert_eq!(
+            f.items[1].published.unwrap().to_rfc3339(),
+            "2021-03-14T09:00:00+00:00"
+        );
     }
 
     #[test]

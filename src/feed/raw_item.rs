@@ -40,6 +40,9 @@ pub(super) fn read(raw: &RawItem, base: Option<&url::Url>) -> (Item, RawFacts) {
         title: title_el.map(|t| text_of(t, atom)).unwrap_or_default(),
         published: date(raw, PUBLISHED),
         updated: date(raw, UPDATED),
+        unparsed_date: first(raw, PUBLISHED)
+            .or_else(|| first(raw, UPDATED))
+            .map(|d| squash_whitespace(&unescape(&d.inner))),
         authors: authors(raw),
         content_html,
         content_kind,

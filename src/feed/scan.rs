@@ -263,6 +263,17 @@ mod tests {
         assert!(unescape(&raw.items[1].children[0].inner).starts_with("été"));
     }
 
+    proptest::proptest! {
+        #[test]
+        fn any_document_is_read_without_panic(doc in "(<item>|</item>|<title>|</title>|<link href=\"x\"/>|<!\\[CDATA\\[|\\]\\]>|<!--|-->|&|&amp;|<|>|é|[a-z ]{0,8}){0,40}") {
+            let raw = scan(&doc);
+            for item in &raw.items {
+                let _ = crate::feed::raw_item::read(item, None);
+            }
+            let _ = crate::feed::parse(doc.as_bytes(), None, Some("https://x.invalid/f"));
+        }
+    }
+
     #[test]
     fn unescape_keeps_cdata_and_drops_comments() {
         assert_eq!(
