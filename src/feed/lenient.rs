@@ -38,7 +38,7 @@ pub(super) fn namespaces(text: String, repairs: &mut Vec<String>) -> String {
 
 /// JSON Feed as found in the wild: `"version": "1.1"` (not the spec's URL) or no version,
 /// and no top-level `title`. Both are accepted with a warning.
-pub(super) fn json_feed(text: String, repairs: &mut Vec<String>) -> String {
+pub(super) fn json_feed(text: String, repairs: &mut Vec<String>, url: Option<&str>) -> String {
     if !text.starts_with('{') {
         return text;
     }
@@ -49,6 +49,7 @@ pub(super) fn json_feed(text: String, repairs: &mut Vec<String>) -> String {
         return text;
     }
     let mut changed = false;
+    let feed = crate::redact::urls(url.unwrap_or_default());
     let version = doc.get("version").and_then(Value::as_str).unwrap_or("");
     if !version.starts_with("https://jsonfeed.org/version/") {
         let bare = version.trim_start_matches('v');
@@ -70,7 +71,7 @@ pub(super) fn json_feed(text: String, repairs: &mut Vec<String>) -> String {
         changed = true;
     }
     if !doc.get("title").is_some_and(Value::is_string) {
-        tracing::warn!("JSON Feed has no top-level title; read with an empty one");
+        tracing::warn!(%feed, "JSON Feed has no top-level title; read with an empty one");
         repairs.push("JSON Feed without a title accepted".into());
         doc.insert("title".into(), Value::String(String::new()));
         changed = true;

@@ -38,11 +38,18 @@ pub(super) fn overlay(parsed: &mut ParsedFeed, raw: &RawFeed, base: Option<&url:
             parsed.items.len()
         ));
     } else {
-        tracing::debug!(
+        // Not silent: the lenient reading may have seen items feed-rs dropped.
+        tracing::warn!(
+            feed = %crate::redact::urls(base.map_or("", url::Url::as_str)),
             strict = parsed.items.len(),
             lenient = raw.items.len(),
-            "the two readings disagree on the items: feed-rs's kept as they are"
+            "the two readings of the feed disagree on its items: feed-rs's kept as they are"
         );
+        parsed.repairs.push(format!(
+            "feed-rs read {} items where the lenient reader saw {}; feed-rs's kept",
+            parsed.items.len(),
+            raw.items.len()
+        ));
     }
 }
 

@@ -81,7 +81,7 @@ pub fn parse(
     let text = crate::charset::decode_xml(bytes, content_type);
     let mut repairs = Vec::new();
     let repaired = lenient::namespaces(repair(&text), &mut repairs);
-    let repaired = lenient::json_feed(repaired, &mut repairs);
+    let repaired = lenient::json_feed(repaired, &mut repairs, base_url);
     let base = base_url.and_then(|b| url::Url::parse(b).ok());
     let first_error = match guarded_parse(base_url, &repaired) {
         Ok(feed) => {
@@ -175,7 +175,8 @@ fn finish(
         });
     }
     if !parsed.repairs.is_empty() {
-        tracing::debug!(feed = url.unwrap_or_default(), repairs = ?parsed.repairs, "feed repaired");
+        let feed = crate::redact::urls(url.unwrap_or_default());
+        tracing::debug!(feed = %feed, repairs = ?parsed.repairs, "feed repaired");
     }
     Ok(parsed)
 }
