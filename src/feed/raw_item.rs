@@ -57,17 +57,42 @@ pub(super) fn read(raw: &RawItem, base: Option<&url::Url>) -> (Item, RawFacts) {
 /// The first child with one of these local names, in the order the names are given.
 fn first<'a>(raw: &'a RawItem, names: &[&str]) -> Option<&'a RawElement> {
     names.iter().find_map(|n| {
-        raw.children
-            .iter()
-            .find(|c| c.local() == *n && !c.inner.trim().is_empty())
+        ranked(raw, n)
+            .into_iter()
+            .find(|c| !c.inner.trim().is_empty())
     })
+}
+
+/// The children named `name`, the feed format's own element first (`title`, `atom:title`),
+/// then the known extensions' (`dc:title`, `media:title`). An unknown module's element that
+/// happens to share a core name (`szf:description`) is not the core element.
+fn ranked<'a>(raw: &'a RawItem, name: &str) -> Vec<&'a RawElement> {
+    let rank = |c: &RawElement| {
+        let prefix = if c.name == name {
+            ""
+        } else {
+            c.name.strip_suffix(name)?.strip_suffix(':')?
+        };
+        match prefix {
+            "" => Some(0),
+            "atom" | "rss" | "xhtml" => Some(1),
+            "content" | "dc" | "dcterms" | "itunes" | "media" | "rdf" | "googleplay" => Some(2),
+            _ => None,
+        }
+    };
+    let mut found: Vec<(u8, &RawElement)> = raw
+        .children
+        .iter()
+        .filter_map(|c| rank(c).map(|r| (r, c)))
+        .collect();
+    found.sort_by_key(|(r, _)| *r);
+    found.into_iter().map(|(_, c)| c).collect()
 }
 
 fn date(raw: &RawItem, names: &[&str]) -> Option<chrono::DateTime<chrono::Utc>> {
     names.iter().find_map(|n| {
-        raw.children
-            .iter()
-            .filter(|c| c.local() == *n)
+        ranked(raw, n)
+            .into_iter()
             .find_map(|c| parse_date(&unescape(&c.inner)))
     })
 }
@@ -101,15 +126,12 @@ type Body = (String, ContentKind);
 fn bodies(raw: &RawItem, atom: bool, facts: &mut RawFacts) -> (Option<Body>, Option<Body>) {
     let full = ["encoded", "content", "body", "fullitem"]
         .iter()
-        .flat_map(|n| {
-            raw.children
-                .iter()
-                .filter(move |c| c.local() == *n && c.name != "media:content")
-        })
+        .flat_map(|n| ranked(raw, n))
+        .filter(|c| c.name != "media:content")
         .find_map(|c| html_of(c, atom, facts));
     let summary = ["description", "summary", "abstract"]
         .iter()
-        .flat_map(|n| raw.children.iter().filter(move |c| c.local() == *n))
+        .flat_map(|n| ranked(raw, n))
         .find_map(|c| html_of(c, atom, facts));
     (full, summary)
 }
@@ -151,6 +173,8 @@ fn html_of(el: &RawElement, atom: bool, facts: &mut RawFacts) -> Option<Body> {
     let kind = kind.as_deref().unwrap_or(default);
     let body = if kind.contains("xhtml") {
         (unwrap_div(&el.inner), ContentKind::Xhtml)
+    } else if local(&el.name) == "body" {
+        (el.inner.trim().to_string(), ContentKind::Xhtml)
     } else if kind.contains("html")
         || el.attr("mode") == Some("escaped")
         || has_raw_markup(&el.inner)
@@ -266,11 +290,13 @@ pub(super) fn person_name(s: &str) -> String {
     }
     if let Some(open) = s.find('(')
         && s.ends_with(')')
-        && s[..open].contains('@')
     {
-        let inner = s[open + 1..s.len() - 1].trim();
-        if !inner.is_empty() {
+        let (before, inner) = (s[..open].trim(), s[open + 1..s.len() - 1].trim());
+        if before.contains('@') && !inner.is_empty() {
             return inner.to_string();
+        }
+        if inner.contains('@') && !before.is_empty() {
+            return before.to_string(); // `Name (email@example.org)`
         }
     }
     if let Some(open) = s.find('<')
