@@ -115,7 +115,9 @@ pub(super) fn text_of(el: &RawElement, atom: bool) -> String {
     } else if kind.contains("html") || escaped || has_raw_markup(&el.inner) {
         visible_text(&unescape(&el.inner))
     } else {
-        strip_inline_tags(&unescape(&el.inner))
+        // As feed-rs's titles are read (text_value): references CDATA left undecoded, or
+        // escaped twice by the feed's writer, are decoded once more.
+        strip_inline_tags(&crate::text::decode_entities(&unescape(&el.inner)))
     };
     squash_whitespace(&text)
 }

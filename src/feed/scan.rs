@@ -223,7 +223,26 @@ pub(super) fn unescape(inner: &str) -> String {
         }
     }
     out.push_str(&crate::text::decode_entities(rest));
-    out
+    windows_1252_controls(out)
+}
+
+/// C1 control characters (`&#146;`) read as the Windows-1252 characters their writers
+/// meant, as HTML5 does for such references: `don&#146;t` is "don’t".
+fn windows_1252_controls(text: String) -> String {
+    if !text.chars().any(|c| ('\u{80}'..='\u{9f}').contains(&c)) {
+        return text;
+    }
+    text.chars()
+        .map(|c| {
+            if ('\u{80}'..='\u{9f}').contains(&c) {
+                let byte = [c as u32 as u8];
+                let (mapped, _, _) = encoding_rs::WINDOWS_1252.decode(&byte);
+                mapped.chars().next().unwrap_or(c)
+            } else {
+                c
+            }
+        })
+        .collect()
 }
 
 /// Whether raw content holds markup written unescaped (not inside CDATA): the case a
@@ -280,6 +299,7 @@ mod tests {
             unescape("a &amp; <![CDATA[<b>&amp;</b>]]><!-- x -->z"),
             "a & <b>&amp;</b>z"
         );
+        assert_eq!(unescape("don&#146;t"), "don\u{2019}t");
         assert!(has_raw_markup("a <b>b</b>"));
         assert!(!has_raw_markup("<![CDATA[<b>b</b>]]> a < b"));
     }
