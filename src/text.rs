@@ -20,9 +20,7 @@ pub fn strip_tags(html: &str) -> String {
 /// What a reader sees of an HTML fragment: [`strip_tags`] without the bodies of `script`,
 /// `style` and the like, which are code, not text.
 pub fn visible_text(html: &str) -> String {
-    const HIDDEN: &[&str] = &[
-        "script", "style", "noscript", "template", "applet", "object",
-    ];
+    const HIDDEN: &[&str] = &["script", "style", "noscript", "template"];
     let fragment = scraper::Html::parse_fragment(html);
     let mut out = String::new();
     for node in fragment.root_element().descendants() {
@@ -199,5 +197,17 @@ mod tests {
             assert_eq!(strip_inline_tags(kept), kept);
         }
         assert_eq!(strip_inline_tags("&amp; <i>x</i>"), "&amp; x");
+    }
+
+    #[test]
+    fn visible_text_drops_code_but_not_what_follows_an_unclosed_element() {
+        assert_eq!(
+            visible_text("safe<script>alert(1)</script> description"),
+            "safe description"
+        );
+        assert_eq!(
+            visible_text("safe<object classid=\"x\"> description"),
+            "safe description"
+        );
     }
 }

@@ -73,6 +73,9 @@ fn ranked<'a>(raw: &'a RawItem, name: &str) -> Vec<&'a RawElement> {
         } else {
             c.name.strip_suffix(name)?.strip_suffix(':')?
         };
+        if prefix == raw.prefix {
+            return Some(0); // `<r:item>` holds `<r:title>`: RSS in a prefixed namespace
+        }
         match prefix {
             "" => Some(0),
             "atom" | "rss" | "xhtml" => Some(1),
@@ -162,7 +165,7 @@ fn html_of(el: &RawElement, atom: bool, facts: &mut RawFacts) -> Option<Body> {
         };
         let decoded = RawElement {
             inner: html_escape::encode_text(&decoded).into_owned(),
-            attrs: vec![("type".into(), kind.unwrap_or_default())],
+            attrs: kind.map(|k| ("type".to_string(), k)).into_iter().collect(),
             name: el.name.clone(),
         };
         return html_of(&decoded, atom, facts);
@@ -368,6 +371,17 @@ mod tests {
             read(&raw.items[0], None).0.link.as_deref(),
             Some("https://x/r")
         );
+    }
+
+    #[test]
+    fn rss_in_a_prefixed_namespace_and_clashing_module_names() {
+        let raw = scan(
+            "<r:rss><r:channel><r:item><szf:description>wrong</szf:description>\
+                        <r:title>T</r:title><r:description>right</r:description></r:item></r:channel></r:rss>",
+        );
+        let (i, _) = read(&raw.items[0], None);
+        assert_eq!(i.title, "T");
+        assert_eq!(i.content_html.as_deref(), Some("right"));
     }
 
     #[test]

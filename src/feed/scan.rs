@@ -32,6 +32,8 @@ impl RawElement {
 pub(super) struct RawItem {
     /// An Atom `<entry>` (whose text constructs default to plain text), not an RSS `<item>`.
     pub atom: bool,
+    /// The item element's own prefix (`r` for `<r:item>`), empty when it has none.
+    pub prefix: String,
     pub attrs: Vec<(String, String)>,
     pub children: Vec<RawElement>,
 }
@@ -86,6 +88,11 @@ pub(super) fn scan(text: &str) -> RawFeed {
                         stack.len(),
                         RawItem {
                             atom: local(&frame.name) == "entry",
+                            prefix: frame
+                                .name
+                                .rsplit_once(':')
+                                .map(|(p, _)| p.to_string())
+                                .unwrap_or_default(),
                             attrs: frame.attrs.clone(),
                             ..RawItem::default()
                         },
