@@ -239,7 +239,8 @@ fn report(results: &[(String, Outcome)]) -> String {
          read back with a YAML parser. None of them may panic. A *rejected* file is one\n\
          `feed::parse` refuses with the error shown (`fetch` would log it for that feed).\n\
          Most rejected files are deliberately minimal or broken test cases of feedparser's suite\n\
-         (an `<rss>` without `<channel>`, a bare `<item>`, a CDF document); the 64\n\
+         (an `<rss>` with neither channel nor items, a document cut off inside an element, Atom\n\
+         feed-level text of a binary media type); the 64\n\
          `feed-rs/**/*.serde.json` files are feed-rs's expected parse models, not feeds, and are\n\
          rightly refused as JSON Feed documents.\n\n",
     );
