@@ -10,6 +10,7 @@ pub mod feeds;
 pub mod fetch;
 pub mod init;
 pub mod opml;
+pub mod parse;
 pub mod reextract;
 pub mod run;
 pub mod status;

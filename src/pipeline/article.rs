@@ -141,7 +141,7 @@ impl Pipeline {
             categories: c.item.categories.clone(),
             date_text: c
                 .item
-                .date_text
+                .unparsed_date
                 .clone()
                 .filter(|_| date_source == DateSource::FirstSeen),
         };
