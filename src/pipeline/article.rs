@@ -73,6 +73,12 @@ impl Pipeline {
         };
         match read {
             None => (from_feed(), None, None),
+            Some((Some(found), _, kept))
+                if found.method == Method::PageText && found.yields_to_feed(&from_feed()) =>
+            {
+                tracing::info!(feed = %feed_name, "feed {feed_name}: article {shown}: the page has no article, only a short text block; using the feed's longer content");
+                (from_feed(), None, kept)
+            }
             Some((Some(found), final_url, kept)) => (found, Some(final_url), kept),
             Some((None, _, kept)) => {
                 tracing::warn!(feed = %feed_name, "feed {feed_name}: article {shown}: no article text found in the page; using the feed's content");
