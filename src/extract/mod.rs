@@ -10,6 +10,7 @@ mod method;
 mod prefilter;
 mod prune;
 pub mod rules;
+mod structure;
 
 use std::borrow::Cow;
 
