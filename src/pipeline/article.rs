@@ -53,7 +53,17 @@ impl Pipeline {
         let Some(link) = &item.link else {
             return Read::text(from_feed());
         };
+        let shown = crate::redact::urls(link);
         match self.read_page(feed_name, link, dead).await {
+            Ok((Some(found), _, page))
+                if found.method == Method::PageText && found.yields_to_feed(&from_feed()) =>
+            {
+                tracing::info!(feed = %feed_name, "feed {feed_name}: article {shown}: the page has no article, only a short text block; using the feed's longer content");
+                Read {
+                    page,
+                    ..Read::text(from_feed())
+                }
+            }
             Ok((Some(found), final_url, page)) => Read {
                 body: found,
                 final_url: Some(final_url),
@@ -61,7 +71,6 @@ impl Pipeline {
                 retry: None,
             },
             Ok((None, _, page)) => {
-                let shown = crate::redact::urls(link);
                 tracing::warn!(feed = %feed_name, "feed {feed_name}: article {shown}: no article text found in the page; using the feed's content");
                 Read {
                     page,

@@ -6,7 +6,7 @@ use super::page::PageRead;
 use super::{KeptPage, Mode, Pipeline, Planned, Summary};
 use crate::config::{FeedConfig, HttpConfig, Thumbnail};
 use crate::error::Result;
-use crate::extract::Extracted;
+use crate::extract::{Extracted, Method};
 use crate::store::{Attempt, PendingPage, Store};
 
 /// Why a page gave no text, as far as trying it again goes.
@@ -220,6 +220,14 @@ impl Pipeline {
             return Ok(None);
         };
         let mut a = stored.article;
+        // As on the first read: a page holding only a short text block (a script-built
+        // shell) does not replace the feed's longer text.
+        let words = |s: &str| s.split_whitespace().count();
+        if body.method == Method::PageText && words(&a.text) > words(&body.text) {
+            tracing::info!(feed = %stored.feed_name, "article {}: the retried page has no article, only a short text block; keeping the feed's longer text", crate::redact::urls(&due.url));
+            store.clear_pending(id)?;
+            return Ok(None);
+        }
         let now = self.clock.now().timestamp();
         let page_thumbnail = self
             .config
