@@ -294,6 +294,9 @@ impl<'p> Poll<'p> {
                     let which = super::describe(&item);
                     tracing::info!(feed = %p.feed.name, "feed {}: item {which}: an article already stored for an earlier item of this feed; not compared", p.feed.name);
                     summary.duplicates += 1;
+                    if withdraw_update(store, queue, updating, id, &item)? {
+                        pending[fi] -= 1;
+                    }
                     continue;
                 }
                 let Some(change) = pipe.note_change(store, (p, fi), id, &item, updating)? else {
@@ -420,4 +423,27 @@ async fn sleep_until(deadline: Option<Instant>) {
         Some(at) => tokio::time::sleep_until(at).await,
         None => std::future::pending().await,
     }
+}
+
+/// Withdraws the update an earlier telling of article `id` queued in this poll when this
+/// telling is the one stored: which of two tellings was stored first can depend on which
+/// page loaded first, and comparing the other would rewrite the article on every poll.
+fn withdraw_update(
+    store: &Store,
+    queue: &mut VecDeque<Job>,
+    updating: &mut HashSet<i64>,
+    id: i64,
+    item: &crate::feed::Item,
+) -> Result<bool> {
+    let queued = |j: &Job| matches!(j, Job::Update(c) if c.id == id);
+    if !queue.iter().any(queued) {
+        return Ok(false);
+    }
+    let stored = store.item_state(id)?.and_then(|s| s.item_hash);
+    if stored.as_deref() != Some(crate::identity::item_hash(item).as_str()) {
+        return Ok(false);
+    }
+    queue.retain(|j| !queued(j));
+    updating.remove(&id);
+    Ok(true)
 }
