@@ -61,6 +61,10 @@ pub enum Error {
     #[error("database: {0}")]
     Store(rusqlite::Error),
 
+    /// The PostgreSQL store failed (its message names the server's error, if any).
+    #[error("database: {0}")]
+    Postgres(postgres::Error),
+
     /// A database file feedmark does not understand (newer schema, broken migration).
     #[error("database {path}: {message}")]
     Schema { path: PathBuf, message: String },
@@ -123,6 +127,7 @@ impl Error {
             }
             Error::Network { .. }
             | Error::Store(_)
+            | Error::Postgres(_)
             | Error::Io { .. }
             | Error::BatchLost { .. }
             | Error::Locked { .. } => Failure::Transient { retry_after: None },
@@ -182,6 +187,12 @@ impl Error {
             path: path.into(),
             error,
         }
+    }
+}
+
+impl From<postgres::Error> for Error {
+    fn from(e: postgres::Error) -> Self {
+        Error::Postgres(e)
     }
 }
 

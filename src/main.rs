@@ -110,6 +110,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             };
             export(&located()?, &filter, &target)?
         }
+        Command::MigrateDb { to } => commands::migrate_db::run(&located()?, &to)?,
         Command::Reextract { feed, since } => reextract(&located()?, feed.as_deref(), since)?,
         Command::ImportOpml { file } => commands::opml::import(&located()?, &file)?,
         Command::ExportOpml { out } => export_opml(&located()?, out.as_deref())?,

@@ -9,7 +9,11 @@ use crate::extract::Method;
 use crate::http::Validators;
 
 mod backend;
+mod migrate;
+pub use migrate::{Copied, sqlite_to_postgres};
+pub mod pg;
 mod sqlite;
+pub use pg::coord::Worker;
 pub use sqlite::{ArticleFilter, ArticleSource, FeedState, KeptPage, MIGRATIONS, PageBody};
 
 use backend::Backend;
@@ -72,4 +76,10 @@ pub fn is_postgres(database: &Path) -> bool {
     database
         .to_str()
         .is_some_and(|s| s.starts_with("postgres://") || s.starts_with("postgresql://"))
+}
+
+/// Whether the database exists already: a SQLite file that is there, or any PostgreSQL
+/// URL (the server's database is made by its administrator, not by feedmark).
+pub fn exists(database: &Path) -> bool {
+    is_postgres(database) || database.exists()
 }

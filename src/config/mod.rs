@@ -295,7 +295,11 @@ pub fn validate_name(name: &str) -> std::result::Result<(), String> {
 }
 
 fn resolve(base: &Path, p: &Path) -> PathBuf {
-    if p.is_absolute() {
+    // A PostgreSQL URL (`database = "postgres://…"`) is not a path: it stays as written.
+    let url = p
+        .to_str()
+        .is_some_and(|s| s.starts_with("postgres://") || s.starts_with("postgresql://"));
+    if p.is_absolute() || url {
         p.to_path_buf()
     } else {
         base.join(p)

@@ -5,6 +5,8 @@
 
 use std::path::Path;
 
+use super::pg::Pg;
+use super::pg::coord::Worker;
 use super::sqlite::Sqlite;
 use super::{
     Article, ArticleFilter, ArticleSource, FeedRow, FeedState, KeptPage, Store, StoredArticle,
@@ -16,6 +18,7 @@ use crate::http::Validators;
 /// The database behind a [`Store`].
 pub(super) enum Backend {
     Sqlite(Sqlite),
+    Postgres(Pg),
 }
 
 /// Writes `impl Store` methods that forward to the backend's method of the same name.
@@ -26,6 +29,7 @@ macro_rules! dispatch {
             pub fn $name(&self $(, $arg: $ty)*) -> $ret {
                 match &self.backend {
                     Backend::Sqlite(s) => s.$name($($arg),*),
+                    Backend::Postgres(p) => p.$name($($arg),*),
                 }
             }
         )* }
@@ -36,6 +40,7 @@ macro_rules! dispatch {
             pub fn $name(&mut self $(, $arg: $ty)*) -> $ret {
                 match &mut self.backend {
                     Backend::Sqlite(s) => s.$name($($arg),*),
+                    Backend::Postgres(p) => p.$name($($arg),*),
                 }
             }
         )* }
@@ -44,16 +49,27 @@ macro_rules! dispatch {
 
 impl Store {
     /// Opens (creating if needed) the database `database` names and brings its schema up to
-    /// date: a SQLite file at that path.
+    /// date: a PostgreSQL server for a `postgres://` URL, else a SQLite file at that path.
     pub fn open(database: &Path) -> Result<Store> {
-        Ok(Store {
-            backend: Backend::Sqlite(Sqlite::open(database)?),
-        })
+        let backend = if super::is_postgres(database) {
+            Backend::Postgres(Pg::open(database)?)
+        } else {
+            Backend::Sqlite(Sqlite::open(database)?)
+        };
+        Ok(Store { backend })
     }
 
     /// An in-memory copy of the database (empty when there is none yet), brought up to date:
-    /// a dry run polls against it and the database is never written.
+    /// a dry run polls against it and the database is never written. SQLite only for now:
+    /// on PostgreSQL this is refused with a message saying so.
     pub fn snapshot(database: &Path) -> Result<Store> {
+        if super::is_postgres(database) {
+            return Err(crate::error::Error::Usage(
+                "fetch --dry-run works on a SQLite database only (for now); \
+                 `feedmark migrate-db` has no reverse, so try it on a SQLite copy"
+                    .into(),
+            ));
+        }
         Ok(Store {
             backend: Backend::Sqlite(Sqlite::snapshot(database)?),
         })
@@ -62,9 +78,57 @@ impl Store {
     /// Opens the database for reading: no lock, no write, no migration, so it works while
     /// `run` is active. Refuses a schema other than this feedmark's.
     pub fn open_read_only(database: &Path) -> Result<Store> {
-        Ok(Store {
-            backend: Backend::Sqlite(Sqlite::open_read_only(database)?),
-        })
+        let backend = if super::is_postgres(database) {
+            Backend::Postgres(Pg::open_read_only(database)?)
+        } else {
+            Backend::Sqlite(Sqlite::open_read_only(database)?)
+        };
+        Ok(Store { backend })
+    }
+
+    /// Leases each of `feeds` (name, URL) due at `due_by` (every one, when `None`) that no
+    /// live worker holds, for this process; returns the names leased. Other processes on
+    /// the same PostgreSQL database skip a leased feed until it is released, or until its
+    /// holder has not been seen for `lease_secs`. With SQLite the database's lock already
+    /// keeps every other writer out, so every feed is granted.
+    pub fn lease_feeds(
+        &self,
+        feeds: &[(&str, &str)],
+        due_by: Option<i64>,
+        at: i64,
+        lease_secs: u64,
+    ) -> Result<Vec<String>> {
+        match &self.backend {
+            Backend::Sqlite(_) => Ok(feeds.iter().map(|f| f.0.to_string()).collect()),
+            Backend::Postgres(p) => p.lease_feeds(feeds, due_by, at, lease_secs),
+        }
+    }
+
+    /// Gives back this process's leases on `names` (after their poll is recorded).
+    pub fn release_leases(&self, names: &[String]) -> Result<()> {
+        match &self.backend {
+            Backend::Sqlite(_) => Ok(()),
+            Backend::Postgres(p) => p.release_leases(names),
+        }
+    }
+
+    /// Claims a new item's `keys` (and URLs) for this process before its page is
+    /// downloaded; false when another live process holds one of them (it stores the item).
+    /// Claims end when the item is stored, or with their holder (`lease_secs`).
+    pub fn claim(&self, keys: &[&str], lease_secs: u64) -> Result<bool> {
+        match &self.backend {
+            Backend::Sqlite(_) => Ok(true),
+            Backend::Postgres(p) => p.claim(keys, lease_secs),
+        }
+    }
+
+    /// The processes that have shared this database, with their leases (none for SQLite,
+    /// where the lock file names the one writer).
+    pub fn workers(&self) -> Result<Vec<Worker>> {
+        match &self.backend {
+            Backend::Sqlite(_) => Ok(Vec::new()),
+            Backend::Postgres(p) => p.workers(),
+        }
     }
 
     /// Every stored article, oldest first (then by id), with its feed's name.
@@ -86,6 +150,7 @@ impl Store {
     ) -> Result<()> {
         match &self.backend {
             Backend::Sqlite(s) => s.each_article(filter, &mut f),
+            Backend::Postgres(p) => p.each_article(filter, &mut f),
         }
     }
 
@@ -93,6 +158,7 @@ impl Store {
     pub fn rollback_batch(&mut self) {
         match &mut self.backend {
             Backend::Sqlite(s) => s.rollback_batch(),
+            Backend::Postgres(p) => p.rollback_batch(),
         }
     }
 
@@ -100,6 +166,7 @@ impl Store {
     pub fn in_batch(&self) -> bool {
         match &self.backend {
             Backend::Sqlite(s) => s.in_batch(),
+            Backend::Postgres(p) => p.in_batch(),
         }
     }
 
@@ -107,6 +174,7 @@ impl Store {
     pub fn path(&self) -> &Path {
         match &self.backend {
             Backend::Sqlite(s) => s.path(),
+            Backend::Postgres(p) => p.path(),
         }
     }
 
@@ -115,6 +183,7 @@ impl Store {
     pub fn free_space(&self) -> String {
         match &self.backend {
             Backend::Sqlite(s) => s.free_space(),
+            Backend::Postgres(p) => p.free_space(),
         }
     }
 }

@@ -16,8 +16,9 @@ pub use state::FeedState;
 mod articles;
 mod batch;
 pub use articles::ArticleFilter;
-mod pages;
+pub(super) mod pages;
 pub use pages::{ArticleSource, KeptPage, PageBody};
+mod dump;
 mod read_only;
 
 /// An open SQLite database.

@@ -188,7 +188,7 @@ impl Sqlite {
 
 /// A kept page's HTML, or `None` (with a warning) when it cannot be read back. `coding` is
 /// NULL for pages kept by schema version 4: UTF-8 HTML, gzipped.
-fn read_page(
+pub(in crate::store) fn read_page(
     body: &[u8],
     coding: Option<&str>,
     content_type: Option<&str>,
