@@ -148,6 +148,9 @@ impl Daemon {
         signals: &mut Signals,
         watchdog: &mut systemd::Watchdog,
     ) -> Result<bool> {
+        let Some(due) = self.lease(&due) else {
+            return Ok(false);
+        };
         let names: Vec<&str> = due.iter().map(|f| f.name.as_str()).collect();
         tracing::debug!("polling {}", names.join(", "));
         let grace = Duration::from_secs(self.pipeline.config().daemon.shutdown_grace_secs);
@@ -186,11 +189,41 @@ impl Daemon {
             }
             // Storing next poll times is SQLite work: off the async loop, as the poll's own.
             crate::pipeline::blocking(|| self.reschedule(&due, result));
+            crate::lease::release(&self.store, &due);
         }
         if reload && !stop {
             self.reload().await;
         }
         Ok(stop)
+    }
+
+    /// The due feeds this worker polls (all of them unless other workers share a PostgreSQL
+    /// database); those another worker has move on to their next scheduled time, as if
+    /// polled. `None` when there is none left, or leasing failed (then all back off).
+    fn lease(&mut self, due: &[FeedConfig]) -> Option<Vec<FeedConfig>> {
+        let now = self.clock.now();
+        let config = self.pipeline.config();
+        let limit = Some(config.lease_batch);
+        let taken = crate::pipeline::blocking(|| {
+            let at = now.timestamp();
+            crate::lease::take(&self.store, due, Some(at), at, config, limit)
+        });
+        let (mine, elsewhere) = match taken {
+            Ok(split) => split,
+            Err(e) => {
+                crate::pipeline::blocking(|| self.reschedule(due, Err(e)));
+                return None;
+            }
+        };
+        for f in &elsewhere {
+            let outcome = crate::pipeline::FeedOutcome {
+                name: f.name.clone(),
+                ..Default::default()
+            };
+            let jitter = self.plan.jitter();
+            self.plan.after_poll(&outcome, 0, now, jitter);
+        }
+        (!mine.is_empty()).then_some(mine)
     }
 
     /// Stores each polled feed's next poll time and logs it. The timetable in memory moves on

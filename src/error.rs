@@ -62,7 +62,7 @@ pub enum Error {
     Store(rusqlite::Error),
 
     /// The PostgreSQL store failed (its message names the server's error, if any).
-    #[error("database: {0}")]
+    #[error("database: {}", pg_detail(.0))]
     Postgres(postgres::Error),
 
     /// A database file feedmark does not understand (newer schema, broken migration).
@@ -187,6 +187,21 @@ impl Error {
             path: path.into(),
             error,
         }
+    }
+}
+
+/// A PostgreSQL error with its cause: the driver's own message is only its kind ("db
+/// error"), the server's words are in its source.
+fn pg_detail(e: &postgres::Error) -> String {
+    if let Some(db) = e.as_db_error() {
+        return match db.detail() {
+            Some(detail) => format!("{}: {} ({detail})", db.severity(), db.message()),
+            None => format!("{}: {}", db.severity(), db.message()),
+        };
+    }
+    match std::error::Error::source(e) {
+        Some(cause) => format!("{e}: {cause}"),
+        None => e.to_string(),
     }
 }
 

@@ -13,7 +13,7 @@ mod migrate;
 pub use migrate::{Copied, sqlite_to_postgres};
 pub mod pg;
 mod sqlite;
-pub use pg::coord::Worker;
+pub use pg::coord::{Leased, Worker};
 pub use sqlite::{ArticleFilter, ArticleSource, FeedState, KeptPage, MIGRATIONS, PageBody};
 
 use backend::Backend;

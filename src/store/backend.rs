@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use super::pg::Pg;
-use super::pg::coord::Worker;
+use super::pg::coord::{Leased, Worker};
 use super::sqlite::Sqlite;
 use super::{
     Article, ArticleFilter, ArticleSource, FeedRow, FeedState, KeptPage, Store, StoredArticle,
@@ -86,9 +86,9 @@ impl Store {
         Ok(Store { backend })
     }
 
-    /// Leases each of `feeds` (name, URL) due at `due_by` (every one, when `None`) that no
-    /// live worker holds, for this process; returns the names leased. Other processes on
-    /// the same PostgreSQL database skip a leased feed until it is released, or until its
+    /// Leases to this process up to `limit` of `feeds` (name, URL) that are due at
+    /// `due_by` (any, when `None`) and that no live worker holds. Other processes on the
+    /// same PostgreSQL database skip a leased feed until it is released, or until its
     /// holder has not been seen for `lease_secs`. With SQLite the database's lock already
     /// keeps every other writer out, so every feed is granted.
     pub fn lease_feeds(
@@ -97,10 +97,14 @@ impl Store {
         due_by: Option<i64>,
         at: i64,
         lease_secs: u64,
-    ) -> Result<Vec<String>> {
+        limit: Option<usize>,
+    ) -> Result<Leased> {
         match &self.backend {
-            Backend::Sqlite(_) => Ok(feeds.iter().map(|f| f.0.to_string()).collect()),
-            Backend::Postgres(p) => p.lease_feeds(feeds, due_by, at, lease_secs),
+            Backend::Sqlite(_) => Ok(Leased {
+                granted: feeds.iter().map(|f| f.0.to_string()).collect(),
+                busy: Vec::new(),
+            }),
+            Backend::Postgres(p) => p.lease_feeds(feeds, due_by, at, lease_secs, limit),
         }
     }
 

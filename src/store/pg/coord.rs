@@ -19,8 +19,8 @@ const NOW: &str = "EXTRACT(EPOCH FROM now())::bigint";
 /// SQL, for a worker id in column `$col`: that worker is alive.
 fn alive(col: &str) -> String {
     format!(
-        "EXISTS (SELECT 1 FROM workers w WHERE w.id = {col} AND w.stopped_at IS NULL
-                 AND w.last_seen_at >= {NOW} - w.lease_secs)"
+        "EXISTS (SELECT 1 FROM workers lw WHERE lw.id = {col} AND lw.stopped_at IS NULL
+                 AND lw.last_seen_at >= {NOW} - lw.lease_secs)"
     )
 }
 
@@ -38,6 +38,16 @@ pub struct Worker {
     pub alive: bool,
     /// The feeds it holds a lease on now, by name.
     pub leases: Vec<String>,
+}
+
+/// What [`Pg::lease_feeds`] answered.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Leased {
+    /// Feeds leased to this process now.
+    pub granted: Vec<String>,
+    /// Feeds another live worker holds, or that were polled already for this round (their
+    /// next poll is later). The others asked for were free but over the limit.
+    pub busy: Vec<String>,
 }
 
 /// This process as a worker: registered on its first lease or claim.
@@ -77,16 +87,21 @@ impl Pg {
         );
         let pid = i64::from(std::process::id());
         let lease = lease_secs.max(1) as i64;
-        let id = self.run(move |s| {
-            let row = s.side.query_one(
+        // Host and pid name the process; the start time tells a reused pid apart.
+        let started = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis());
+        let id = format!("{host}/{pid}@{started}");
+        let new = id.clone();
+        self.run(move |s| {
+            s.side.execute(
                 &format!(
                     "INSERT INTO workers (id, host, pid, lease_secs, started_at, last_seen_at)
-                     VALUES ($1 || '/' || $2 || '@' || {NOW}, $1, $2, $3, {NOW}, {NOW})
-                     RETURNING id"
+                     VALUES ($1, $2, $3, $4, {NOW}, {NOW})"
                 ),
-                &[&host, &pid, &lease],
+                &[&new, &host, &pid, &lease],
             )?;
-            Ok(row.get::<_, String>(0))
+            Ok(())
         })?;
         let (stop, stopped) = mpsc::channel();
         let heartbeat = heartbeat(&url_text(&self.path), id.clone(), lease, stopped)?;
@@ -99,19 +114,22 @@ impl Pg {
         Ok(id)
     }
 
-    /// See [`crate::store::Store::lease_feeds`]: leases each of `feeds` (name, URL) that is
-    /// due at `due_by` (any, when `None`) and not leased by a live worker. Feeds not stored
-    /// yet are created first, so that a fresh database can be shared out.
+    /// See [`crate::store::Store::lease_feeds`]: leases up to `limit` of `feeds` (name, URL)
+    /// that are due at `due_by` (any, when `None`) and not leased by a live worker, the
+    /// longest overdue first. Feeds not stored yet are created first, so that a fresh
+    /// database can be shared out.
     pub fn lease_feeds(
         &self,
         feeds: &[(&str, &str)],
         due_by: Option<i64>,
         at: i64,
         lease_secs: u64,
-    ) -> Result<Vec<String>> {
+        limit: Option<usize>,
+    ) -> Result<Leased> {
         let worker = self.worker_id(lease_secs)?;
         let names: Vec<String> = feeds.iter().map(|f| f.0.to_string()).collect();
         let urls: Vec<String> = feeds.iter().map(|f| f.1.to_string()).collect();
+        let limit = limit.map(|n| n as i64);
         self.run(move |s| {
             s.side.execute(
                 "INSERT INTO feeds (name, url, config_url, created_at)
@@ -128,13 +146,29 @@ impl Pg {
                            AND ($3::bigint IS NULL OR g.next_poll_at IS NULL OR g.next_poll_at <= $3)
                            AND (g.lease_worker IS NULL OR g.lease_worker = $1
                                 OR NOT {})
+                         ORDER BY g.next_poll_at NULLS FIRST, g.id
+                         LIMIT $4
                          FOR UPDATE SKIP LOCKED)
                      RETURNING f.name",
                     alive("g.lease_worker")
                 ),
-                &[&worker, &names, &due_by],
+                &[&worker, &names, &due_by, &limit],
             )?;
-            Ok(rows.iter().map(|r| r.get(0)).collect())
+            let granted: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
+            let busy = s.side.query(
+                &format!(
+                    "SELECT g.name FROM feeds g
+                     WHERE g.name = ANY($2) AND NOT g.name = ANY($3)
+                       AND (($4::bigint IS NOT NULL AND g.next_poll_at > $4)
+                            OR (g.lease_worker <> $1 AND {}))",
+                    alive("g.lease_worker")
+                ),
+                &[&worker, &names, &granted, &due_by],
+            )?;
+            Ok(Leased {
+                granted,
+                busy: busy.iter().map(|r| r.get(0)).collect(),
+            })
         })
     }
 
@@ -228,10 +262,19 @@ fn heartbeat(
     stop: mpsc::Receiver<()>,
 ) -> Result<JoinHandle<()>> {
     let every = Duration::from_millis((lease_secs as u64 * 1000 / 3).max(100));
-    let mut client = Client::connect(url, NoTls)?;
+    let url = url.to_string();
     std::thread::Builder::new()
         .name("feedmark-heartbeat".into())
         .spawn(move || {
+            // Connected here, not by the caller: a thread inside a tokio runtime cannot
+            // (see session.rs).
+            let mut client = match Client::connect(&url, NoTls) {
+                Ok(c) => c,
+                Err(e) => {
+                    tracing::error!(worker = %id, "heartbeat cannot connect: {}; other workers take this one's feeds after {lease_secs}s", crate::error::Error::from(e));
+                    return;
+                }
+            };
             while let Err(mpsc::RecvTimeoutError::Timeout) = stop.recv_timeout(every) {
                 let beat = client.execute(
                     &format!("UPDATE workers SET last_seen_at = {NOW} WHERE id = $1"),
