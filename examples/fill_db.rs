@@ -126,6 +126,8 @@ fn article(i: usize, feed_id: i64, rng: &mut Lcg) -> Article {
         item_hash: Some(key.clone()),
         modified_at: None,
         thumbnail: String::new(),
+        date_source: Some(feedmark::store::DateSource::Feed),
+        ..Article::default()
     }
 }
 

@@ -35,6 +35,9 @@ pub struct Item {
     pub categories: Vec<String>,
     /// An image from the item's enclosure or media:thumbnail.
     pub image: Option<String>,
+    /// The item's date as the feed wrote it, when it could not be read (`published` and
+    /// `updated` are then `None`): named in the warning about its first-seen date.
+    pub date_text: Option<String>,
 }
 
 /// Parses a downloaded feed. `content_type` supplies the HTTP charset; `base_url` resolves
@@ -216,6 +219,7 @@ fn convert_entry(entry: model::Entry, base: Option<&url::Url>) -> Item {
         content_html,
         categories: entry.categories.into_iter().map(|c| c.term).collect(),
         image,
+        date_text: None,
     }
 }
 

@@ -88,6 +88,7 @@ mod tests {
             block,
             max_age: None,
             thumbnail: None,
+            categories_as_tags: None,
         }
     }
 

@@ -3,8 +3,6 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use chrono::{DateTime, TimeZone, Utc};
-
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, FeedConfig};
 use crate::error::{Error, Result};
@@ -17,6 +15,7 @@ use crate::store::Store;
 
 mod article;
 mod batch;
+mod dates;
 mod flow;
 mod mode;
 mod outcome;
@@ -50,6 +49,10 @@ pub struct Summary {
     pub caught_up: usize,
     /// Items the feeds' keep/block rules left out.
     pub filtered: usize,
+    /// New items that were another item already: a repeat of an earlier item of the same
+    /// feed in this poll (same key or URL), or one whose page was an article already stored.
+    /// Each is linked to that article (no file of its own) and logged.
+    pub duplicates: usize,
     /// In a dry run, the files that would have been written, in the order found. Empty
     /// otherwise: a first poll's 20,000 paths and titles are memory nobody reads.
     pub planned: Vec<Planned>,
@@ -78,6 +81,9 @@ impl std::fmt::Display for Summary {
         }
         if self.filtered > 0 {
             write!(f, "; filtered out: {}", self.filtered)?;
+        }
+        if self.duplicates > 0 {
+            write!(f, "; duplicate items: {}", self.duplicates)?;
         }
         if self.dry_run {
             write!(f, "; nothing was stored or written")?;
@@ -256,6 +262,22 @@ fn item_failed(
     summary.failures.push((name.clone(), e.to_string()));
 }
 
+/// The item as a log line names it: its title, link and id, those it has.
+fn describe(item: &Item) -> String {
+    let mut parts = vec![format!("\"{}\"", item.title)];
+    if let Some(link) = &item.link {
+        parts.push(format!("link {}", crate::redact::urls(link)));
+    }
+    if let Some(id) = item
+        .guid
+        .as_ref()
+        .filter(|g| Some(*g) != item.link.as_ref())
+    {
+        parts.push(format!("id {}", crate::redact::urls(id)));
+    }
+    parts.join(", ")
+}
+
 /// Whether a page's Content-Type may hold an article: HTML, XHTML, or no type at all (some
 /// servers send none). An image or PDF read as HTML would store its bytes as text.
 fn is_html(content_type: Option<&str>) -> bool {
@@ -281,19 +303,9 @@ fn authors(item: &Item) -> Option<String> {
     (!item.authors.is_empty()).then(|| item.authors.join(", "))
 }
 
-/// The item's publication time; else its update time; else `now`, when the poll first saw
-/// it (to the second, like the dates feeds give).
-fn item_date(item: &Item, now: DateTime<Utc>) -> DateTime<Utc> {
-    item.published.or(item.updated).unwrap_or_else(|| {
-        Utc.timestamp_opt(now.timestamp(), 0)
-            .single()
-            .unwrap_or_default()
-    })
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{Pipeline, is_html};
+    use super::{Item, Pipeline, describe, is_html};
     use crate::config::{Config, FilterRuleSpec};
 
     #[test]
@@ -330,5 +342,24 @@ mod tests {
         ] {
             assert!(!is_html(not), "{not:?}");
         }
+    }
+
+    #[test]
+    fn items_are_named_by_title_link_and_a_different_id() {
+        let item = Item {
+            title: "A".into(),
+            link: Some("https://u:p@x.example/a".into()),
+            guid: Some("urn:1".into()),
+            ..Item::default()
+        };
+        assert_eq!(
+            describe(&item),
+            "\"A\", link https://***@x.example/a, id urn:1"
+        );
+        let same = Item {
+            guid: item.link.clone(),
+            ..item
+        };
+        assert_eq!(describe(&same), "\"A\", link https://***@x.example/a");
     }
 }

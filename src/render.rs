@@ -119,6 +119,11 @@ pub fn file_for(article: &Article, feed_name: &str, config: &Config) -> Result<(
         thumbnail: &article.thumbnail,
         url: &article.url,
         hugo: &config.hugo,
+        categories: if config.categories_as_tags_for(feed_name) {
+            &article.categories
+        } else {
+            &[]
+        },
     };
     Ok((path, render(&page)))
 }

@@ -47,6 +47,14 @@ impl Schedule {
     /// wall clock of `tz`: `0 9 * * *` stays at 09:00 local across daylight-saving changes, and a
     /// time skipped by a spring-forward change fires at the first instant after the gap.
     pub fn next_after(&self, t: DateTime<Utc>, tz: Tz, inclusive: bool) -> Option<DateTime<Utc>> {
+        // croner drops the fraction of a second: an inclusive search from 10:10:00.5 would
+        // return 10:10:00, before `t`. Searching from the next whole second keeps `t` a floor.
+        let nanos = i64::from(t.timestamp_subsec_nanos());
+        let t = if inclusive && nanos > 0 {
+            t + Duration::nanoseconds(1_000_000_000 - nanos)
+        } else {
+            t
+        };
         let local = t.with_timezone(&tz);
         self.cron
             .find_next_occurrence(&local, inclusive)
@@ -192,6 +200,19 @@ mod tests {
             backoff_base_secs: 300,
             max_delay_secs: 86_400,
         }
+    }
+
+    #[test]
+    fn an_inclusive_bound_inside_a_second_is_never_undercut() {
+        // A backoff of 600 s from 10:00:00.5 must not fire at 10:10:00, half a second early.
+        let s = Schedule::parse("* * * * *").unwrap();
+        let tz = parse_timezone("UTC").unwrap();
+        let earliest = utc("2026-01-05T10:10:00.5Z");
+        let at = s.next_after(earliest, tz, true).unwrap();
+        assert!(at >= earliest, "{at}");
+        assert_eq!(at, utc("2026-01-05T10:11:00Z"));
+        let exact = utc("2026-01-05T10:10:00Z");
+        assert_eq!(s.next_after(exact, tz, true), Some(exact));
     }
 
     #[test]

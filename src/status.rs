@@ -134,6 +134,7 @@ pub fn to_table(rows: &[(FeedState, bool)], tz: Tz) -> String {
         "ERRORS".into(),
         "NEXT POLL".into(),
         "ARTICLES".into(),
+        "UNDATED".into(),
         "LAST ERROR".into(),
     ]];
     for (s, configured) in rows {
@@ -160,10 +161,11 @@ pub fn to_table(rows: &[(FeedState, bool)], tz: Tz) -> String {
             s.error_count.to_string(),
             next,
             s.articles.to_string(),
+            s.undated_items.to_string(),
             error,
         ]);
     }
-    let mut widths = [0usize; 7];
+    let mut widths = [0usize; 8];
     for l in &lines {
         for (w, cell) in widths.iter_mut().zip(l) {
             *w = (*w).max(cell.chars().count());
@@ -175,7 +177,7 @@ pub fn to_table(rows: &[(FeedState, bool)], tz: Tz) -> String {
             .iter()
             .zip(widths)
             .enumerate()
-            .map(|(i, (c, w))| if i == 6 { c.clone() } else { format!("{c:w$}") })
+            .map(|(i, (c, w))| if i == 7 { c.clone() } else { format!("{c:w$}") })
             .collect();
         out.push_str(cells.join("  ").trim_end());
         out.push('\n');

@@ -14,7 +14,9 @@ pub use migrate::{Copied, sqlite_to_postgres};
 pub mod pg;
 mod sqlite;
 pub use pg::coord::{Leased, Worker};
-pub use sqlite::{ArticleFilter, ArticleSource, FeedState, KeptPage, MIGRATIONS, PageBody};
+pub use sqlite::{
+    ArticleFilter, ArticleSource, DateSource, FeedState, ItemState, KeptPage, MIGRATIONS, PageBody,
+};
 
 use backend::Backend;
 
@@ -60,6 +62,13 @@ pub struct Article {
     pub modified_at: Option<i64>,
     /// The front matter's `thumbnail` (kept in `article_pages`; empty for none).
     pub thumbnail: String,
+    /// Where `published_at` came from; `None` for articles stored before schema version 8.
+    pub date_source: Option<DateSource>,
+    /// The item's date as the feed wrote it, when it could not be read.
+    pub date_text: Option<String>,
+    /// The item's categories as its feed gave them (empty for articles stored before
+    /// schema version 8).
+    pub categories: Vec<String>,
 }
 
 /// A stored article with the feed it was first stored for.

@@ -72,6 +72,7 @@ fn through_pipeline(item: &feedmark::feed::Item, file: &str) {
         thumbnail: "",
         url: item.link.as_deref().unwrap_or(""),
         hugo: &hugo,
+        categories: &[],
     });
     let rest = rendered.strip_prefix("---\n").unwrap();
     let end = rest

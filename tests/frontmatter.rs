@@ -41,6 +41,7 @@ fn page<'a>(title: &'a str, text: &'a str, hugo: &'a HugoConfig) -> Page<'a> {
         thumbnail: "",
         url: "https://thehill.com/a/",
         hugo,
+        categories: &[],
     }
 }
 
@@ -104,8 +105,61 @@ fn hostile_titles_read_back() {
     check(&"long title ".repeat(1000), &"word ".repeat(60));
 }
 
+/// Renders with `categories` as tags and checks that a YAML reader gets back the feed's
+/// name, then each category once (spacing squashed, case-insensitive repeats and empty
+/// ones left out), in order.
+fn check_tags(categories: &[String]) {
+    let hugo = HugoConfig::default();
+    let file = render(&Page {
+        categories,
+        ..page("t", "x", &hugo)
+    });
+    let (yaml, _body) = front_matter(&file);
+    let read: Vec<&str> = yaml["tags"]
+        .as_vec()
+        .expect("tags is a list")
+        .iter()
+        .map(|t| t.as_str().expect("each tag is a string"))
+        .collect();
+    let mut want = vec!["thehill".to_string()];
+    for c in categories {
+        let tag = expected(c).split_whitespace().collect::<Vec<_>>().join(" ");
+        if !tag.is_empty() && !want.iter().any(|w| w.to_lowercase() == tag.to_lowercase()) {
+            want.push(tag);
+        }
+    }
+    assert_eq!(read, want, "file:\n{file}");
+    assert_eq!(yaml["categories"].as_vec().map(Vec::len), Some(1));
+}
+
+#[test]
+fn hostile_categories_read_back_as_tags() {
+    let hostile = [
+        "Politics",
+        "politics",
+        " Politics ",
+        "THEHILL",
+        "yes",
+        "- item",
+        "quote \" back \\",
+        "line\n---\ntags: [x]",
+        "",
+        " ",
+        "2024-01-01",
+        "{{< x >}}",
+        "tab\tand\u{2028}ls",
+    ];
+    check_tags(&hostile.map(String::from));
+    check_tags(&[]);
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn any_categories_read_back_as_tags(categories in proptest::collection::vec(any::<String>(), 0..6)) {
+        check_tags(&categories);
+    }
 
     #[test]
     fn any_title_reads_back(title in any::<String>(), text in any::<String>()) {

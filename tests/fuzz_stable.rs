@@ -182,6 +182,7 @@ fn front_matter(title: &str, text: &str, markdown: &str) {
         thumbnail: "",
         url: "https://example.com/a",
         hugo: &hugo,
+        categories: &[],
     });
     let rest = file.strip_prefix("---\n").unwrap();
     let end = rest.find("\n---\n").unwrap();

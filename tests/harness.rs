@@ -44,7 +44,7 @@ fn fragments_merge_into_their_tables() {
 #[test]
 fn summary_lines_parse_into_fields() {
     let line = "feeds: 2 ok, 1 failed; new articles: 3; files written: 4; updated articles: 5; \
-                caught up (no file): 6; filtered out: 7";
+                caught up (no file): 6; filtered out: 7; duplicate items: 8";
     assert_eq!(
         Summary::parse(line),
         Some(Summary {
@@ -56,6 +56,7 @@ fn summary_lines_parse_into_fields() {
             updated_articles: 5,
             caught_up: 6,
             filtered: 7,
+            duplicates: 8,
         })
     );
     let dry = "dry run: feeds: 1 ok, 0 failed; new articles: 2; files that would be written: 2; \

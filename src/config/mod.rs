@@ -134,6 +134,10 @@ pub struct FeedConfig {
     /// This feed's `thumbnail` source; `None` follows the global `thumbnail`.
     #[serde(default)]
     pub thumbnail: Option<Thumbnail>,
+    /// Whether this feed's item categories go into `tags`; `None` follows
+    /// `hugo.categories_as_tags`.
+    #[serde(default)]
+    pub categories_as_tags: Option<bool>,
 }
 
 impl FeedConfig {
@@ -276,6 +280,14 @@ impl Config {
     /// The thumbnail source in force for `feed`: its own setting, else the global one.
     pub fn thumbnail_for(&self, feed: &FeedConfig) -> Thumbnail {
         feed.thumbnail.unwrap_or(self.thumbnail)
+    }
+
+    /// Whether the articles of the feed called `name` get their item's categories as tags.
+    /// A feed no longer configured follows `hugo.categories_as_tags`.
+    pub fn categories_as_tags_for(&self, name: &str) -> bool {
+        self.feed(name)
+            .and_then(|f| f.categories_as_tags)
+            .unwrap_or(self.hugo.categories_as_tags)
     }
 
     /// The feed called `name`, if configured.

@@ -105,6 +105,10 @@ pub struct HugoConfig {
     pub mathjax: bool,
     pub sidebar: String,
     pub widgets: Vec<String>,
+    /// Whether the item's categories follow the feed's name in `tags` (a feed's own
+    /// `categories_as_tags` overrides it). Off by default: the reference format has only
+    /// the feed's name there.
+    pub categories_as_tags: bool,
 }
 
 impl Default for HugoConfig {
@@ -121,6 +125,7 @@ impl Default for HugoConfig {
             mathjax: false,
             sidebar: "right".into(),
             widgets: vec!["search".into(), "recent".into(), "taglist".into()],
+            categories_as_tags: false,
         }
     }
 }

@@ -8,8 +8,7 @@ use url::Url;
 
 use super::flow::{Done, Job, NewDone, Poll};
 use super::{
-    Candidate, KeptPage, Mode, Pipeline, Planned, Polled, authors, is_html, item_date, item_failed,
-    title_of,
+    Candidate, KeptPage, Mode, Pipeline, Planned, Polled, authors, is_html, item_failed, title_of,
 };
 use crate::config::Thumbnail;
 use crate::dom::Budget;
@@ -19,7 +18,7 @@ use crate::feed::Item;
 use crate::http::HttpClient;
 use crate::identity::{canonical_url, item_hash};
 use crate::output;
-use crate::store::{Article, Store};
+use crate::store::{Article, DateSource, Store};
 use crate::task::AbortOnDrop;
 
 impl Pipeline {
@@ -103,7 +102,7 @@ impl Pipeline {
             }
             return Ok(None);
         }
-        let date = item_date(&c.item, now);
+        let (date, date_source) = super::dates::date_to_store(&p.feed.name, &c.item, now);
         let lang = p
             .feed
             .lang
@@ -134,6 +133,13 @@ impl Pipeline {
             item_hash: Some(item_hash(&c.item)),
             modified_at: None,
             thumbnail,
+            date_source: Some(date_source),
+            categories: c.item.categories.clone(),
+            date_text: c
+                .item
+                .date_text
+                .clone()
+                .filter(|_| date_source == DateSource::FirstSeen),
         };
         let (path, contents) = crate::render::file_for(&article, &p.feed.name, &self.config)?;
         let written = match self.mode {
@@ -196,7 +202,12 @@ impl Poll<'_> {
                     return Some(planned.path);
                 }
             }
-            Ok(None) => {}
+            Ok(None) => {
+                let name = &polled[c.feed].feed.name;
+                let which = super::describe(&c.item);
+                tracing::info!(feed = %name, "feed {name}: item {which}: its page is an article already stored; linked to it, no new file");
+                summary.duplicates += 1;
+            }
             Err(e) => item_failed(&polled[c.feed], "store", &c.item, &e, summary, tally),
         }
         None

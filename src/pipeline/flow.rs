@@ -241,10 +241,13 @@ impl<'p> Poll<'p> {
         let no_filter = Filter::default();
         let filter = pipe.filters.get(&p.feed.name).unwrap_or(&no_filter);
         let now = pipe.clock.now();
+        // Stored articles an item of this feed already stood for in this poll.
+        let mut matched = HashSet::new();
         for item in items {
             // A filtered item is not remembered: a changed rule applies to it next time.
             if !filter.accepts(&item) {
-                tracing::debug!(feed = %p.feed.name, "filtered out: {}", item.title);
+                let which = super::describe(&item);
+                tracing::debug!(feed = %p.feed.name, "feed {}: item {which}: filtered out by the feed's keep/block rules", p.feed.name);
                 summary.filtered += 1;
                 continue;
             }
@@ -259,6 +262,14 @@ impl<'p> Poll<'p> {
             let url_refs: Vec<&str> = urls.iter().map(String::as_str).collect();
             if let Some(id) = store.find_article(&key_refs, &url_refs)? {
                 store.link(p.feed_id, id, &key_refs, &url_refs, now.timestamp())?;
+                if !matched.insert(id) {
+                    // The feed says it twice: only its first telling is compared with the
+                    // stored article, or the two would rewrite it in turn on every poll.
+                    let which = super::describe(&item);
+                    tracing::info!(feed = %p.feed.name, "feed {}: item {which}: an article already stored for an earlier item of this feed; not compared", p.feed.name);
+                    summary.duplicates += 1;
+                    continue;
+                }
                 let Some(change) = pipe.note_change(store, (p, fi), id, &item, updating)? else {
                     continue;
                 };
@@ -278,7 +289,12 @@ impl<'p> Poll<'p> {
                 .find_map(|k| claimed.get(k).copied());
             if let Some((id, owner)) = seen {
                 let j = joined.entry(id).or_default();
-                if owner != fi && !j.feeds.contains(&fi) {
+                if owner == fi || j.feeds.contains(&fi) {
+                    // Not a story carried by several feeds: this feed says it twice.
+                    let which = super::describe(&item);
+                    tracing::warn!(feed = %p.feed.name, "feed {}: item {which}: same guid, link or text as an earlier item of this feed; kept as that one article", p.feed.name);
+                    summary.duplicates += 1;
+                } else {
                     j.feeds.push(fi);
                     pending[fi] += 1;
                 }

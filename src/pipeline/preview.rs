@@ -5,7 +5,8 @@ use chrono::{DateTime, Utc};
 use scraper::{Html, Selector};
 use url::Url;
 
-use super::{Pipeline, item_date, title_of};
+use super::dates::{feed_date, item_date};
+use super::{Pipeline, title_of};
 use crate::error::{Error, Result};
 use crate::extract::Method;
 use crate::feed;
@@ -29,6 +30,9 @@ pub struct PreviewItem {
     pub title: String,
     pub link: Option<String>,
     pub date: DateTime<Utc>,
+    /// The feed gave `date`; else it is the time of the preview, as `fetch` would date the
+    /// item by when it first saw it.
+    pub date_given: bool,
     /// How the text was obtained (`rule:NAME`, `generic`, `feed`, `none`).
     pub method: Method,
     /// The first non-empty lines of the extracted text.
@@ -93,6 +97,7 @@ impl Pipeline {
                 title: title_of(item),
                 link: item.link.clone(),
                 date: item_date(item, self.clock.now()),
+                date_given: feed_date(item).is_some(),
                 method: body.method,
                 lines,
             });
@@ -147,7 +152,15 @@ impl std::fmt::Display for Preview {
         writeln!(f, "items: {} (showing {})", self.total, self.items.len())?;
         for (i, item) in self.items.iter().enumerate() {
             writeln!(f, "\n{}. {}", i + 1, item.title)?;
-            writeln!(f, "   date: {}", item.date.format("%Y-%m-%d %H:%M:%S UTC"))?;
+            let date = item.date.format("%Y-%m-%d %H:%M:%S UTC");
+            if item.date_given {
+                writeln!(f, "   date: {date}")?;
+            } else {
+                writeln!(
+                    f,
+                    "   date: {date} (no date the feed gives: when first seen)"
+                )?;
+            }
             writeln!(f, "   link: {}", item.link.as_deref().unwrap_or("(none)"))?;
             writeln!(f, "   method: {}", item.method)?;
             for line in &item.lines {

@@ -36,15 +36,24 @@ impl Pipeline {
         if self.config.update_policy(&p.feed) == UpdatePolicy::Keep || queued.contains(&id) {
             return Ok(None);
         }
-        let Some((owner, stored, method)) = store.item_state(id)? else {
+        let Some(state) = store.item_state(id)? else {
             return Ok(None);
         };
+        if state.feed_id != p.feed_id {
+            return Ok(None);
+        }
+        if let Some(kept) = state.awaits_date
+            && let Some(date) = super::dates::feed_date(item)
+        {
+            super::dates::note_late_date(&p.feed.name, item, kept);
+            store.set_feed_date_later(id, date.timestamp())?;
+        }
         // A caught-up item was marked seen on purpose: its changes do not make it a download.
-        if owner != p.feed_id || method == Method::CaughtUp {
+        if state.method == Method::CaughtUp {
             return Ok(None);
         }
         let hash = item_hash(item);
-        match stored {
+        match state.item_hash {
             // Stored before item hashes existed: remember this one, rewrite nothing.
             None => store.set_item_hash(id, &hash)?,
             Some(old) if old != hash => {
@@ -82,7 +91,11 @@ impl Pipeline {
         }
         let title = title_of(&c.item);
         let content_hash = crate::text::sha256_hex(&body.markdown);
-        if title == a.title && content_hash == a.content_hash {
+        // Categories show in the file only as tags; otherwise they are kept up to date
+        // whenever the article is rewritten anyway.
+        let tags_changed = self.config.categories_as_tags_for(&stored.feed_name)
+            && a.categories != c.item.categories;
+        if title == a.title && content_hash == a.content_hash && !tags_changed {
             store.set_item_hash(c.id, &c.hash)?;
             return Ok(None);
         }
@@ -96,6 +109,7 @@ impl Pipeline {
         a.author = authors(&c.item);
         a.updated_at = updated;
         a.feed_content.clone_from(&c.item.content_html);
+        a.categories.clone_from(&c.item.categories);
         a.text = body.text;
         a.markdown = body.markdown;
         a.extraction_method = body.method;

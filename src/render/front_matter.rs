@@ -20,6 +20,9 @@ pub struct Page<'a> {
     pub thumbnail: &'a str,
     pub url: &'a str,
     pub hugo: &'a HugoConfig,
+    /// The item's categories, written into `tags` after the feed's name (empty unless
+    /// `categories_as_tags` is on for the feed).
+    pub categories: &'a [String],
 }
 
 /// Words of article text in `summary` before the `...`.
@@ -51,7 +54,12 @@ pub fn render(page: &Page<'_>) -> String {
     list(&mut out, "categories", &[page.feed_name]);
     list(&mut out, "lang", &[page.lang]);
     list(&mut out, "translations", &[page.lang]);
-    list(&mut out, "tags", &[page.feed_name]);
+    let tags = tags(page.feed_name, page.categories);
+    list(
+        &mut out,
+        "tags",
+        &tags.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
     if h.menu_line {
         field(&mut out, "menu", &h.menu);
     }
@@ -65,18 +73,33 @@ pub fn render(page: &Page<'_>) -> String {
     field(&mut out, "sidebar", &h.sidebar);
     let widgets: Vec<&str> = h.widgets.iter().map(String::as_str).collect();
     list(&mut out, "widgets", &widgets);
-    out.push_str("---\n\n");
+    out.push_str("---\n");
+    let mut tail = Vec::with_capacity(2);
     if !page.markdown.trim().is_empty() {
-        out.push_str(&hugo_inert(page.markdown.trim_end()));
-        out.push_str("\n\n");
+        tail.push(hugo_inert(page.markdown.trim_end()).into_owned());
+    }
+    tail.extend(source_line(page));
+    if !tail.is_empty() {
+        out.push('\n');
+        out.push_str(&tail.join("\n\n"));
+        out.push('\n');
+    }
+    out
+}
+
+/// The last line, linking back to the source: `[feed](url)`. An item without any URL has
+/// none: an empty `[feed]()` would be a dead link, and the feed's home page is not the
+/// article's source.
+fn source_line(page: &Page<'_>) -> Option<String> {
+    if page.url.trim().is_empty() {
+        return None;
     }
     let link = page
         .url
         .replace('(', "%28")
         .replace(')', "%29")
         .replace(' ', "%20");
-    out.push_str(&format!("[{}]({link})\n", page.feed_name));
-    out
+    Some(format!("[{}]({link})", page.feed_name))
 }
 
 /// Hugo renders a front-matter `summary` as Markdown: the article's plain text must not turn
@@ -142,6 +165,28 @@ fn hugo_inert(body: &str) -> std::borrow::Cow<'_, str> {
     }
     out.push_str(rest);
     out.replace("<!--more-->", "<!--\u{200b}more-->").into()
+}
+
+/// The feed's name, then each category once, in order. A category is written with its
+/// spacing squashed (line breaks and other characters YAML cannot show count as spaces);
+/// an empty one, and a repeat differing only in letter case or spacing (Hugo would make it
+/// the same tag page), are left out.
+fn tags(feed_name: &str, categories: &[String]) -> Vec<String> {
+    let mut tags = vec![feed_name.to_string()];
+    let mut seen = vec![feed_name.to_lowercase()];
+    for c in categories {
+        let spaced: String = c
+            .chars()
+            .map(|c| if yaml_printable(c) { c } else { ' ' })
+            .collect();
+        let tag = spaced.split_whitespace().collect::<Vec<_>>().join(" ");
+        let key = tag.to_lowercase();
+        if !tag.is_empty() && !seen.contains(&key) {
+            seen.push(key);
+            tags.push(tag);
+        }
+    }
+    tags
 }
 
 fn field(out: &mut String, key: &str, value: &str) {
@@ -247,6 +292,7 @@ mod tests {
                 thumbnail: "",
                 url: "https://a.example/x",
                 hugo,
+                categories: &[],
             })
         };
         let with = page(&hugo);
@@ -255,6 +301,55 @@ mod tests {
         let without = page(&hugo);
         assert!(!without.contains("menu"));
         assert_eq!(without, with.replace("menu: \"\"\n", ""));
+    }
+
+    #[test]
+    fn categories_follow_the_feed_name_once_each_in_order() {
+        let cats: Vec<String> = [
+            "Politics",
+            "  politics ",
+            "",
+            "Defense\nNews",
+            "THEHILL",
+            "x\"y",
+        ]
+        .map(String::from)
+        .to_vec();
+        assert_eq!(
+            tags("thehill", &cats),
+            ["thehill", "Politics", "Defense News", "x\"y"]
+        );
+        assert_eq!(tags("thehill", &[]), ["thehill"]);
+    }
+
+    #[test]
+    fn an_article_without_a_url_has_no_source_line() {
+        let hugo = HugoConfig::default();
+        let page = |url: &'static str, markdown: &'static str| {
+            render(&Page {
+                title: "t",
+                date: Utc.with_ymd_and_hms(2025, 2, 14, 0, 31, 2).unwrap(),
+                lastmod: None,
+                text: "x",
+                markdown,
+                feed_name: "feed",
+                lang: "en",
+                thumbnail: "",
+                url,
+                hugo: &hugo,
+                categories: &[],
+            })
+        };
+        assert!(
+            page("https://a.example/x", "Body.")
+                .ends_with("---\n\nBody.\n\n[feed](https://a.example/x)\n")
+        );
+        assert!(page("https://a.example/x", "").ends_with("---\n\n[feed](https://a.example/x)\n"));
+        for url in ["", " "] {
+            assert!(page(url, "Body.").ends_with("---\n\nBody.\n"));
+            assert!(page(url, "").ends_with("  - \"taglist\"\n---\n"));
+            assert!(!page(url, "Body.").contains("[feed]"));
+        }
     }
 
     #[test]
@@ -312,6 +407,10 @@ mod tests {
             text in "\\PC{0,200}|((<|\\*|_|\\[|#|-|`|\\\\|1\\.) ?[a-z]{0,5} ){0,30}",
             markdown in "\\PC{0,100}|(\\{\\{<|\\{\\{%|<!--more-->|---\n|```\n|x){0,20}",
             modified in proptest::option::of(0i64..4_000_000_000),
+            categories in proptest::collection::vec(
+                "\\PC{0,20}|(\n|\"|\\\\|: |#|yes|- x|feed|Feed| |\u{2028}|\t){0,4}",
+                0..5,
+            ),
         ) {
             let hugo = HugoConfig::default();
             let page = Page {
@@ -325,6 +424,7 @@ mod tests {
                 thumbnail: "",
                 url: "https://a.example/x",
                 hugo: &hugo,
+                categories: &categories,
             };
             let file = render(&page);
             let rest = file.strip_prefix("---\n").unwrap();
@@ -341,6 +441,14 @@ mod tests {
             proptest::prop_assert_eq!(fm["summary"].as_str(), Some(want_summary.as_str()));
             proptest::prop_assert_eq!(fm["categories"][0].as_str(), Some("feed"));
             proptest::prop_assert_eq!(fm["widgets"][2].as_str(), Some("taglist"));
+            let read: Vec<&str> = fm["tags"].as_vec().unwrap().iter().filter_map(|t| t.as_str()).collect();
+            let want = tags("feed", &categories);
+            proptest::prop_assert_eq!(&read, &want.iter().map(String::as_str).collect::<Vec<_>>());
+            proptest::prop_assert_eq!(read[0], "feed");
+            let mut keys: Vec<String> = read.iter().map(|t| t.to_lowercase()).collect();
+            keys.sort();
+            keys.dedup();
+            proptest::prop_assert_eq!(keys.len(), read.len());
             // The body cannot end the front matter early or reach Hugo as a shortcode.
             let body = &rest[end + 5..];
             proptest::prop_assert!(crate::hugo_syntax::hugo_reads_no_syntax(body));

@@ -9,10 +9,10 @@ use super::pg::Pg;
 use super::pg::coord::{Leased, Worker};
 use super::sqlite::Sqlite;
 use super::{
-    Article, ArticleFilter, ArticleSource, FeedRow, FeedState, KeptPage, Store, StoredArticle,
+    Article, ArticleFilter, ArticleSource, FeedRow, FeedState, ItemState, KeptPage, Store,
+    StoredArticle,
 };
 use crate::error::Result;
-use crate::extract::Method;
 use crate::http::Validators;
 
 /// The database behind a [`Store`].
@@ -212,12 +212,14 @@ dispatch! { shared:
     fn count_articles(&self, filter: &ArticleFilter) -> Result<u64>;
     /// The stored article `id`.
     fn article(&self, id: i64) -> Result<Option<StoredArticle>>;
-    /// Replaces what a changed article says (title, text, dates, hashes); its file name,
-    /// URL, publication date and feed stay as first stored.
+    /// Replaces what a changed article says (title, text, dates, hashes, categories); its
+    /// file name, URL, publication date and feed stay as first stored.
     fn update_article(&self, id: i64, a: &Article) -> Result<()>;
-    /// The feed an article was first stored for, its stored item hash and how its text was
-    /// obtained.
-    fn item_state(&self, id: i64) -> Result<Option<(i64, Option<String>, Method)>>;
+    /// What a later poll compares an article's item against (see [`ItemState`]).
+    fn item_state(&self, id: i64) -> Result<Option<ItemState>>;
+    /// Records the date the feed gave later to an article dated by when it was first seen
+    /// (its own date stays, see [`super::DateSource::FirstSeen`]).
+    fn set_feed_date_later(&self, id: i64, at: i64) -> Result<()>;
     /// Records the item hash of an article whose item changed without changing the article.
     fn set_item_hash(&self, id: i64, item_hash: &str) -> Result<()>;
     /// Records the downloaded page (if any) and the thumbnail written of a stored article,

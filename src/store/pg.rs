@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 
 use postgres::Client;
 
-use super::{Article, FeedRow};
+use super::sqlite::item_record::categories_json;
+use super::{Article, DateSource, FeedRow};
 use crate::error::{Error, Result};
 use crate::extract::Method;
 use crate::http::Validators;
@@ -215,8 +216,10 @@ impl Pg {
                 .query_one(
                     "INSERT INTO articles (url, title, author, published_at, updated_at, lang,
                          feed_content, text, markdown, extraction_method, content_hash,
-                         file_name, feed_id, created_at, item_hash, modified_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+                         file_name, feed_id, created_at, item_hash, modified_at, date_source,
+                         date_text, categories)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
+                         $17, $18, $19)
                      RETURNING id",
                     &[
                         &a.url,
@@ -235,6 +238,9 @@ impl Pg {
                         &at,
                         &a.item_hash,
                         &a.modified_at,
+                        &a.date_source.map(DateSource::as_str),
+                        &a.date_text,
+                        &categories_json(&a.categories),
                     ],
                 )?
                 .get(0);
@@ -362,6 +368,11 @@ fn owned(values: &[&str]) -> Vec<String> {
 fn method(name: &str) -> Result<Method> {
     name.parse()
         .map_err(|e| Error::Usage(format!("database: {e}")))
+}
+
+/// A stored date source read back; one feedmark never wrote is an error naming it.
+fn date_source(name: &str) -> Result<DateSource> {
+    DateSource::from_stored(name).map_err(|e| Error::Usage(format!("database: {e}")))
 }
 
 fn url_text(url: &Path) -> String {

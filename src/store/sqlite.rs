@@ -15,7 +15,9 @@ pub use state::FeedState;
 
 mod articles;
 mod batch;
-pub use articles::ArticleFilter;
+pub use articles::{ArticleFilter, ItemState};
+pub(super) mod item_record;
+pub use item_record::DateSource;
 pub(super) mod pages;
 pub use pages::{ArticleSource, KeptPage, PageBody};
 mod dump;
@@ -198,13 +200,15 @@ impl Sqlite {
         tx.prepare_cached(
             "INSERT INTO articles (url, title, author, published_at, updated_at, lang, feed_content,
                  text, markdown, extraction_method, content_hash, file_name, feed_id, created_at,
-                 item_hash, modified_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                 item_hash, modified_at, date_source, date_text, categories)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
+                 ?19)",
         )?
         .execute(params![
                 a.url, a.title, a.author, a.published_at, a.updated_at, a.lang, a.feed_content,
                 a.text, a.markdown, a.extraction_method, a.content_hash, a.file_name, a.feed_id, at,
-                a.item_hash, a.modified_at
+                a.item_hash, a.modified_at, a.date_source, a.date_text,
+                item_record::categories_json(&a.categories)
             ],
         )?;
         let id = tx.last_insert_rowid();

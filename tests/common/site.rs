@@ -168,6 +168,8 @@ pub struct Summary {
     pub caught_up: usize,
     /// Omitted from the line when 0.
     pub filtered: usize,
+    /// Omitted from the line when 0.
+    pub duplicates: usize,
 }
 
 impl Summary {
@@ -202,6 +204,7 @@ impl Summary {
                 "updated articles" => summary.updated_articles = n,
                 "caught up (no file)" => summary.caught_up = n,
                 "filtered out" => summary.filtered = n,
+                "duplicate items" => summary.duplicates = n,
                 _ => return None,
             }
         }

@@ -2,16 +2,18 @@
 
 use postgres::Row;
 
-use super::{Pg, method};
+use super::{Pg, date_source, method};
 use crate::error::Result;
 use crate::extract::Method;
+use crate::store::sqlite::item_record::{categories_from_json, categories_json};
 use crate::store::sqlite::pages::read_page;
-use crate::store::{Article, ArticleFilter, ArticleSource, KeptPage, StoredArticle};
+use crate::store::{Article, ArticleFilter, ArticleSource, ItemState, KeptPage, StoredArticle};
 
 /// Columns of `articles a` joined with `feeds f`, in the order [`stored_article`] reads them.
 const ARTICLE_COLUMNS: &str = "a.id, f.name, a.url, a.title, a.author, a.published_at,
     a.updated_at, a.lang, a.feed_content, a.text, a.markdown, a.extraction_method,
-    a.content_hash, a.file_name, a.feed_id, a.item_hash, a.modified_at, COALESCE(p.thumbnail, '')";
+    a.content_hash, a.file_name, a.feed_id, a.item_hash, a.modified_at, COALESCE(p.thumbnail, ''),
+    a.date_source, a.date_text, a.categories";
 
 const ARTICLE_TABLES: &str = "articles a JOIN feeds f ON f.id = a.feed_id
     LEFT JOIN article_pages p ON p.article_id = a.id";
@@ -105,7 +107,7 @@ impl Pg {
             c.execute(
                 "UPDATE articles SET title = $2, author = $3, updated_at = $4, feed_content = $5,
                      text = $6, markdown = $7, extraction_method = $8, content_hash = $9,
-                     item_hash = $10, modified_at = $11
+                     item_hash = $10, modified_at = $11, categories = $12
                  WHERE id = $1",
                 &[
                     &id,
@@ -119,6 +121,7 @@ impl Pg {
                     &a.content_hash,
                     &a.item_hash,
                     &a.modified_at,
+                    &categories_json(&a.categories),
                 ],
             )?;
             Ok(())
@@ -126,14 +129,37 @@ impl Pg {
     }
 
     /// See [`crate::store::Store::item_state`].
-    pub fn item_state(&self, id: i64) -> Result<Option<(i64, Option<String>, Method)>> {
+    pub fn item_state(&self, id: i64) -> Result<Option<ItemState>> {
         self.run(move |s| {
+            // SQLite's `IS 'first-seen'` is `IS NOT DISTINCT FROM` here.
             let row = s.main.query_opt(
-                "SELECT feed_id, item_hash, extraction_method FROM articles WHERE id = $1",
+                "SELECT feed_id, item_hash, extraction_method,
+                        CASE WHEN date_source IS NOT DISTINCT FROM 'first-seen'
+                                  AND feed_date_later IS NULL
+                             THEN published_at END
+                 FROM articles WHERE id = $1",
                 &[&id],
             )?;
-            row.map(|r| Ok((r.get(0), r.get(1), method(r.get(2))?)))
-                .transpose()
+            row.map(|r| {
+                Ok(ItemState {
+                    feed_id: r.get(0),
+                    item_hash: r.get(1),
+                    method: method(r.get(2))?,
+                    awaits_date: r.get(3),
+                })
+            })
+            .transpose()
+        })
+    }
+
+    /// See [`crate::store::Store::set_feed_date_later`].
+    pub fn set_feed_date_later(&self, id: i64, at: i64) -> Result<()> {
+        self.write(move |c| {
+            c.execute(
+                "UPDATE articles SET feed_date_later = $2 WHERE id = $1",
+                &[&id, &at],
+            )?;
+            Ok(())
         })
     }
 
@@ -295,6 +321,9 @@ fn stored_article(r: &Row) -> Result<StoredArticle> {
             item_hash: r.get(15),
             modified_at: r.get(16),
             thumbnail: r.get(17),
+            date_source: r.get::<_, Option<&str>>(18).map(date_source).transpose()?,
+            date_text: r.get(19),
+            categories: categories_from_json(r.get(20)),
         },
     })
 }

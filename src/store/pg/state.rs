@@ -71,7 +71,10 @@ impl Pg {
                 "SELECT f.name, f.url, f.last_checked_at, f.last_success_at, f.last_error,
                         f.last_error_at, f.error_count, f.next_poll_at, f.dead_at, f.config_url,
                         f.next_poll_schedule,
-                        (SELECT COUNT(*) FROM feed_articles fa WHERE fa.feed_id = f.id)
+                        (SELECT COUNT(*) FROM feed_articles fa WHERE fa.feed_id = f.id),
+                        -- Read from the partial index articles_first_seen, as on SQLite.
+                        (SELECT COUNT(*) FROM articles a
+                         WHERE a.feed_id = f.id AND a.date_source = 'first-seen')
                  FROM feeds f ORDER BY f.name COLLATE \"C\"",
                 &[],
             )?;
@@ -90,6 +93,7 @@ impl Pg {
                     config_url: r.get(9),
                     next_poll_schedule: r.get(10),
                     articles: r.get(11),
+                    undated_items: r.get(12),
                 })
                 .collect())
         })

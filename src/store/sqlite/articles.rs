@@ -3,6 +3,7 @@
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 use rusqlite::{OptionalExtension, params};
 
+use super::item_record::{categories_from_json, categories_json};
 use super::{Article, Sqlite, StoredArticle};
 use crate::error::Result;
 use crate::extract::Method;
@@ -10,7 +11,8 @@ use crate::extract::Method;
 /// Columns of `articles a` joined with `feeds f`, in the order [`stored_article`] reads them.
 const ARTICLE_COLUMNS: &str = "a.id, f.name, a.url, a.title, a.author, a.published_at,
     a.updated_at, a.lang, a.feed_content, a.text, a.markdown, a.extraction_method,
-    a.content_hash, a.file_name, a.feed_id, a.item_hash, a.modified_at, COALESCE(p.thumbnail, '')";
+    a.content_hash, a.file_name, a.feed_id, a.item_hash, a.modified_at, COALESCE(p.thumbnail, ''),
+    a.date_source, a.date_text, a.categories";
 
 /// The tables [`ARTICLE_COLUMNS`] reads from.
 const ARTICLE_TABLES: &str = "articles a JOIN feeds f ON f.id = a.feed_id
@@ -95,13 +97,13 @@ impl Sqlite {
         Ok(row)
     }
 
-    /// Replaces what a changed article says (title, text, dates, hashes); its file name, URL,
-    /// publication date and feed stay as first stored.
+    /// Replaces what a changed article says (title, text, dates, hashes, categories); its
+    /// file name, URL, publication date and feed stay as first stored.
     pub fn update_article(&self, id: i64, a: &Article) -> Result<()> {
         self.conn.execute(
             "UPDATE articles SET title = ?2, author = ?3, updated_at = ?4, feed_content = ?5,
                  text = ?6, markdown = ?7, extraction_method = ?8, content_hash = ?9,
-                 item_hash = ?10, modified_at = ?11
+                 item_hash = ?10, modified_at = ?11, categories = ?12
              WHERE id = ?1",
             params![
                 id,
@@ -114,24 +116,44 @@ impl Sqlite {
                 a.extraction_method,
                 a.content_hash,
                 a.item_hash,
-                a.modified_at
+                a.modified_at,
+                categories_json(&a.categories)
             ],
         )?;
         Ok(())
     }
 
-    /// The feed an article was first stored for, its stored item hash and how its text was
-    /// obtained.
-    pub fn item_state(&self, id: i64) -> Result<Option<(i64, Option<String>, Method)>> {
+    /// What a later poll compares an article's item against (see [`ItemState`]).
+    pub fn item_state(&self, id: i64) -> Result<Option<ItemState>> {
         let row = self
             .conn
             .query_row(
-                "SELECT feed_id, item_hash, extraction_method FROM articles WHERE id = ?1",
+                "SELECT feed_id, item_hash, extraction_method,
+                        CASE WHEN date_source IS 'first-seen' AND feed_date_later IS NULL
+                             THEN published_at END
+                 FROM articles WHERE id = ?1",
                 [id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                |r| {
+                    Ok(ItemState {
+                        feed_id: r.get(0)?,
+                        item_hash: r.get(1)?,
+                        method: r.get(2)?,
+                        awaits_date: r.get(3)?,
+                    })
+                },
             )
             .optional()?;
         Ok(row)
+    }
+
+    /// Records the date the feed gave later to an article dated by when it was first seen
+    /// (its own date stays, see [`DateSource::FirstSeen`]).
+    pub fn set_feed_date_later(&self, id: i64, at: i64) -> Result<()> {
+        self.conn.execute(
+            "UPDATE articles SET feed_date_later = ?2 WHERE id = ?1",
+            params![id, at],
+        )?;
+        Ok(())
     }
 
     /// Records the item hash of an article whose item changed without changing the article
@@ -143,6 +165,20 @@ impl Sqlite {
         )?;
         Ok(())
     }
+}
+
+/// What a later poll needs to know about a stored article's item.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemState {
+    /// The feed the article was first stored for.
+    pub feed_id: i64,
+    /// The item hash stored with it.
+    pub item_hash: Option<String>,
+    /// How its text was obtained.
+    pub method: Method,
+    /// Its date (Unix seconds) when that is the time it was first seen and its feed has not
+    /// given it a date since; `None` otherwise.
+    pub awaits_date: Option<i64>,
 }
 
 /// Binds a method as its stored name: the column keeps the names older databases hold.
@@ -183,6 +219,9 @@ fn stored_article(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredArticle> {
             item_hash: r.get(15)?,
             modified_at: r.get(16)?,
             thumbnail: r.get(17)?,
+            date_source: r.get(18)?,
+            date_text: r.get(19)?,
+            categories: categories_from_json(r.get::<_, Option<String>>(20)?.as_deref()),
         },
     })
 }
@@ -256,6 +295,50 @@ mod tests {
     }
 
     #[test]
+    fn date_sources_and_categories_read_back_and_old_rows_read_as_unknown() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Sqlite::open(&dir.path().join("f.db")).unwrap();
+        let feed = s.upsert_feed("a", "https://a/feed", NOW).unwrap().id;
+        let art = Article {
+            date_source: Some(crate::store::DateSource::FirstSeen),
+            date_text: Some("soon".into()),
+            categories: vec!["B".into(), "a \"q\"".into()],
+            ..article(feed, 1)
+        };
+        let id = s.insert_article(&art, &[&art.url], &[], NOW).unwrap();
+        assert_eq!(s.article(id).unwrap().unwrap().article, art);
+        let state = s.item_state(id).unwrap().unwrap();
+        assert_eq!(state.awaits_date, Some(100));
+        s.set_feed_date_later(id, 5).unwrap();
+        assert_eq!(s.item_state(id).unwrap().unwrap().awaits_date, None);
+        // Rows from before schema version 8, and a hand-edited column.
+        s.conn
+            .execute(
+                "UPDATE articles SET date_source = NULL, categories = NULL",
+                [],
+            )
+            .unwrap();
+        let old = s.article(id).unwrap().unwrap().article;
+        assert_eq!((old.date_source, old.categories.len()), (None, 0));
+        s.conn
+            .execute("UPDATE articles SET categories = 'not json'", [])
+            .unwrap();
+        assert!(
+            s.article(id)
+                .unwrap()
+                .unwrap()
+                .article
+                .categories
+                .is_empty()
+        );
+        s.conn
+            .execute("UPDATE articles SET date_source = 'guessed'", [])
+            .unwrap();
+        let err = s.article(id).unwrap_err().to_string();
+        assert!(err.contains("unknown date source `guessed`"), "{err}");
+    }
+
+    #[test]
     fn methods_are_stored_under_their_names_and_caught_up_ones_are_not_exported() {
         let dir = tempfile::tempdir().unwrap();
         let mut s = Sqlite::open(&dir.path().join("f.db")).unwrap();
@@ -281,7 +364,7 @@ mod tests {
         assert_eq!(listed.len(), 1);
         assert_eq!(listed[0].article.extraction_method, methods[0]);
         assert_eq!(s.count_articles(&ArticleFilter::default()).unwrap(), 1);
-        assert_eq!(s.item_state(2).unwrap().unwrap().2, Method::CaughtUp);
+        assert_eq!(s.item_state(2).unwrap().unwrap().method, Method::CaughtUp);
 
         s.conn
             .execute("UPDATE articles SET extraction_method = 'readability'", [])

@@ -40,6 +40,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0006_kept_pages_index",
         include_str!("../../../migrations/0006_kept_pages_index.sql"),
     ),
+    (
+        8,
+        "0008_item_fidelity",
+        include_str!("../../../migrations/0008_item_fidelity.sql"),
+    ),
 ];
 
 /// Refuses a database that holds tables but no `schema_migrations`: another program's

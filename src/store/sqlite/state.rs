@@ -27,6 +27,9 @@ pub struct FeedState {
     pub dead_at: Option<i64>,
     /// Articles this feed has carried.
     pub articles: i64,
+    /// Articles first stored from this feed whose item had no date feedmark could read:
+    /// dated by when feedmark first saw them.
+    pub undated_items: i64,
 }
 
 impl Sqlite {
@@ -89,7 +92,10 @@ impl Sqlite {
         let mut stmt = self.conn.prepare(
             "SELECT f.name, f.url, f.last_checked_at, f.last_success_at, f.last_error,
                     f.last_error_at, f.error_count, f.next_poll_at, f.dead_at, f.config_url,
-                    f.next_poll_schedule, (SELECT COUNT(*) FROM feed_articles fa WHERE fa.feed_id = f.id)
+                    f.next_poll_schedule, (SELECT COUNT(*) FROM feed_articles fa WHERE fa.feed_id = f.id),
+                    -- Read from the partial index articles_first_seen, not the articles.
+                    (SELECT COUNT(*) FROM articles a
+                     WHERE a.feed_id = f.id AND a.date_source = 'first-seen')
              FROM feeds f ORDER BY f.name",
         )?;
         let rows = stmt.query_map([], |r| {
@@ -106,6 +112,7 @@ impl Sqlite {
                 config_url: r.get(9)?,
                 next_poll_schedule: r.get(10)?,
                 articles: r.get(11)?,
+                undated_items: r.get(12)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
