@@ -12,6 +12,10 @@ use std::path::Path;
 use common::optional;
 use common::{SiteConfig, feedmark_cmd, run, thehill_server, tree};
 
+#[path = "postgres/items.rs"]
+mod items;
+use items::serve_items;
+
 /// A fresh, empty database on the configured server for `test`, as a URL; `None` (after a
 /// loud skip) when no server is configured.
 fn database(test: &str) -> Option<String> {
@@ -68,17 +72,40 @@ fn export_from_postgres_equals_export_from_sqlite_after_migrate_db() {
     config
         .set("keep_pages_days", 30)
         .feed("defense", server.url("/policy/defense/feed/"))
-        .feed("news", server.url("/homenews/feed/"));
+        .feed("news", server.url("/homenews/feed/"))
+        // Schema version 8: two items dated when first seen (one with an unreadable date),
+        // one whose categories are its tags.
+        .feed("items", server.url("/items/feed/"))
+        .feed_key("items", "categories_as_tags", true);
+    serve_items(&server, "");
     let path = config.write(dir.path());
     let (ok, out, err) = run(feedmark_cmd(&path).arg("fetch"));
     assert!(ok, "{out}{err}");
     let sqlite_tree = dir.path().join("from-sqlite");
     export(&path, &sqlite_tree);
-    assert!(!tree(&sqlite_tree).is_empty());
+    let files = tree(&sqlite_tree);
+    assert!(
+        files
+            .values()
+            .any(|f| String::from_utf8_lossy(f).contains("National Security")),
+        "categories as tags"
+    );
 
     let (ok, out, err) = run(feedmark_cmd(&path).args(["migrate-db", "--to", &url]));
     assert!(ok, "migrate-db failed: {out}{err}");
-    assert!(out.contains("articles: 3 rows"), "{out}");
+    assert!(out.contains("articles: 6 rows"), "{out}");
+    for (sql, n) in [
+        (
+            "SELECT COUNT(*) FROM articles WHERE date_source = 'first-seen'",
+            2,
+        ),
+        (
+            "SELECT COUNT(*) FROM articles WHERE categories LIKE '%National   Security%'",
+            1,
+        ),
+    ] {
+        assert_eq!(pg_count(&url, sql), n, "{sql}");
+    }
     // A second copy into the same database is refused: it is no longer empty.
     let (ok, _, err) = run(feedmark_cmd(&path).args(["migrate-db", "--to", &url]));
     assert!(!ok && err.contains("empty"), "{err}");
@@ -87,12 +114,34 @@ fn export_from_postgres_equals_export_from_sqlite_after_migrate_db() {
     let path = config.write(dir.path());
     let pg_tree = dir.path().join("from-postgres");
     export(&path, &pg_tree);
-    assert_eq!(tree(&pg_tree), tree(&sqlite_tree), "byte-identical trees");
+    assert_eq!(tree(&pg_tree), files, "byte-identical trees");
+    // status reads the undated items from PostgreSQL's partial index as from SQLite's.
+    let (ok, out, err) = run(feedmark_cmd(&path).arg("status"));
+    assert!(ok, "{out}{err}");
+    let items = out.lines().find(|l| l.starts_with("items ")).unwrap_or("");
+    let cells: Vec<&str> = items.split_whitespace().rev().take(3).collect();
+    assert_eq!(
+        cells,
+        ["-", "2", "3"],
+        "LAST ERROR, UNDATED, ARTICLES: {out}"
+    );
     // The copied feed state is used: a second poll finds nothing new and makes no new row.
+    // Its date for the item first stored undated is recorded beside it, not taken.
+    serve_items(
+        &server,
+        "<pubDate>Sat, 15 Feb 2025 10:00:00 +0000</pubDate>",
+    );
     let (ok, out, err) = run(feedmark_cmd(&path).arg("fetch"));
     assert!(ok, "{out}{err}");
     assert!(out.contains("new articles: 0"), "{out}");
-    assert_eq!(pg_count(&url, "SELECT COUNT(*) FROM articles"), 3);
+    assert_eq!(pg_count(&url, "SELECT COUNT(*) FROM articles"), 6);
+    assert_eq!(
+        pg_count(
+            &url,
+            "SELECT COUNT(*) FROM articles WHERE feed_date_later = 1739613600"
+        ),
+        1
+    );
     // New rows get ids past the copied ones.
     let next: i64 = pg_count(
         &url,
