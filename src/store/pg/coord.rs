@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use postgres::{Client, NoTls};
 
-use super::{Pg, url_text};
+use super::Pg;
 use crate::error::{Error, Result};
 
 /// SQL: the server's clock in Unix seconds.
@@ -98,7 +98,7 @@ impl Pg {
             Ok(())
         })?;
         let (stop, stopped) = mpsc::channel();
-        let heartbeat = heartbeat(&url_text(&self.path), id.clone(), lease, stopped)?;
+        let heartbeat = heartbeat(&self.url, id.clone(), lease, stopped)?;
         tracing::info!(worker = %id, lease_secs = lease, "joined the workers of this database");
         *slot = Some(Registered {
             id: id.clone(),
