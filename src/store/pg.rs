@@ -28,7 +28,9 @@ use session::{Conn, Session};
 /// An open PostgreSQL database.
 pub struct Pg {
     conn: Conn,
-    /// The URL as configured (shown only through [`crate::redact::urls`]).
+    /// The URL as configured, to connect with (the heartbeat's own connection).
+    url: String,
+    /// The URL without its password, for messages.
     path: PathBuf,
     worker: coord::Membership,
 }
@@ -58,12 +60,13 @@ impl Pg {
         let text = url_text(url);
         Ok(Pg {
             conn: Conn::connect(&text)?,
-            path: url.to_path_buf(),
+            url: text,
+            path: shown(url),
             worker: coord::Membership::default(),
         })
     }
 
-    /// The URL as configured.
+    /// The URL as configured, without its password (for messages).
     pub fn path(&self) -> &Path {
         &self.path
     }

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use postgres::{Client, NoTls};
 
-use super::{Pg, url_text};
+use super::Pg;
 use crate::error::{Error, Result};
 
 /// SQL: the server's clock in Unix seconds.
@@ -78,13 +78,7 @@ impl Pg {
         if let Some(r) = slot.as_ref() {
             return Ok(r.id.clone());
         }
-        let host = std::fs::read_to_string("/proc/sys/kernel/hostname").map_or_else(
-            |e| {
-                tracing::warn!("host name unknown ({e}); workers list this one as `localhost`");
-                "localhost".into()
-            },
-            |h| h.trim().to_string(),
-        );
+        let host = host_name();
         let pid = i64::from(std::process::id());
         let lease = lease_secs.max(1) as i64;
         // Host and pid name the process; the start time tells a reused pid apart.
@@ -104,7 +98,7 @@ impl Pg {
             Ok(())
         })?;
         let (stop, stopped) = mpsc::channel();
-        let heartbeat = heartbeat(&url_text(&self.path), id.clone(), lease, stopped)?;
+        let heartbeat = heartbeat(&self.url, id.clone(), lease, stopped)?;
         tracing::info!(worker = %id, lease_secs = lease, "joined the workers of this database");
         *slot = Some(Registered {
             id: id.clone(),
@@ -239,6 +233,23 @@ impl Pg {
                 })
                 .collect())
         })
+    }
+}
+
+/// This machine's name, for the workers list (uname(2): /proc/sys may be hidden from a
+/// hardened service).
+fn host_name() -> String {
+    #[cfg(target_os = "linux")]
+    {
+        rustix::system::uname()
+            .nodename()
+            .to_string_lossy()
+            .into_owned()
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        tracing::warn!("host name unknown here; workers list this one as `localhost`");
+        "localhost".into()
     }
 }
 
