@@ -16,12 +16,33 @@ pub fn decode_xml(bytes: &[u8], content_type: Option<&str>) -> String {
 }
 
 /// Decodes an HTML page: BOM, HTTP charset, `<meta charset>` in the first 2 KiB, else UTF-8.
+///
+/// A page whose bytes are valid UTF-8 with some non-ASCII in them is read as UTF-8 whatever
+/// it declares: a page converted to UTF-8 often keeps its old `gb2312` or `iso-8859-1` label,
+/// while legacy-encoded text almost never forms valid multi-byte UTF-8 by chance (an accented
+/// Latin-1 letter is one byte above 0x7F followed by ASCII, which UTF-8 refuses).
 pub fn decode_html(bytes: &[u8], content_type: Option<&str>) -> String {
-    let encoding = content_type
+    let declared = content_type
         .and_then(http_charset)
-        .or_else(|| meta_charset(bytes))
-        .unwrap_or(UTF_8);
+        .or_else(|| meta_charset(bytes));
+    let encoding = match declared {
+        Some(e) if e != UTF_8 && is_utf8_beyond_ascii(bytes) => {
+            tracing::debug!(
+                declared = e.name(),
+                "page declares a legacy charset but is valid UTF-8; reading it as UTF-8"
+            );
+            UTF_8
+        }
+        Some(e) => e,
+        None => UTF_8,
+    };
     decode_with(bytes, encoding)
+}
+
+/// Valid UTF-8 holding at least one multi-byte character. A UTF-16 page (its BOM or its
+/// zero bytes) is left to its declaration.
+fn is_utf8_beyond_ascii(bytes: &[u8]) -> bool {
+    !bytes.is_ascii() && !bytes.contains(&0) && std::str::from_utf8(bytes).is_ok()
 }
 
 fn decode_with(bytes: &[u8], encoding: &'static Encoding) -> String {
@@ -165,5 +186,17 @@ mod tests {
         assert!(decode_html(page, None).contains("При"));
         let bare = b"<p>\xcf\xf0\xe8</p>";
         assert!(decode_html(bare, Some("text/html; charset=windows-1251")).contains("При"));
+    }
+
+    #[test]
+    fn valid_utf8_wins_over_a_stale_legacy_label() {
+        let page = "<meta charset=\"gb2312\"><p>中文报道</p>";
+        assert!(decode_html(page.as_bytes(), None).contains("中文报道"));
+        let latin = "<p>café</p>";
+        let header = Some("text/html; charset=iso-8859-1");
+        assert!(decode_html(latin.as_bytes(), header).contains("café"));
+        // ASCII-only pages and real legacy bytes still follow the label.
+        let gbk = b"<meta charset=\"gbk\"><p>\xd6\xd0\xce\xc4</p>";
+        assert!(decode_html(gbk, None).contains("中文"));
     }
 }

@@ -17,6 +17,7 @@ use crate::task::AbortOnDrop;
 
 mod listener;
 mod metrics;
+mod pages;
 mod plan;
 mod systemd;
 pub use plan::Plan;
@@ -38,6 +39,9 @@ pub struct Daemon {
     plan: Plan,
     /// Consecutive polls that failed as a whole (database trouble), for backoff.
     batch_errors: i64,
+    /// When a pending article page of a live feed is next due, if one waits: the daemon
+    /// wakes then to try it, even if no feed is due.
+    retry_wake: Option<DateTime<Utc>>,
     metrics: metrics::Shared,
     _lock: DbLock,
 }
@@ -89,6 +93,7 @@ impl Daemon {
             clock,
             plan,
             batch_errors: 0,
+            retry_wake: None,
             metrics: metrics::Shared::default(),
             _lock: lock,
         })
@@ -114,20 +119,24 @@ impl Daemon {
         };
         self.publish_states();
         self.announce_dead();
+        self.retry_wake = self.next_retry(self.clock.now());
         let feeds = self.plan.live().count();
         tracing::info!(feeds, "feedmark run: ready; {feeds} feeds scheduled");
         systemd::ready(&format!("{feeds} feeds scheduled"));
         loop {
-            let due = self.plan.due(self.clock.now());
-            if !due.is_empty() {
+            let now = self.clock.now();
+            let due = self.plan.due(now);
+            let retrying = self.retry_wake.is_some_and(|t| t <= now);
+            if !due.is_empty() || retrying {
                 if self.poll(due, &mut signals, &mut watchdog).await? {
                     break;
                 }
                 continue;
             }
-            let wait = self
-                .plan
-                .next_wake()
+            let wait = [self.plan.next_wake(), self.retry_wake]
+                .into_iter()
+                .flatten()
+                .min()
                 .map_or(MAX_IDLE, |t| self.clock.real_until(t))
                 .min(MAX_IDLE);
             tokio::select! {
@@ -148,16 +157,27 @@ impl Daemon {
         signals: &mut Signals,
         watchdog: &mut systemd::Watchdog,
     ) -> Result<bool> {
-        let Some(due) = self.lease(&due) else {
-            return Ok(false);
+        // A wake for pending pages alone has no feed to lease; its retries still run.
+        let retrying = self.retry_wake.is_some_and(|t| t <= self.clock.now());
+        let due = if due.is_empty() {
+            due
+        } else {
+            match self.lease(&due) {
+                Some(mine) => mine,
+                None if retrying => Vec::new(),
+                None => return Ok(false),
+            }
         };
         let names: Vec<&str> = due.iter().map(|f| f.name.as_str()).collect();
         tracing::debug!("polling {}", names.join(", "));
         let grace = Duration::from_secs(self.pipeline.config().daemon.shutdown_grace_secs);
         let (mut stop, mut reload) = (false, false);
         let started = std::time::Instant::now();
+        let polled_at = self.clock.now();
+        // Every live feed's due pending pages are tried, whether or not the feed is due.
+        let live: Vec<FeedConfig> = self.plan.live().map(|e| e.feed.clone()).collect();
         let result = {
-            let batch = self.pipeline.fetch_feeds(&mut self.store, &due);
+            let batch = self.pipeline.poll(&mut self.store, &due, &live);
             tokio::pin!(batch);
             loop {
                 tokio::select! {
@@ -188,7 +208,10 @@ impl Daemon {
                 m.record_batch(started.elapsed().as_secs_f64());
             }
             // Storing next poll times is SQLite work: off the async loop, as the poll's own.
-            crate::pipeline::blocking(|| self.reschedule(&due, result));
+            crate::pipeline::blocking(|| {
+                self.reschedule(&due, result);
+                self.retry_wake = self.next_retry(polled_at);
+            });
             crate::lease::release(&self.store, &due);
         }
         if reload && !stop {
@@ -281,7 +304,7 @@ impl Daemon {
             tracing::info!(feed = %name, errors, next_in_secs = secs, reason = %reason, new_articles = outcome.new_articles, "feed {name}: next poll at {when}, in {secs}s ({reason})");
         }
         self.publish_states();
-        if summary.outcomes.len() > 1 || summary.new_articles > 0 {
+        if summary.outcomes.len() > 1 || summary.new_articles > 0 || summary.pages_retried > 0 {
             tracing::info!("{summary}");
         }
         systemd::status(&format!("last poll {}: {summary}", fmt_utc(now)));
@@ -324,7 +347,24 @@ impl Daemon {
             .map_err(|message| Error::config(&self.config_path, message))?;
         self.pipeline = Pipeline::new(config)?.with_clock(Arc::clone(&self.clock));
         self.plan = plan;
+        self.retry_wake = self.next_retry(self.clock.now());
         Ok(self.plan.live().count())
+    }
+
+    /// When the daemon next wakes for a pending page of a live feed, after a poll that
+    /// started at `polled_at` (see [`pages::retry_wake`]). A store that cannot say is logged
+    /// and asked again a while later.
+    fn next_retry(&self, polled_at: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let names: Vec<&str> = self.plan.live().map(|e| e.feed.name.as_str()).collect();
+        match self.store.next_page_retry(&names) {
+            Ok(at) => at.map(|t| pages::retry_wake(t, polled_at)),
+            Err(e) => {
+                tracing::warn!(
+                    "cannot read when pending article pages are due: {e}; asking again later"
+                );
+                Some(pages::retry_wake(i64::MIN, polled_at))
+            }
+        }
     }
 
     /// Copies every feed's stored state into the metrics gauges.

@@ -37,6 +37,15 @@ pub enum Error {
         cause: Option<reqwest::Error>,
     },
 
+    /// A page not tried: its host failed at connection level several times in a row in
+    /// this poll (see [`crate::politeness::DeadHosts`]).
+    #[error("{}: not tried: host {host} failed to connect {failures} times in a row in this poll", redact::urls(.url))]
+    HostDown {
+        url: String,
+        host: String,
+        failures: u32,
+    },
+
     /// The server answered with an HTTP error status.
     #[error("{}: HTTP {status}", redact::urls(.url))]
     Status {
@@ -126,6 +135,7 @@ impl Error {
                 Failure::Transient { retry_after: None }
             }
             Error::Network { .. }
+            | Error::HostDown { .. }
             | Error::Store(_)
             | Error::Postgres(_)
             | Error::Io { .. }
@@ -148,6 +158,38 @@ impl Error {
     /// are not: something answered, or may yet.
     pub fn is_unreachable(&self) -> bool {
         matches!(self, Error::Network { timeout: false, cause: Some(c), .. } if c.is_connect())
+    }
+
+    /// The host failed at connection level: its name did not resolve, the connection was
+    /// refused or unroutable, or the request timed out. A few of these in a row on one host
+    /// mark it down for the rest of a poll.
+    pub fn is_connection_failure(&self) -> bool {
+        matches!(self, Error::Network { timeout: true, .. }) || self.is_unreachable()
+    }
+
+    /// The host's name did not resolve: no request reached any server, so the politeness
+    /// delay owed to the host was not spent. Read from the HTTP client's cause chain, where
+    /// hyper names the resolver's failure `dns error` (reqwest, `error resolving DNS`).
+    pub fn is_dns(&self) -> bool {
+        let Error::Network { cause: Some(c), .. } = self else {
+            return false;
+        };
+        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(c);
+        while let Some(err) = source {
+            let text = err.to_string();
+            if text == "dns error" || text == "error resolving DNS" {
+                return true;
+            }
+            source = err.source();
+        }
+        false
+    }
+
+    /// No request reached any server: the name did not resolve, or the guard refused the
+    /// addresses it resolved to (or the URL itself). The politeness delay owed to the host
+    /// was not spent.
+    pub fn reached_no_server(&self) -> bool {
+        self.is_dns() || matches!(self, Error::Refused { .. })
     }
 
     /// For a feed that fails permanently, what to look at: the same request will fail the
@@ -309,6 +351,37 @@ mod tests {
             unreachable!()
         };
         assert!(cause.as_ref().is_some_and(reqwest::Error::is_builder));
+    }
+
+    #[tokio::test]
+    async fn a_name_that_does_not_resolve_is_a_dns_failure_and_a_refusal_is_not() {
+        let client = reqwest::Client::builder().no_proxy().build().unwrap();
+        let network = |url: &str, cause| Error::Network {
+            url: url.into(),
+            message: String::new(),
+            timeout: false,
+            cause: Some(cause),
+        };
+        let dns = client.get("http://feedmark-test.invalid/").send().await;
+        let dns = network("dns", dns.unwrap_err());
+        assert!(dns.is_dns() && dns.is_connection_failure(), "{dns:?}");
+        // Port 1 on loopback: nothing listens, the connection is refused.
+        let refused = client.get("http://127.0.0.1:1/").send().await;
+        let refused = network("refused", refused.unwrap_err());
+        assert!(!refused.is_dns() && refused.is_connection_failure());
+        assert!(dns.reached_no_server() && !refused.reached_no_server());
+        let guarded = Error::Refused {
+            url: "http://localhost/".into(),
+            reason: "not a public address".into(),
+        };
+        assert!(guarded.reached_no_server() && !guarded.is_connection_failure());
+        let skipped = Error::HostDown {
+            url: "u".into(),
+            host: "h".into(),
+            failures: 3,
+        };
+        assert!(!skipped.is_connection_failure(), "not tried: no evidence");
+        assert_eq!(skipped.failure(), Failure::Transient { retry_after: None });
     }
 
     #[test]

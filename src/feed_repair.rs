@@ -111,7 +111,9 @@ fn html_entities_to_numeric(text: &str) -> String {
 /// Alternative readings of a document that failed to parse, most likely first: a feed shown
 /// by a browser's source view (escaped inside HTML), a feed wrapped in HTML tags, and raw HTML
 /// inside `<description>` / `<content:encoded>` that should have been escaped.
-pub fn second_chances(text: &str) -> Vec<String> {
+///
+/// Each comes with what it repaired, for the log and `feedmark parse`.
+pub fn second_chances(text: &str) -> Vec<(&'static str, String)> {
     let mut out = Vec::new();
     let head = prefix(text, 4096);
     if head.contains("&lt;rss")
@@ -119,17 +121,23 @@ pub fn second_chances(text: &str) -> Vec<String> {
         || head.contains("&lt;rdf:RDF")
         || head.contains("&lt;?xml")
     {
-        out.push(crate::text::strip_tags(text));
+        out.push((
+            "a feed escaped inside an HTML page, unescaped",
+            crate::text::strip_tags(text),
+        ));
     }
     if let Some(inner) = embedded_feed(text) {
-        out.push(inner.to_string());
+        out.push(("a feed wrapped in HTML, unwrapped", inner.to_string()));
     }
     let wrapped = cdata_wrap_html(text);
     if wrapped != text {
-        out.push(wrapped);
+        out.push((
+            "unescaped HTML in description / content:encoded wrapped in CDATA",
+            wrapped,
+        ));
     }
     if let Some(cleaned) = without_stray_declarations(text) {
-        out.push(cleaned);
+        out.push(("XML declarations after the start removed", cleaned));
     }
     out
 }

@@ -35,7 +35,9 @@ const TRACKING_PARAMS: &[&str] = &[
     "ref_src",
 ];
 
-/// The stable dedup key of an item: its guid; else its canonical link; else title + content.
+/// The stable dedup key of an item: its guid; else its canonical link; else title + content;
+/// else, when both are empty (a podcast episode with only an enclosure), the enclosures and
+/// the rest of the item, so that such items do not all collapse into one.
 ///
 /// Guids and title keys are scoped by the feed's host, so "1" in two unrelated feeds never
 /// collides, while The Hill's section feeds (one host, one guid per story) share keys.
@@ -48,11 +50,28 @@ pub fn item_key(item: &Item, feed_url: &str) -> String {
         format!("guid\0{scope}\0{guid}")
     } else if let Some(url) = item.link.as_deref().and_then(canonical_url) {
         format!("url\0{url}")
-    } else {
+    } else if !item.title.is_empty() || item.content_html.is_some() {
         let content = item.content_html.as_deref().unwrap_or("");
         format!("text\0{scope}\0{}\0{content}", item.title)
+    } else {
+        format!("bare\0{scope}\0{}", whole_item(item))
     };
     sha256_hex(&material)
+}
+
+/// Everything else an item without guid, link, title and text says about itself.
+fn whole_item(item: &Item) -> String {
+    let date = |d: Option<chrono::DateTime<chrono::Utc>>| d.map(|d| d.timestamp().to_string());
+    [
+        item.enclosures.join("\u{1}"),
+        item.image.clone().unwrap_or_default(),
+        item.summary_html.clone().unwrap_or_default(),
+        date(item.published).unwrap_or_default(),
+        date(item.updated).unwrap_or_default(),
+        item.authors.join("\u{1}"),
+        item.categories.join("\u{1}"),
+    ]
+    .join("\0")
 }
 
 /// A hash of what the feed says about the item (title, link, content, update time): when it
@@ -149,6 +168,15 @@ mod tests {
         assert_eq!(
             item_key(&no_id, "https://a.com/"),
             item_key(&no_id, "https://a.com/")
+        );
+        let episode = |url: &str| Item {
+            enclosures: vec![url.to_string()],
+            ..Item::default()
+        };
+        assert_ne!(
+            item_key(&episode("https://a.com/1.mp3"), "https://a.com/"),
+            item_key(&episode("https://a.com/2.mp3"), "https://a.com/"),
+            "enclosure-only items stay apart"
         );
         let linked = Item {
             link: Some("https://a.com/x?utm_source=1".into()),

@@ -119,6 +119,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Man { out } => Output::done(tools::man(out.as_deref())?),
         Command::Init => commands::init::run(explicit)?,
         Command::Extract { url, html, format } => extract(explicit, &url, html.as_deref(), format)?,
+        Command::Parse { file, json, url } => parse(&file, json, url.as_deref())?,
     };
     write_stdout(&output.text)?;
     Ok(if output.complete {
@@ -231,6 +232,19 @@ fn extract(
     };
     let text = commands::extract::run(&optional_config(explicit), &page_url, &bytes, format)?;
     Ok(Output::done(text))
+}
+
+fn parse(file: &Path, json: bool, url: Option<&str>) -> Result<Output> {
+    let bytes = if file == Path::new("-") {
+        let mut buf = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut buf)
+            .context("reading standard input")?;
+        buf
+    } else {
+        std::fs::read(file).with_context(|| format!("reading {}", file.display()))?
+    };
+    Ok(Output::done(commands::parse::run(&bytes, url, json)?))
 }
 
 /// The config of a command that also works without one (`extract`, `feeds test`): the one

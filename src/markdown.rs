@@ -113,7 +113,8 @@ pub(crate) fn attr<'a>(el: &'a scraper::node::Element, name: &str) -> Option<&'a
         .map(|(_, v)| &**v)
 }
 
-fn hidden(el: &scraper::node::Element) -> bool {
+/// Whether the page hides `el` (`hidden`, `aria-hidden`, `display:none`, `visibility:hidden`).
+pub(crate) fn hidden(el: &scraper::node::Element) -> bool {
     if attr(el, "hidden").is_some() || attr(el, "aria-hidden") == Some("true") {
         return true;
     }

@@ -17,8 +17,10 @@ mod article;
 mod batch;
 mod dates;
 mod flow;
+mod heal;
 mod mode;
 mod outcome;
+mod page;
 mod poll;
 #[cfg(test)]
 mod poll_tests;
@@ -58,6 +60,15 @@ pub struct Summary {
     pub planned: Vec<Planned>,
     /// The poll was a dry run: nothing was stored and no file was written.
     pub dry_run: bool,
+    /// New articles stored with their feed's text because their page failed for a passing
+    /// reason (or was not tried: its host was down): their page is tried again later.
+    pub pages_pending: usize,
+    /// Pending pages tried again in this poll.
+    pub pages_retried: usize,
+    /// Pending pages that loaded at last: their articles were rewritten with the full text.
+    pub pages_healed: usize,
+    /// Pages not tried again (too many tries, too old, or they failed for good on a retry).
+    pub pages_given_up: usize,
 }
 
 impl std::fmt::Display for Summary {
@@ -84,6 +95,16 @@ impl std::fmt::Display for Summary {
         }
         if self.duplicates > 0 {
             write!(f, "; duplicate items: {}", self.duplicates)?;
+        }
+        for (label, n) in [
+            ("pages pending", self.pages_pending),
+            ("pages retried", self.pages_retried),
+            ("pages healed", self.pages_healed),
+            ("pages given up", self.pages_given_up),
+        ] {
+            if n > 0 {
+                write!(f, "; {label}: {n}")?;
+            }
         }
         if self.dry_run {
             write!(f, "; nothing was stored or written")?;
@@ -210,9 +231,21 @@ impl Pipeline {
         summary
     }
 
-    /// Polls exactly `feeds` once (the daemon's due feeds) and stores what is new; the
-    /// summary's `outcomes` say how each feed's poll ended.
+    /// Polls exactly `feeds` once and stores what is new, trying their due pending pages
+    /// again; the summary's `outcomes` say how each feed's poll ended.
     pub async fn fetch_feeds(&self, store: &mut Store, feeds: &[FeedConfig]) -> Result<Summary> {
+        self.poll(store, feeds, feeds).await
+    }
+
+    /// Polls `feeds` once (the daemon's due feeds, maybe none) and tries again the due
+    /// pending pages of `retry_of` (the daemon's live feeds), whether or not their feed is
+    /// polled.
+    pub async fn poll(
+        &self,
+        store: &mut Store,
+        feeds: &[FeedConfig],
+        retry_of: &[FeedConfig],
+    ) -> Result<Summary> {
         if self.mode != Mode::DryRun {
             let removed = output::remove_leftovers(&self.config.output_dir);
             if removed > 0 {
@@ -221,7 +254,9 @@ impl Pipeline {
         }
         self.progress.set_length(feeds.len() as u64);
         self.progress.set_message("feeds");
-        let summary = flow::Poll::new(self, store, feeds).run(feeds).await?;
+        let summary = flow::Poll::new(self, store, feeds)
+            .run(feeds, retry_of)
+            .await?;
         if self.mode != Mode::DryRun {
             self.expire_pages(store);
         }

@@ -121,10 +121,19 @@ fn extract_again(rules: &Rules, row: &ArticleSource, budget_ms: u64) -> Extracte
             })
             .ok()?
     });
-    from_page
-        .or_else(|| {
-            let base = Url::parse(&row.url).ok();
-            extract::from_feed(row.feed_content.as_deref(), base.as_ref())
-        })
-        .unwrap_or_else(Extracted::none)
+    let from_feed = || {
+        let base = Url::parse(&row.url).ok();
+        extract::from_feed(row.feed_content.as_deref(), base.as_ref())
+    };
+    match from_page {
+        Some(page)
+            if page.method == extract::Method::PageText
+                && from_feed().is_some_and(|feed| page.yields_to_feed(&feed)) =>
+        {
+            tracing::info!(feed = %row.feed_name, "article {}: the page has no article, only a short text block; using the feed's longer content", crate::redact::urls(&row.url));
+            from_feed().unwrap_or(page)
+        }
+        Some(page) => page,
+        None => from_feed().unwrap_or_else(Extracted::none),
+    }
 }

@@ -1,4 +1,4 @@
-//! `feedmark status`: each feed's last success, last error, error count, next poll, articles.
+//! `feedmark status`: each feed's last success, last error, error count, next poll, articles, pending pages.
 
 use chrono::{TimeZone, Utc};
 use chrono_tz::Tz;
@@ -135,6 +135,7 @@ pub fn to_table(rows: &[(FeedState, bool)], tz: Tz) -> String {
         "NEXT POLL".into(),
         "ARTICLES".into(),
         "UNDATED".into(),
+        "PENDING".into(),
         "LAST ERROR".into(),
     ]];
     for (s, configured) in rows {
@@ -162,10 +163,13 @@ pub fn to_table(rows: &[(FeedState, bool)], tz: Tz) -> String {
             next,
             s.articles.to_string(),
             s.undated_items.to_string(),
+            s.pending_pages.to_string(),
             error,
         ]);
     }
-    let mut widths = [0usize; 8];
+    // Sized from the header, so that a new column cannot silently drop the last one.
+    let mut widths = vec![0usize; lines[0].len()];
+    let last = widths.len() - 1;
     for l in &lines {
         for (w, cell) in widths.iter_mut().zip(l) {
             *w = (*w).max(cell.chars().count());
@@ -175,9 +179,15 @@ pub fn to_table(rows: &[(FeedState, bool)], tz: Tz) -> String {
     for l in &lines {
         let cells: Vec<String> = l
             .iter()
-            .zip(widths)
+            .zip(&widths)
             .enumerate()
-            .map(|(i, (c, w))| if i == 7 { c.clone() } else { format!("{c:w$}") })
+            .map(|(i, (c, w))| {
+                if i == last {
+                    c.clone()
+                } else {
+                    format!("{c:w$}", w = *w)
+                }
+            })
             .collect();
         out.push_str(cells.join("  ").trim_end());
         out.push('\n');

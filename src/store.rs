@@ -15,7 +15,8 @@ pub mod pg;
 mod sqlite;
 pub use pg::coord::{Leased, Worker};
 pub use sqlite::{
-    ArticleFilter, ArticleSource, DateSource, FeedState, ItemState, KeptPage, MIGRATIONS, PageBody,
+    ArticleFilter, ArticleSource, Attempt, DateSource, FeedState, ItemState, KeptPage, MIGRATIONS,
+    PageBody, PendingPage,
 };
 
 use backend::Backend;

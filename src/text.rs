@@ -17,6 +17,28 @@ pub fn strip_tags(html: &str) -> String {
     fragment.root_element().text().collect()
 }
 
+/// What a reader sees of an HTML fragment: [`strip_tags`] without the bodies of `script`,
+/// `style` and the like, which are code, not text.
+pub fn visible_text(html: &str) -> String {
+    const HIDDEN: &[&str] = &["script", "style", "noscript", "template"];
+    let fragment = scraper::Html::parse_fragment(html);
+    let mut out = String::new();
+    for node in fragment.root_element().descendants() {
+        let Some(text) = node.value().as_text() else {
+            continue;
+        };
+        let hidden = node.ancestors().any(|a| {
+            a.value()
+                .as_element()
+                .is_some_and(|e| HIDDEN.contains(&e.name()))
+        });
+        if !hidden {
+            out.push_str(text);
+        }
+    }
+    out
+}
+
 /// Inline HTML elements a feed's plain-text title may carry as literal tags.
 const TITLE_TAGS: &[&str] = &[
     "a", "abbr", "b", "big", "br", "cite", "code", "del", "em", "font", "i", "ins", "kbd", "mark",
@@ -175,5 +197,17 @@ mod tests {
             assert_eq!(strip_inline_tags(kept), kept);
         }
         assert_eq!(strip_inline_tags("&amp; <i>x</i>"), "&amp; x");
+    }
+
+    #[test]
+    fn visible_text_drops_code_but_not_what_follows_an_unclosed_element() {
+        assert_eq!(
+            visible_text("safe<script>alert(1)</script> description"),
+            "safe description"
+        );
+        assert_eq!(
+            visible_text("safe<object classid=\"x\"> description"),
+            "safe description"
+        );
     }
 }

@@ -345,15 +345,14 @@ fn a_changed_item_rewrites_its_file_in_place_with_lastmod() {
         "title: \"Hegseth: ‘No betrayal’ in US position on Russia and Ukraine\""
     );
     assert_eq!(lines[2], "date: \"2025-02-14 00:31:02\"", "date unchanged");
-    // RSS items carry no update time feed-rs reads, so lastmod is when the change was seen.
+    // The item's <dcterms:modified> is its update time (read since issue 18; feed-rs alone
+    // dropped it, and lastmod was then the time the change was seen).
     let lastmod = lines[3]
         .strip_prefix("lastmod: \"")
         .and_then(|l| l.strip_suffix('"'))
         .unwrap_or_else(|| panic!("{after}"));
-    assert!(
-        started.as_str() <= lastmod && lastmod <= ended.as_str(),
-        "{started} <= {lastmod} <= {ended}"
-    );
+    assert_eq!(lastmod, "2025-02-14 00:40:11");
+    assert!(started.as_str() > lastmod && ended.as_str() > lastmod);
     assert!(after.contains("he repeated on Friday."), "{after}");
     // The rest of the front matter keeps its order: lastmod is the one added line.
     assert_eq!(before.lines().nth(4), after.lines().nth(5));

@@ -44,7 +44,8 @@ fn fragments_merge_into_their_tables() {
 #[test]
 fn summary_lines_parse_into_fields() {
     let line = "feeds: 2 ok, 1 failed; new articles: 3; files written: 4; updated articles: 5; \
-                caught up (no file): 6; filtered out: 7; duplicate items: 8";
+                caught up (no file): 6; filtered out: 7; duplicate items: 8; pages pending: 9; \
+                pages retried: 10; pages healed: 11; pages given up: 12";
     assert_eq!(
         Summary::parse(line),
         Some(Summary {
@@ -57,6 +58,10 @@ fn summary_lines_parse_into_fields() {
             caught_up: 6,
             filtered: 7,
             duplicates: 8,
+            pages_pending: 9,
+            pages_retried: 10,
+            pages_healed: 11,
+            pages_given_up: 12,
         })
     );
     let dry = "dry run: feeds: 1 ok, 0 failed; new articles: 2; files that would be written: 2; \

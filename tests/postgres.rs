@@ -14,6 +14,8 @@ use common::{SiteConfig, feedmark_cmd, run, thehill_server, tree};
 
 #[path = "postgres/items.rs"]
 mod items;
+#[path = "postgres/pending.rs"]
+mod pending;
 use items::serve_items;
 
 /// A fresh, empty database on the configured server for `test`, as a URL; `None` (after a
@@ -119,11 +121,11 @@ fn export_from_postgres_equals_export_from_sqlite_after_migrate_db() {
     let (ok, out, err) = run(feedmark_cmd(&path).arg("status"));
     assert!(ok, "{out}{err}");
     let items = out.lines().find(|l| l.starts_with("items ")).unwrap_or("");
-    let cells: Vec<&str> = items.split_whitespace().rev().take(3).collect();
+    let cells: Vec<&str> = items.split_whitespace().rev().take(4).collect();
     assert_eq!(
         cells,
-        ["-", "2", "3"],
-        "LAST ERROR, UNDATED, ARTICLES: {out}"
+        ["-", "0", "2", "3"],
+        "LAST ERROR, PENDING, UNDATED, ARTICLES: {out}"
     );
     // The copied feed state is used: a second poll finds nothing new and makes no new row.
     // Its date for the item first stored undated is recorded beside it, not taken.

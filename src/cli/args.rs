@@ -148,6 +148,18 @@ pub(crate) enum Command {
         #[arg(long, value_enum, default_value_t = BodyFormat::Markdown)]
         format: BodyFormat,
     },
+    /// Show a saved feed file as feedmark reads it (items, dates, links, content, repairs);
+    /// never touches the network or the database.
+    Parse {
+        /// The feed file; `-` for standard input.
+        file: PathBuf,
+        /// Print one JSON object (dates in RFC 3339 UTC, absent values null).
+        #[arg(long)]
+        json: bool,
+        /// The URL the feed was downloaded from, to resolve relative links.
+        #[arg(long, value_name = "URL")]
+        url: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]

@@ -11,6 +11,7 @@ pub mod fetch;
 pub mod init;
 pub mod migrate_db;
 pub mod opml;
+pub mod parse;
 pub mod reextract;
 pub mod run;
 pub mod status;

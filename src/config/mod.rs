@@ -255,6 +255,9 @@ impl Config {
         if self.http.max_redirects > 50 || self.http.concurrency == 0 {
             return Err("http: max_redirects must be ≤ 50 and concurrency ≥ 1".into());
         }
+        if self.http.page_retry_max_secs < self.http.page_retry_secs {
+            return Err("http: page_retry_max_secs must be ≥ page_retry_secs".into());
+        }
         // The rules of `rules_dir` are checked as their files are read, after this.
         self.rules.iter().try_for_each(SiteRuleSpec::validate)
     }

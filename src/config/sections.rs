@@ -31,6 +31,15 @@ pub struct HttpConfig {
     pub per_host_concurrency: usize,
     /// Milliseconds between the starts of two requests to one host.
     pub per_host_delay_ms: u64,
+    /// Seconds before an article page that failed for a passing reason is tried again (0: at
+    /// the next poll); the wait doubles with each further failure.
+    pub page_retry_secs: u64,
+    /// Cap on that wait, and on a page's Retry-After, in seconds.
+    pub page_retry_max_secs: u64,
+    /// Failed tries of one page (its first download included) after which it is given up.
+    pub page_retry_attempts: u32,
+    /// Days after a page's first failure past which it is given up, however few its tries.
+    pub page_retry_max_age_days: u32,
 }
 
 impl Default for HttpConfig {
@@ -45,6 +54,10 @@ impl Default for HttpConfig {
             concurrency: 8,
             per_host_concurrency: 2,
             per_host_delay_ms: 500,
+            page_retry_secs: 300,
+            page_retry_max_secs: 21_600,
+            page_retry_attempts: 12,
+            page_retry_max_age_days: 3,
         }
     }
 }

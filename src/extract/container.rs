@@ -20,10 +20,12 @@ const NOT_BODY_WORDS: &[&str] = &[
 /// Least text, in characters without whitespace, for a named container to be trusted.
 const MIN_TEXT: usize = 400;
 
-/// The node of the page's declared article body, or `None` when the markup names none that
-/// holds enough text. Among nested candidates the tightest one that still holds 80% of the
-/// largest one's text wins: it leaves out the headline and byline around the body.
-pub fn find(doc: &Html) -> Option<NodeId> {
+/// The nodes of the page's declared article body, in document order, or `None` when the
+/// markup names none that holds enough text. Among nested candidates the tightest one that
+/// still holds 80% of the largest one's text wins: it leaves out the headline and byline
+/// around the body. A body cut into pieces by inline media or ads (several elements of the
+/// same class side by side) comes back as all of its pieces.
+pub fn find(doc: &Html) -> Option<Vec<NodeId>> {
     let candidates: Vec<(NodeId, usize)> = doc
         .root_element()
         .descendants()
@@ -33,11 +35,57 @@ pub fn find(doc: &Html) -> Option<NodeId> {
         .filter(|(_, len)| *len >= MIN_TEXT)
         .collect();
     let largest = candidates.iter().map(|(_, len)| *len).max()?;
-    candidates
+    let chosen = candidates
         .iter()
         .filter(|(_, len)| len * 10 >= largest * 8)
         .min_by_key(|(_, len)| *len)
-        .map(|(id, _)| *id)
+        .map(|(id, _)| *id)?;
+    let chosen = doc.tree.get(chosen).and_then(ElementRef::wrap)?;
+    Some(pieces(doc, chosen))
+}
+
+/// Levels above a piece of a split body where its sibling pieces may join it: a piece is
+/// typically wrapped in a block, a grid row and a cell before the column that holds them all.
+const PIECE_REACH: usize = 4;
+
+/// `chosen` and the elements beside it with the same class that names a body (sharing an
+/// ancestor at most [`PIECE_REACH`] levels up, neither inside the other), in document order.
+fn pieces(doc: &Html, chosen: ElementRef<'_>) -> Vec<NodeId> {
+    let Some(class) =
+        attr(chosen.value(), "class").filter(|c| c.split_whitespace().any(names_a_body))
+    else {
+        return vec![chosen.id()];
+    };
+    let near: Vec<NodeId> = chosen
+        .ancestors()
+        .take(PIECE_REACH)
+        .map(|a| a.id())
+        .collect();
+    let beside = |e: &ElementRef<'_>| {
+        e.ancestors()
+            .take(PIECE_REACH)
+            .any(|a| near.contains(&a.id()))
+    };
+    let found: Vec<NodeId> = doc
+        .root_element()
+        .descendants()
+        .filter_map(ElementRef::wrap)
+        .filter(|e| {
+            e.id() == chosen.id()
+                || (e.value().name() == chosen.value().name()
+                    && attr(e.value(), "class") == Some(class)
+                    && beside(e))
+        })
+        .map(|e| e.id())
+        .collect();
+    if found.len() > 1 {
+        tracing::debug!(
+            pieces = found.len(),
+            class,
+            "the named body comes in pieces"
+        );
+    }
+    super::clean::outermost(doc, &found)
 }
 
 fn is_named_body(el: &ElementRef<'_>) -> bool {
@@ -117,7 +165,7 @@ mod tests {
              <div class='post-content-related'>{para}</div>"
         );
         let doc = Html::parse_document(&page);
-        let id = find(&doc).unwrap();
+        let id = find(&doc).unwrap()[0];
         let el = doc.tree.get(id).and_then(ElementRef::wrap).unwrap();
         assert_eq!(el.value().attr("class"), Some("entry-body"));
         assert!(
@@ -126,5 +174,30 @@ mod tests {
             ))
             .is_none()
         );
+    }
+
+    #[test]
+    fn a_body_cut_by_media_comes_back_whole() {
+        let para =
+            "<p>Real article text, long enough to count as the body of a story. </p>".repeat(8);
+        let piece =
+            |text: &str| format!("<div class='block'><div class='article-text'>{text}</div></div>");
+        let page = format!(
+            "<div id='page'><div id='column'><main>{}<div class='block'><img src='/a.jpg'></div>\
+             {}{}</main></div><div><div><aside><div class='x'><div class='article-text'>{para}\
+             </div></div></aside></div></div></div>",
+            piece(&para),
+            piece("<p>Second part.</p>"),
+            piece("<p>Third part.</p>")
+        );
+        let doc = Html::parse_document(&page);
+        let texts: Vec<String> = find(&doc)
+            .unwrap()
+            .iter()
+            .filter_map(|id| doc.tree.get(*id).and_then(ElementRef::wrap))
+            .map(|e| e.text().collect::<String>())
+            .collect();
+        assert_eq!(texts.len(), 3, "{texts:?}");
+        assert!(texts[1] == "Second part." && texts[2] == "Third part.");
     }
 }

@@ -64,6 +64,7 @@ pub const FURNITURE_WORDS: &[&str] = &[
     "updated",
     "rail",
     "carousel",
+    "gallery",
     "swiper",
     "teaser",
     "widget",
@@ -77,6 +78,34 @@ pub const FURNITURE_WORDS: &[&str] = &[
     "signin",
     "register",
 ];
+
+/// Furniture words that sites glue to another word in one name (`relatedposts`,
+/// `sharedaddy`, `socialicons`): a name word that starts with one of them is furniture too.
+/// Only words no ordinary English word starts with: `comment` would take `commentary`.
+pub const FURNITURE_STEMS: &[&str] = &[
+    "related",
+    "sharing",
+    "share",
+    "social",
+    "newsletter",
+    "sponsor",
+    "advert",
+    "outbrain",
+    "taboola",
+    "disqus",
+    "breadcrumb",
+];
+
+/// Whether a class/id word is furniture: listed in the word lists, or glued to a stem.
+pub fn furniture_word(word: &str) -> bool {
+    listed(FURNITURE_WORDS, word)
+        || listed(AD_AND_SOCIAL_WORDS, word)
+        || FURNITURE_STEMS.iter().any(|stem| {
+            word.len() > stem.len()
+                && word.is_char_boundary(stem.len())
+                && word[..stem.len()].eq_ignore_ascii_case(stem)
+        })
+}
 
 /// Elements that never carry article text in a pruned body.
 /// `h1` is the page's headline (front matter carries it); readability turns body h1s into h2s.
@@ -123,10 +152,25 @@ mod tests {
 
     #[test]
     fn word_lists_are_lowercase_so_that_listed_ignores_case() {
-        for list in [AD_AND_SOCIAL_WORDS, FURNITURE_WORDS, LABELS] {
+        for list in [
+            AD_AND_SOCIAL_WORDS,
+            FURNITURE_WORDS,
+            LABELS,
+            FURNITURE_STEMS,
+        ] {
             assert!(list.iter().all(|w| *w == w.to_lowercase()), "{list:?}");
         }
         assert!(listed(AD_AND_SOCIAL_WORDS, "Ad") && listed(FURNITURE_WORDS, "SIDEBAR"));
         assert!(!listed(AD_AND_SOCIAL_WORDS, "adage"));
+    }
+
+    #[test]
+    fn glued_furniture_words_are_furniture() {
+        for word in ["relatedposts", "sharedaddy", "SocialIcons", "byline"] {
+            assert!(furniture_word(word), "{word}");
+        }
+        for word in ["relate", "content", "commentary", "shar", "é"] {
+            assert!(!furniture_word(word), "{word}");
+        }
     }
 }

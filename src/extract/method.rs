@@ -12,6 +12,10 @@ pub enum Method {
     Rule(String),
     /// The generic extractor found the body in the page (`generic`).
     Generic,
+    /// The page has no article the generic extractor could find; its main text block (the
+    /// element whose paragraphs hold the most text, furniture removed) stands in
+    /// (`page-text`): blog home pages, product pages, forum threads, bare documents.
+    PageText,
     /// The page gave nothing usable: the feed's own content stands in (`feed`).
     Feed,
     /// Neither the page nor the feed had any text (`none`).
@@ -27,12 +31,13 @@ pub enum Method {
 const RULE_PREFIX: &str = "rule:";
 
 impl Method {
-    /// The method's name, exactly as stored and shown: `rule:NAME`, `generic`, `feed`, `none`
-    /// or `catch-up`.
+    /// The method's name, exactly as stored and shown: `rule:NAME`, `generic`, `page-text`,
+    /// `feed`, `none` or `catch-up`.
     pub fn as_str(&self) -> std::borrow::Cow<'_, str> {
         match self {
             Method::Rule(name) => format!("{RULE_PREFIX}{name}").into(),
             Method::Generic => "generic".into(),
+            Method::PageText => "page-text".into(),
             Method::Feed => "feed".into(),
             Method::None => "none".into(),
             Method::CaughtUp => "catch-up".into(),
@@ -64,6 +69,7 @@ impl FromStr for Method {
     fn from_str(s: &str) -> Result<Method, UnknownMethod> {
         Ok(match s {
             "generic" => Method::Generic,
+            "page-text" => Method::PageText,
             "feed" => Method::Feed,
             "none" => Method::None,
             "catch-up" => Method::CaughtUp,
@@ -83,6 +89,7 @@ mod tests {
     fn stored() -> Vec<(&'static str, Method)> {
         vec![
             ("generic", Method::Generic),
+            ("page-text", Method::PageText),
             ("feed", Method::Feed),
             ("none", Method::None),
             ("catch-up", Method::CaughtUp),
@@ -104,7 +111,7 @@ mod tests {
     #[test]
     fn only_feed_and_none_are_not_from_the_page() {
         let from_page: Vec<bool> = stored().iter().map(|(_, m)| m.from_page()).collect();
-        assert_eq!(from_page, [true, false, false, true, true, true]);
+        assert_eq!(from_page, [true, true, false, false, true, true, true]);
     }
 
     #[test]

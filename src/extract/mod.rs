@@ -1,5 +1,6 @@
 //! Finds an article's body in its page: a site rule first, then the generic extractor.
 
+mod block;
 mod clean;
 mod container;
 mod furniture;
@@ -9,6 +10,7 @@ mod method;
 mod prefilter;
 mod prune;
 pub mod rules;
+mod structure;
 
 use std::borrow::Cow;
 
@@ -43,6 +45,15 @@ impl Extracted {
             canonical: None,
             meta: PageMeta::default(),
         })
+    }
+
+    /// Whether `feed` (the item's text from its feed) serves the reader better than this
+    /// extraction: this is only the page's main text block, not an article found in it
+    /// ([`Method::PageText`]), and the feed's text is longer. A script-built page whose only
+    /// text is "Loading…" must not displace the feed's summary.
+    pub fn yields_to_feed(&self, feed: &Extracted) -> bool {
+        let words = |s: &str| s.split_whitespace().count();
+        self.method == Method::PageText && words(&feed.text) > words(&self.text)
     }
 
     /// An empty body, for items with neither a usable page nor feed content.
@@ -268,6 +279,28 @@ mod tests {
         assert!(md.starts_with("Harvest"));
         let (md, _) = body("Harvest festival returns", "Harvest festival returns");
         assert_eq!(md, "Harvest festival returns");
+    }
+
+    #[test]
+    fn page_text_yields_to_a_longer_feed_text() {
+        let page = |method| Extracted::new("Loading".into(), "Loading".into(), method).unwrap();
+        let feed = from_feed(Some("<p>The summary from the feed.</p>"), None).unwrap();
+        assert!(page(Method::PageText).yields_to_feed(&feed));
+        assert!(!page(Method::Generic).yields_to_feed(&feed));
+        assert!(!page(Method::PageText).yields_to_feed(&Extracted::none()));
+    }
+
+    #[test]
+    fn a_page_without_an_article_gives_its_text() {
+        let rules = Rules::new(&[]).unwrap();
+        let url = Url::parse("https://example.org/").unwrap();
+        let e = extract_page("<html><body>Hello</body></html>", &url, &rules).unwrap();
+        assert_eq!((e.text.as_str(), e.method), ("Hello", Method::PageText));
+        let js = "<body><nav><a href='/'>Home</a></nav><a href='javascript:go()'><p>One.</p>\
+                  <p>Two.</p></a></body>";
+        let e = extract_page(js, &url, &rules).unwrap();
+        assert_eq!(e.text, "One. Two.");
+        assert!(extract_page("<body><nav>Menu</nav></body>", &url, &rules).is_none());
     }
 
     #[test]

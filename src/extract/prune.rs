@@ -7,9 +7,7 @@ use scraper::{ElementRef, Html, Node};
 
 use crate::markdown::attr;
 
-use super::furniture::{
-    AD_AND_SOCIAL_WORDS, FURNITURE_PREFIXES, FURNITURE_TAGS, FURNITURE_WORDS, LABELS, listed,
-};
+use super::furniture::{FURNITURE_PREFIXES, FURNITURE_TAGS, LABELS, furniture_word};
 
 /// Removes furniture from the subtree under `root` of `doc`. Nothing that holds most of the
 /// text is ever removed, so a misnamed wrapper cannot empty the body.
@@ -52,7 +50,16 @@ fn collect(
         } else {
             furniture(child, m, in_quote)
         };
-        if small && let Some(why) = why {
+        // A box named as furniture and built of templated items (a gallery's 50 captioned
+        // slides) goes even when it outweighs the article beside it.
+        // The rest of the body must still be an article: a wrapper around nearly all of it
+        // is the body, however it is named.
+        let templated = || {
+            why == Some("name")
+                && m.get(child).chars * 100 < total * 85
+                && super::structure::has_repeated_items(child)
+        };
+        if let Some(why) = why.filter(|_| small || templated()) {
             let v = child.value();
             tracing::debug!(why, tag = v.name(), class = v.attr("class"), text = %snippet(child), "pruned");
             doomed.push(child.id());
@@ -168,7 +175,7 @@ fn named_as_furniture(el: &ElementRef<'_>) -> bool {
         .flat_map(str::split_whitespace)
         .flat_map(|n| n.split(['-', '_']))
         .flat_map(camel_words)
-        .any(|w| listed(FURNITURE_WORDS, w) || listed(AD_AND_SOCIAL_WORDS, w))
+        .any(furniture_word)
 }
 
 /// `newsCaption` → `news`, `Caption`; other words are returned whole.

@@ -10,6 +10,7 @@ use tokio::sync::Semaphore;
 use crate::clock::{Clock, SystemClock};
 use crate::config::HttpConfig;
 use crate::error::{Error, Result};
+use crate::politeness::DeadHosts;
 use crate::{netguard, redact};
 
 pub mod coding;
@@ -118,15 +119,33 @@ impl HttpClient {
     }
 
     /// Like [`HttpClient::get`], but a compressed body is left in `encoded` for the caller
-    /// to [`Fetched::decode`] where it likes (article pages: on an extraction thread, not the
-    /// loop that drives every download). The cap on bytes received still applies.
-    /// Requests wait for their host's turn first, then for a global slot, so a busy host never
-    /// holds global slots that other hosts could use; each redirect hop waits again, for the
-    /// host it goes to.
+    /// to [`Fetched::decode`] where it likes. The cap on bytes received still applies.
     pub async fn get_undecoded(
         &self,
         url: &str,
         validators: Option<&Validators>,
+    ) -> Result<Fetched> {
+        self.download(url, validators, None).await
+    }
+
+    /// GETs an article page, its body left compressed as [`HttpClient::get_undecoded`] does
+    /// (it is decoded on an extraction thread, not the loop that drives every download).
+    /// A host `dead` says is down in this poll is not asked ([`Error::HostDown`]); each
+    /// request's end is noted there.
+    pub async fn get_page(&self, url: &str, dead: &DeadHosts) -> Result<Fetched> {
+        self.download(url, None, Some(dead)).await
+    }
+
+    /// The GET behind the others. Requests wait for their host's turn first, then for a
+    /// global slot, so a busy host never holds global slots that other hosts could use; each
+    /// redirect hop waits again, for the host it goes to. A name that does not resolve, or
+    /// resolves only to addresses the guard refuses, gives its turn back: no request reached
+    /// the host.
+    async fn download(
+        &self,
+        url: &str,
+        validators: Option<&Validators>,
+        dead: Option<&DeadHosts>,
     ) -> Result<Fetched> {
         let mut current = self.check_url(url)?;
         let shutting_down = || Error::Network {
@@ -142,9 +161,29 @@ impl HttpClient {
             // drop at the end of each turn), so two requests redirecting into each other's
             // host cannot hold one slot each and wait forever.
             let host = current.host_str().unwrap_or_default().to_string();
-            let _host_slot = self.hosts.enter(&host).await.ok_or_else(shutting_down)?;
+            skip_if_down(dead, url, &host)?;
+            let turn = self.hosts.enter(&host).await.ok_or_else(shutting_down)?;
+            // Checked again: the host may have gone down while this request waited its turn.
+            if let Err(e) = skip_if_down(dead, url, &host) {
+                turn.refund();
+                return Err(e);
+            }
             let _slot = self.slots.acquire().await.map_err(|_| shutting_down())?;
-            let response = self.send(&current, validators).await?;
+            let response = match self.send(&current, validators).await {
+                Ok(response) => response,
+                Err(e) => {
+                    if let Some(dead) = dead {
+                        dead.note(&host, e.is_connection_failure());
+                    }
+                    if e.reached_no_server() {
+                        turn.refund();
+                    }
+                    return Err(e);
+                }
+            };
+            if let Some(dead) = dead {
+                dead.note(&host, false);
+            }
             let status = response.status();
             if status.is_redirection() && status != StatusCode::NOT_MODIFIED {
                 let next =
@@ -319,6 +358,18 @@ impl Fetched {
     }
 }
 
+/// [`Error::HostDown`] when `dead` says `host` is down in this poll.
+fn skip_if_down(dead: Option<&DeadHosts>, url: &str, host: &str) -> Result<()> {
+    match dead.and_then(|d| d.skip(host)) {
+        Some(failures) => Err(Error::HostDown {
+            url: url.to_string(),
+            host: host.to_string(),
+            failures,
+        }),
+        None => Ok(()),
+    }
+}
+
 /// One readable line for a reqwest failure, with the guard's refusal surfaced as such; the
 /// error itself is kept as the [`Error::Network`] cause.
 fn network_error(url: &str, e: reqwest::Error) -> Error {
@@ -353,85 +404,4 @@ fn network_error(url: &str, e: reqwest::Error) -> Error {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn hop(client: &HttpClient, location: &str) -> Result<Url> {
-        let from = Url::parse("https://feeds.example.com/a/feed").unwrap();
-        let mut h = HeaderMap::new();
-        h.insert(header::LOCATION, location.parse().unwrap());
-        client.redirect_target(&from, StatusCode::FOUND, &h, 0)
-    }
-
-    #[test]
-    fn a_compressed_body_is_decoded_once_even_when_it_is_empty() {
-        let url = Url::parse("http://127.0.0.1/p").unwrap();
-        let mut page = headers::fetched(url, Vec::new(), &HeaderMap::new(), false, Vec::new());
-        page.encoded = Some(Encoded {
-            coding: Coding::Gzip,
-            bytes: coding::gzip(b"").unwrap(),
-        });
-        page.decoded = false;
-        page.decode(100).unwrap();
-        assert!(page.body.is_empty());
-        // Decoded (to nothing) already: a second call must not read `encoded` again.
-        page.encoded.as_mut().unwrap().bytes = b"not gzip".to_vec();
-        page.decode(100).unwrap();
-    }
-
-    #[test]
-    fn redirects_inward_or_to_other_schemes_are_refused() {
-        let strict = HttpClient::new(&HttpConfig::default()).unwrap();
-        let open = HttpClient::new(&HttpConfig {
-            allow_private_networks: true,
-            ..HttpConfig::default()
-        })
-        .unwrap();
-        for inward in [
-            "http://169.254.169.254/latest/meta-data/iam/security-credentials/",
-            "http://2852039166/latest/meta-data/",
-            "http://0xa9fea9fe/",
-            "http://0251.0376.0251.0376/",
-            "http://[fd00:ec2::254]/latest/meta-data/",
-            "http://[::ffff:169.254.169.254]/",
-            "http://0.0.0.0:8080/",
-            "http://0/",
-            "http://[::]/",
-            "http://[::1]/",
-            "//127.0.0.1/admin",
-            "http://127.1/",
-            "http://10.0.0.1/",
-            "http://[fe80::1]/",
-        ] {
-            let err = hop(&strict, inward).unwrap_err().to_string();
-            assert!(err.contains("not a public address"), "{inward}: {err}");
-            assert!(
-                hop(&open, inward).is_ok(),
-                "{inward} allowed when private networks are"
-            );
-        }
-        for scheme in [
-            "file:///etc/passwd",
-            "ftp://feeds.example.com/x",
-            "gopher://feeds.example.com/",
-            "data:text/html,<script>x</script>",
-            "javascript:alert(1)",
-        ] {
-            for client in [&strict, &open] {
-                let err = hop(client, scheme).unwrap_err().to_string();
-                assert!(err.contains("refused"), "{scheme}: {err}");
-            }
-        }
-        assert_eq!(
-            hop(&strict, "/b/feed").unwrap().as_str(),
-            "https://feeds.example.com/b/feed"
-        );
-        let mut h = HeaderMap::new();
-        h.insert(header::LOCATION, "/x".parse().unwrap());
-        let from = Url::parse("https://feeds.example.com/").unwrap();
-        let err = strict
-            .redirect_target(&from, StatusCode::FOUND, &h, 10)
-            .unwrap_err();
-        assert!(err.to_string().contains("more than 10 redirects"), "{err}");
-    }
-}
+mod tests;

@@ -2,80 +2,93 @@
 
 use std::sync::Arc;
 
-use tokio::sync::Semaphore;
-
 use url::Url;
 
 use super::flow::{Done, Job, NewDone, Poll};
-use super::{
-    Candidate, KeptPage, Mode, Pipeline, Planned, Polled, authors, is_html, item_failed, title_of,
-};
+use super::heal::{Miss, Read};
+use super::{Candidate, KeptPage, Mode, Pipeline, Planned, Polled, authors, item_failed, title_of};
 use crate::config::Thumbnail;
-use crate::dom::Budget;
 use crate::error::Result;
-use crate::extract::{self, Extracted, Method, Rules};
+use crate::extract::{self, Extracted, Method};
 use crate::feed::Item;
-use crate::http::HttpClient;
 use crate::identity::{canonical_url, item_hash};
 use crate::output;
+use crate::politeness::DeadHosts;
 use crate::store::{Article, DateSource, Store};
-use crate::task::AbortOnDrop;
 
 impl Pipeline {
-    /// Reads a job's page (none for an item only remembered).
-    pub(super) async fn run_job(&self, job: Job, feed_name: &str) -> Done {
+    /// Reads a job's page (none for an item only remembered). `feed_name` names the feed of
+    /// a new or changed item; a retried page names its own.
+    pub(super) async fn run_job(&self, job: Job, feed_name: &str, dead: &Arc<DeadHosts>) -> Done {
         match job {
             Job::New(c) => {
-                let (body, final_url, page) = if self.mode == Mode::CatchUp || c.catch_up {
-                    (caught_up_body(feed_name, &c.item), None, None)
+                let read = if self.mode == Mode::CatchUp || c.catch_up {
+                    Read::text(caught_up_body(feed_name, &c.item))
                 } else {
-                    self.article_body(feed_name, &c.item).await
+                    self.article_body(feed_name, &c.item, dead).await
                 };
-                Done::New((c, body, final_url, page))
+                Done::New((c, read))
             }
             Job::Update(c) => {
-                let (body, _, page) = self.article_body(feed_name, &c.item).await;
-                Done::Update((c, body, page))
+                let read = self.article_body(feed_name, &c.item, dead).await;
+                Done::Update((c, read))
+            }
+            Job::Retry(due) => {
+                let read = self.read_page(&due.feed, &due.url, dead).await;
+                Done::Retry((due, read))
             }
         }
     }
 
-    /// Downloads and extracts the item's page; falls back to the feed's own content. The
-    /// decoded page is handed back too, kept so that `reextract` can work without the network.
+    /// Downloads and extracts the item's page; falls back to the feed's own content, and
+    /// says when the page is worth another try. The decoded page is handed back too, kept so
+    /// that `reextract` can work without the network.
     pub(super) async fn article_body(
         &self,
         feed_name: &str,
         item: &Item,
-    ) -> (Extracted, Option<String>, Option<KeptPage>) {
+        dead: &Arc<DeadHosts>,
+    ) -> Read {
         let from_feed = || feed_body(feed_name, item);
         let Some(link) = &item.link else {
-            return (from_feed(), None, None);
+            return Read::text(from_feed());
         };
-        let reader = PageReader {
-            client: self.client.clone(),
-            rules: Arc::clone(&self.rules),
-            slots: Arc::clone(&self.extract_slots),
-            keep: self.config.keep_pages_days > 0,
-            budget_ms: self.config.extract_budget_ms,
-            feed: feed_name.to_owned(),
-            link: link.clone(),
-        };
-        // The page is read in a task of its own, so that its download and extraction go on
-        // while the loop that drives the poll is busy storing other articles.
         let shown = crate::redact::urls(link);
-        let read = match AbortOnDrop(tokio::spawn(reader.read())).await {
-            Ok(read) => read,
-            Err(e) => {
-                tracing::warn!(feed = %feed_name, "feed {feed_name}: article {shown}: reading the page failed ({e}); using the feed's content");
-                None
+        match self.read_page(feed_name, link, dead).await {
+            Ok((Some(found), _, page))
+                if found.method == Method::PageText && found.yields_to_feed(&from_feed()) =>
+            {
+                tracing::info!(feed = %feed_name, "feed {feed_name}: article {shown}: the page has no article, only a short text block; using the feed's longer content");
+                Read {
+                    page,
+                    ..Read::text(from_feed())
+                }
             }
-        };
-        match read {
-            None => (from_feed(), None, None),
-            Some((Some(found), final_url, kept)) => (found, Some(final_url), kept),
-            Some((None, _, kept)) => {
+            Ok((Some(found), final_url, page)) => Read {
+                body: found,
+                final_url: Some(final_url),
+                page,
+                retry: None,
+            },
+            Ok((None, _, page)) => {
                 tracing::warn!(feed = %feed_name, "feed {feed_name}: article {shown}: no article text found in the page; using the feed's content");
-                (from_feed(), None, kept)
+                Read {
+                    page,
+                    ..Read::text(from_feed())
+                }
+            }
+            Err(Miss::Final) => Read::text(from_feed()),
+            Err(Miss::Passing(passing)) => {
+                let reason = &passing.reason;
+                if passing.not_tried {
+                    tracing::debug!(feed = %feed_name, "feed {feed_name}: article {reason}; using the feed's content until the page loads");
+                } else {
+                    tracing::warn!(feed = %feed_name, "feed {feed_name}: article {reason}; using the feed's content until the page loads (tried again on later polls)");
+                }
+                Read {
+                    retry: Some(passing),
+                    ..Read::text(from_feed())
+                }
             }
         }
     }
@@ -90,7 +103,7 @@ impl Pipeline {
         c: &Candidate,
         body: Extracted,
         downloaded: Option<&KeptPage>,
-    ) -> Result<Option<(bool, Planned)>> {
+    ) -> Result<Option<(bool, Planned, i64)>> {
         let p = &polled[c.feed];
         let now = self.clock.now();
         let at = now.timestamp();
@@ -137,7 +150,7 @@ impl Pipeline {
             categories: c.item.categories.clone(),
             date_text: c
                 .item
-                .date_text
+                .unparsed_date
                 .clone()
                 .filter(|_| date_source == DateSource::FirstSeen),
         };
@@ -167,7 +180,7 @@ impl Pipeline {
             method: article.extraction_method,
             update: false,
         };
-        Ok(Some((written, planned)))
+        Ok(Some((written, planned, id)))
     }
 }
 
@@ -175,10 +188,13 @@ impl Poll<'_> {
     /// Stores a new item whose page was read (or not), counting it in the summary; a failure
     /// to store is that feed's error. Returns the file written, if one was (relative to the
     /// output folder): it goes if the batch holding its row is lost.
-    pub(super) fn finish_new(
-        &mut self,
-        (mut c, body, final_url, page): NewDone,
-    ) -> Option<std::path::PathBuf> {
+    pub(super) fn finish_new(&mut self, (mut c, read): NewDone) -> Option<std::path::PathBuf> {
+        let Read {
+            body,
+            final_url,
+            page,
+            retry,
+        } = read;
         for u in page_urls(final_url.as_deref(), body.canonical.as_deref()) {
             if !c.urls.contains(&u) {
                 c.urls.push(u);
@@ -190,7 +206,18 @@ impl Poll<'_> {
         let (summary, tally) = (&mut self.summary, &mut self.tally);
         match stored {
             Ok(Some(_)) if method == Method::CaughtUp => summary.caught_up += 1,
-            Ok(Some((written, planned))) => {
+            Ok(Some((written, planned, id))) => {
+                if let Some(passing) = retry {
+                    let name = &polled[c.feed].feed.name;
+                    let url = c.item.link.as_deref().unwrap_or_default();
+                    super::heal::first_failure(
+                        pipe,
+                        self.store,
+                        summary,
+                        (name, url, id),
+                        &passing,
+                    );
+                }
                 summary.new_articles += 1;
                 let outcome = &mut tally.outcomes[polled[c.feed].index];
                 outcome.new_articles += 1;
@@ -276,77 +303,6 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
         .map(|s| (*s).to_string())
         .or_else(|| payload.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "no message".into())
-}
-
-/// What reading a page needs, owned, so that it runs as a task of its own.
-struct PageReader {
-    client: HttpClient,
-    rules: Arc<Rules>,
-    slots: Arc<Semaphore>,
-    keep: bool,
-    /// `extract_budget_ms`: 0 sets no limit.
-    budget_ms: u64,
-    feed: String,
-    link: String,
-}
-
-/// A page read: the text found in it (if any), its final URL, the page kept.
-type PageRead = (Option<Extracted>, String, Option<KeptPage>);
-
-impl PageReader {
-    /// Downloads and extracts the page; `None` (with a warning logged) when there is no
-    /// usable page, so the feed's content stands in.
-    async fn read(self) -> Option<PageRead> {
-        let PageReader { feed, link, .. } = &self;
-        let shown = crate::redact::urls(link);
-        let page = match self.client.get_undecoded(link, None).await {
-            Ok(page) if !is_html(page.content_type.as_deref()) => {
-                let kind = page.content_type.as_deref().unwrap_or_default();
-                tracing::warn!(feed = %feed, "feed {feed}: article {shown}: not an HTML page (Content-Type {kind}); using the feed's content");
-                return None;
-            }
-            Ok(page) => page,
-            Err(e) => {
-                tracing::warn!(feed = %feed, "feed {feed}: article {e}; using the feed's content");
-                return None;
-            }
-        };
-        let final_url = page.url.to_string();
-        let rules = Arc::clone(&self.rules);
-        let limit = self.client.max_body_bytes();
-        let keep = self.keep;
-        let budget_ms = self.budget_ms;
-        // One extraction per core: extraction is CPU-bound, so more at once only holds more
-        // parsed pages in memory. Closed never happens (the semaphore lives with the pipeline).
-        // The page is decompressed there too: the tasks driving downloads stay free.
-        let _slot = self.slots.acquire().await.ok();
-        let done = tokio::task::spawn_blocking(move || {
-            let mut page = page;
-            page.decode(limit)?;
-            // The budget starts once a core is ours: waiting for one is not the page's fault.
-            let budget = Budget::from_config_ms(budget_ms);
-            let html = crate::charset::decode_html(&page.body, page.content_type.as_deref());
-            let found = extract::extract_page_within(&html, &page.url, &rules, &budget);
-            Ok::<_, crate::error::Error>((found, Some(KeptPage::from_download(page, keep))))
-        })
-        .await;
-        match done {
-            Ok(Ok((Ok(found), kept))) => Some((found, final_url, kept)),
-            Ok(Ok((Err(over), _))) => {
-                tracing::warn!(feed = %feed, "feed {feed}: article {shown}: {over}; using the feed's content");
-                None
-            }
-            Ok(Err(e)) => {
-                tracing::warn!(feed = %feed, "feed {feed}: article {e}; using the feed's content");
-                None
-            }
-            Err(e) => {
-                // A bug, not the page's fault: say so, rather than "no article text found".
-                tracing::warn!(feed = %feed, "feed {feed}: article {shown}: extraction failed ({}); using the feed's content", join_failure(e));
-                None
-            }
-        }
-    }
 }
 
 /// What stopped a task: its panic message when it panicked.

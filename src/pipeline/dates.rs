@@ -28,7 +28,7 @@ pub(super) fn date_to_store(
         return (date, DateSource::Feed);
     }
     let date = to_the_second(now);
-    let why = match item.date_text.as_deref() {
+    let why = match item.unparsed_date.as_deref() {
         Some(text) => format!("its date `{}` could not be read", shown_text(text)),
         None => "it has no date".to_string(),
     };
@@ -74,7 +74,7 @@ mod tests {
             + chrono::Duration::milliseconds(700);
         let item = Item {
             title: "t".into(),
-            date_text: Some("sometime\n soon".into()),
+            unparsed_date: Some("sometime\n soon".into()),
             ..Item::default()
         };
         let (date, source) = date_to_store("f", &item, now);

@@ -3,20 +3,22 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use futures_util::StreamExt;
 use futures_util::stream::{FuturesOrdered, FuturesUnordered};
 use tokio::time::Instant;
 
+use super::heal::{Read, RetryDone};
 use super::outcome::Tally;
 use super::update::Changed;
-use super::{Candidate, KeptPage, Mode, Pipeline, Polled, Summary, item_failed};
+use super::{Candidate, Mode, Pipeline, Polled, Summary, item_failed};
 use crate::config::FeedConfig;
 use crate::error::{Error, Result};
-use crate::extract::Extracted;
 use crate::filter::Filter;
 use crate::identity::{canonical_url, item_key};
-use crate::store::Store;
+use crate::politeness::DeadHosts;
+use crate::store::{PendingPage, Store};
 
 /// Page jobs per request slot (`[http] concurrency`). Jobs past the slots hold pages already
 /// downloaded (compressed, ~15 KB on the bench's farm) that wait for a core or for the loop
@@ -27,19 +29,21 @@ use crate::store::Store;
 /// (config/example.toml).
 const JOBS_PER_SLOT: usize = 4;
 
-/// A page to read: a new item's, or a changed item's.
+/// A page to read: a new item's, a changed item's, or a pending page's another try.
 pub(super) enum Job {
     New(Candidate),
     Update(Changed),
+    Retry(PendingPage),
 }
 
-/// A new item back from its job: the text found, the final page URL, the page kept.
-pub(super) type NewDone = (Candidate, Extracted, Option<String>, Option<KeptPage>);
+/// A new item back from its job: what its page gave.
+pub(super) type NewDone = (Candidate, Read);
 
 /// A job done.
 pub(super) enum Done {
     New(NewDone),
-    Update((Changed, Extracted, Option<KeptPage>)),
+    Update((Changed, Read)),
+    Retry(RetryDone),
 }
 
 /// Feeds and keys that joined a candidate while its page was being read.
@@ -60,9 +64,11 @@ pub(super) struct Flow {
     /// Keys and URLs of candidates in flight: the candidate's number and its feed.
     claimed: HashMap<String, (u64, usize)>,
     pub(super) joined: HashMap<u64, Joined>,
-    /// Articles queued for an update in this poll.
-    updating: HashSet<i64>,
+    /// Articles queued for an update or another try of their page in this poll.
+    pub(super) updating: HashSet<i64>,
     pub(super) queue: VecDeque<Job>,
+    /// Pending pages due for another try: started when no page of the poll's feeds waits.
+    pub(super) retries: VecDeque<Job>,
     next_id: u64,
     /// When the open batch of writes began, and how many events it holds.
     pub(super) batch: Option<(Instant, usize)>,
@@ -83,6 +89,8 @@ pub(super) struct Poll<'p> {
     pub(super) flow: Flow,
     pub(super) summary: Summary,
     pub(super) tally: Tally,
+    /// Hosts found down in this poll.
+    pub(super) dead: Arc<DeadHosts>,
 }
 
 impl<'p> Poll<'p> {
@@ -97,6 +105,7 @@ impl<'p> Poll<'p> {
                 ..Summary::default()
             },
             tally: Tally::new(feeds),
+            dead: Arc::default(),
         }
     }
 
@@ -106,11 +115,19 @@ impl<'p> Poll<'p> {
     /// stored, so that downloads go on while both cores extract); a new feed starts only while
     /// few pages wait, since waiting pages are what holds memory. Feeds are taken in and
     /// deduplicated in config order (the first feed carrying a story owns it, whatever the
-    /// network's timing). Returns the summary, each feed's outcome in it.
-    pub(super) async fn run(mut self, feeds: &[FeedConfig]) -> Result<Summary> {
+    /// network's timing). The pending pages of `retry_of` that are due are tried again once
+    /// the feeds' own pages are under way. Returns the summary, each feed's outcome in it.
+    pub(super) async fn run(
+        mut self,
+        feeds: &[FeedConfig],
+        retry_of: &[FeedConfig],
+    ) -> Result<Summary> {
         // A batch left open by a poll abandoned half-way: its files may not be on disk.
         self.store.rollback_batch();
-        let ran = self.flow(feeds).await;
+        let ran = self.flow(feeds, retry_of).await;
+        for (host, skipped) in self.dead.down() {
+            tracing::warn!(host = %host, "host {host} was down in this poll: {skipped} of its pages were not tried; they stay pending");
+        }
         blocking(|| self.close(ran))?;
         let mut summary = self.summary;
         summary.outcomes = self.tally.outcomes;
@@ -133,11 +150,14 @@ impl<'p> Poll<'p> {
         ran.and(kept)
     }
 
-    async fn flow(&mut self, feeds: &[FeedConfig]) -> Result<()> {
+    async fn flow(&mut self, feeds: &[FeedConfig], retry_of: &[FeedConfig]) -> Result<()> {
         let rows = blocking(|| {
             self.write()?;
-            self.feed_rows(feeds)
+            let rows = self.feed_rows(feeds)?;
+            self.queue_retries(retry_of)?;
+            Ok::<_, Error>(rows)
         })?;
+        let dead = Arc::clone(&self.dead);
         let pipe = self.pipe;
         let limit = pipe.config.http.concurrency.max(1);
         // Page jobs at once, and queued jobs above which no new feed starts.
@@ -151,14 +171,19 @@ impl<'p> Poll<'p> {
                 next += 1;
             }
             while jobs.len() < job_limit
-                && let Some(job) = self.flow.queue.pop_front()
+                && let Some(job) = self
+                    .flow
+                    .queue
+                    .pop_front()
+                    .or_else(|| self.flow.retries.pop_front())
             {
                 let fi = match &job {
-                    Job::New(c) => c.feed,
-                    Job::Update(c) => c.feed,
+                    Job::New(c) => Some(c.feed),
+                    Job::Update(c) => Some(c.feed),
+                    Job::Retry(_) => None,
                 };
-                let name = feeds[self.flow.polled[fi].index].name.as_str();
-                jobs.push(pipe.run_job(job, name));
+                let name = fi.map_or("", |fi| feeds[self.flow.polled[fi].index].name.as_str());
+                jobs.push(pipe.run_job(job, name, &dead));
             }
             if polls.is_empty() && jobs.is_empty() {
                 return Ok(());
@@ -225,6 +250,7 @@ impl<'p> Poll<'p> {
             flow,
             summary,
             tally,
+            ..
         } = self;
         let items = std::mem::take(&mut flow.polled[fi].parsed.items);
         let Flow {
@@ -333,7 +359,7 @@ impl<'p> Poll<'p> {
     pub(super) fn on_done(&mut self, done: Done) -> Result<()> {
         self.pipe.progress.inc(1);
         let feeds = match done {
-            Done::New((mut c, body, final_url, page)) => {
+            Done::New((mut c, read)) => {
                 let flow = &mut self.flow;
                 for k in c.keys.iter().chain(&c.urls) {
                     if flow.claimed.get(k).is_some_and(|(id, _)| *id == c.id) {
@@ -349,7 +375,7 @@ impl<'p> Poll<'p> {
                     }
                 }
                 let feeds: Vec<usize> = std::iter::once(c.feed).chain(c.also_in.clone()).collect();
-                let written = self.finish_new((c, body, final_url, page));
+                let written = self.finish_new((c, read));
                 self.flow.new_files.extend(written);
                 feeds
             }
@@ -357,6 +383,10 @@ impl<'p> Poll<'p> {
                 let feeds = vec![done.0.feed];
                 self.finish_update(done);
                 feeds
+            }
+            Done::Retry(done) => {
+                self.finish_retry(done);
+                Vec::new()
             }
         };
         if self.flow.lost(self.store) {

@@ -3,6 +3,7 @@
 use url::Url;
 
 use super::flow::{Done, Job, Poll};
+use super::heal::Read;
 use super::{Pipeline, Polled};
 use crate::config::{Config, FeedConfig};
 use crate::extract::Extracted;
@@ -61,7 +62,7 @@ fn new_jobs(poll: &Poll<'_>) -> Vec<(usize, String)> {
         .iter()
         .filter_map(|j| match j {
             Job::New(c) => Some((c.feed, c.item.link.clone().unwrap_or_default())),
-            Job::Update(_) => None,
+            Job::Update(_) | Job::Retry(_) => None,
         })
         .collect()
 }
@@ -118,7 +119,7 @@ fn a_finished_job_stores_one_article_for_both_feeds_and_records_them() {
             panic!("no job queued");
         };
         let body = Extracted::none();
-        poll.on_done(Done::New((c, body, None, None))).unwrap();
+        poll.on_done(Done::New((c, Read::text(body)))).unwrap();
         // Both feeds waited only for that story: both are recorded now.
         assert_eq!(poll.summary.new_articles, 1);
         assert_eq!(poll.summary.feeds_ok, 2);
@@ -149,7 +150,7 @@ fn known_items_are_linked_without_a_download_and_the_feed_is_recorded_at_once() 
         let Some(Job::New(c)) = poll.flow.queue.pop_front() else {
             panic!("no job queued");
         };
-        poll.on_done(Done::New((c, Extracted::none(), None, None)))
+        poll.on_done(Done::New((c, Read::text(Extracted::none()))))
             .unwrap();
         poll.flow
             .commit(poll.store, &pipe.config.output_dir)
@@ -214,7 +215,7 @@ fn an_undated_item_is_dated_by_the_poll_clock() {
             panic!("no job queued");
         };
         assert_eq!(c.item.published, None, "the item is undated");
-        poll.on_done(Done::New((c, Extracted::none(), None, None)))
+        poll.on_done(Done::New((c, Read::text(Extracted::none()))))
             .unwrap();
         poll.flow
             .commit(poll.store, &pipe.config.output_dir)

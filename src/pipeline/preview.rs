@@ -83,8 +83,9 @@ impl Pipeline {
             }
         };
         let mut items = Vec::new();
+        let dead = std::sync::Arc::default();
         for item in parsed.items.iter().take(limit) {
-            let (body, _, _) = self.article_body("test", item).await;
+            let body = self.article_body("test", item, &dead).await.body;
             let lines = body
                 .text
                 .lines()

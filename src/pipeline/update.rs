@@ -3,13 +3,14 @@
 use std::collections::HashSet;
 
 use super::flow::Poll;
+use super::heal::Read;
 use super::{KeptPage, Mode, Pipeline, Planned, Polled, authors, item_failed, title_of};
 use crate::config::UpdatePolicy;
 use crate::error::Result;
 use crate::extract::{Extracted, Method};
 use crate::feed::Item;
 use crate::identity::item_hash;
-use crate::store::Store;
+use crate::store::{Article, Store};
 
 /// A stored article whose item came back different.
 pub(super) struct Changed {
@@ -79,6 +80,9 @@ impl Pipeline {
         body: Extracted,
         page: Option<KeptPage>,
     ) -> Result<Option<(bool, Planned)>> {
+        if body.method.from_page() && store.clear_pending(c.id)? {
+            tracing::info!("article {}: its page loaded again; no longer pending", c.id);
+        }
         let Some(stored) = store.article(c.id)? else {
             return Ok(None);
         };
@@ -116,34 +120,47 @@ impl Pipeline {
         a.content_hash = content_hash;
         a.item_hash = Some(c.hash.clone());
         a.modified_at = Some(at);
-        let (path, contents) = crate::render::file_for(&a, &stored.feed_name, &self.config)?;
+        let written = self.write_back(store, c.id, stored.feed_name, &a, page, now)?;
+        tracing::info!(feed = %written.1.feed, "updated article {}", written.1.path.display());
+        Ok(Some(written))
+    }
+
+    /// Writes stored article `id`, changed to `a`, back: its file rewritten in place through
+    /// the render every write uses (none in a dry run), its row, and the page its text came
+    /// from (so `reextract` works on the current version).
+    pub(super) fn write_back(
+        &self,
+        store: &Store,
+        id: i64,
+        feed_name: String,
+        a: &Article,
+        page: Option<KeptPage>,
+        now: i64,
+    ) -> Result<(bool, Planned)> {
+        let (path, contents) = crate::render::file_for(a, &feed_name, &self.config)?;
         let written = match self.mode {
             Mode::DryRun => true,
             _ => crate::output::write_atomic_unsynced(&self.config.output_dir, &path, &contents)?,
         };
-        store.update_article(c.id, &a)?;
+        store.update_article(id, a)?;
         if let Some(page) = page {
-            // Keep the page this text came from, so `reextract` works on the current version.
-            store.save_page(c.id, Some(&page), &a.thumbnail, now)?;
+            store.save_page(id, Some(&page), &a.thumbnail, now)?;
         }
-        tracing::info!(feed = %stored.feed_name, "updated article {}", path.display());
         let planned = Planned {
-            feed: stored.feed_name,
+            feed: feed_name,
             path,
-            title: a.title,
-            method: a.extraction_method,
+            title: a.title.clone(),
+            method: a.extraction_method.clone(),
             update: true,
         };
-        Ok(Some((written, planned)))
+        Ok((written, planned))
     }
 }
 impl Poll<'_> {
     /// Rewrites an article whose changed item's page was read again, counting it in the
     /// summary; a failure is that feed's error.
-    pub(super) fn finish_update(
-        &mut self,
-        (c, body, page): (Changed, Extracted, Option<KeptPage>),
-    ) {
+    pub(super) fn finish_update(&mut self, (c, read): (Changed, Read)) {
+        let (body, page) = (read.body, read.page);
         let (pipe, store) = (self.pipe, &*self.store);
         let (summary, tally) = (&mut self.summary, &mut self.tally);
         let polled = &self.flow.polled;

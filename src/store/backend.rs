@@ -9,8 +9,8 @@ use super::pg::Pg;
 use super::pg::coord::{Leased, Worker};
 use super::sqlite::Sqlite;
 use super::{
-    Article, ArticleFilter, ArticleSource, FeedRow, FeedState, ItemState, KeptPage, Store,
-    StoredArticle,
+    Article, ArticleFilter, ArticleSource, Attempt, FeedRow, FeedState, ItemState, KeptPage,
+    PendingPage, Store, StoredArticle,
 };
 use crate::error::Result;
 use crate::http::Validators;
@@ -246,6 +246,17 @@ dispatch! { shared:
     fn feed_state(&self, name: &str) -> Result<Option<FeedState>>;
     /// The stored URL of feed `name`, if stored.
     fn feed_url(&self, name: &str) -> Result<Option<String>>;
+    /// Marks article `id`'s page pending after a failed try (replacing what was recorded).
+    fn mark_pending(&self, id: i64, at: &Attempt, error: &str) -> Result<()>;
+    /// Article `id`'s page is no longer pending (it loaded, or was given up); true when it was.
+    fn clear_pending(&self, id: i64) -> Result<bool>;
+    /// The pending pages of articles first stored for one of `feeds` that are due at `now`,
+    /// the longest waiting first. On PostgreSQL they are claimed for this worker, so that
+    /// another worker does not try the same page while this one lives.
+    fn due_pages(&self, feeds: &[&str], now: i64) -> Result<Vec<PendingPage>>;
+    /// The earliest time a page of `feeds` waits for, among pages given a wait (those due
+    /// "at the next poll" go with their feed's poll and wake nobody).
+    fn next_page_retry(&self, feeds: &[&str]) -> Result<Option<i64>>;
 }
 
 dispatch! { exclusive:

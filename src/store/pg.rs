@@ -18,6 +18,7 @@ use crate::http::Validators;
 mod articles;
 pub mod coord;
 mod copy;
+mod pending;
 
 mod schema;
 mod session;

@@ -20,6 +20,8 @@ pub(super) mod item_record;
 pub use item_record::DateSource;
 pub(super) mod pages;
 pub use pages::{ArticleSource, KeptPage, PageBody};
+mod pending;
+pub use pending::{Attempt, PendingPage};
 mod dump;
 mod read_only;
 

@@ -170,6 +170,14 @@ pub struct Summary {
     pub filtered: usize,
     /// Omitted from the line when 0.
     pub duplicates: usize,
+    /// New articles whose page is to be tried again (omitted when 0).
+    pub pages_pending: usize,
+    /// Pending pages tried again (omitted when 0).
+    pub pages_retried: usize,
+    /// Pending pages that loaded at last (omitted when 0).
+    pub pages_healed: usize,
+    /// Pages not tried again (omitted when 0).
+    pub pages_given_up: usize,
 }
 
 impl Summary {
@@ -205,6 +213,10 @@ impl Summary {
                 "caught up (no file)" => summary.caught_up = n,
                 "filtered out" => summary.filtered = n,
                 "duplicate items" => summary.duplicates = n,
+                "pages pending" => summary.pages_pending = n,
+                "pages retried" => summary.pages_retried = n,
+                "pages healed" => summary.pages_healed = n,
+                "pages given up" => summary.pages_given_up = n,
                 _ => return None,
             }
         }

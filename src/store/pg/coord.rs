@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 const NOW: &str = "EXTRACT(EPOCH FROM now())::bigint";
 
 /// SQL, for a worker id in column `$col`: that worker is alive.
-fn alive(col: &str) -> String {
+pub(super) fn alive(col: &str) -> String {
     format!(
         "EXISTS (SELECT 1 FROM workers lw WHERE lw.id = {col} AND lw.stopped_at IS NULL
                  AND lw.last_seen_at >= {NOW} - lw.lease_secs)"

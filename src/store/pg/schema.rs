@@ -14,11 +14,18 @@ use crate::store::MIGRATIONS;
 const OVERRIDES: &[(i64, &str)] = &[];
 
 /// Migrations PostgreSQL alone has, numbered from 1001 so that SQLite's keep their numbers.
-const OWN: &[(i64, &str, &str)] = &[(
-    1001,
-    "pg_1001_workers",
-    include_str!("sql/1001_workers.sql"),
-)];
+const OWN: &[(i64, &str, &str)] = &[
+    (
+        1001,
+        "pg_1001_workers",
+        include_str!("sql/1001_workers.sql"),
+    ),
+    (
+        1002,
+        "pg_1002_pending_claims",
+        include_str!("sql/1002_pending_claims.sql"),
+    ),
+];
 
 /// One lock number for "migrating", so that workers starting together migrate one at a time.
 const MIGRATION_LOCK: i64 = 0x6665_6564_6d61_726b;

@@ -74,7 +74,9 @@ impl Pg {
                         (SELECT COUNT(*) FROM feed_articles fa WHERE fa.feed_id = f.id),
                         -- Read from the partial index articles_first_seen, as on SQLite.
                         (SELECT COUNT(*) FROM articles a
-                         WHERE a.feed_id = f.id AND a.date_source = 'first-seen')
+                         WHERE a.feed_id = f.id AND a.date_source = 'first-seen'),
+                        (SELECT COUNT(*) FROM pending_pages p JOIN articles a ON a.id = p.article_id
+                         WHERE a.feed_id = f.id)
                  FROM feeds f ORDER BY f.name COLLATE \"C\"",
                 &[],
             )?;
@@ -94,6 +96,7 @@ impl Pg {
                     next_poll_schedule: r.get(10),
                     articles: r.get(11),
                     undated_items: r.get(12),
+                    pending_pages: r.get(13),
                 })
                 .collect())
         })

@@ -41,6 +41,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../../migrations/0006_kept_pages_index.sql"),
     ),
     (
+        7,
+        "0007_pending_pages",
+        include_str!("../../../migrations/0007_pending_pages.sql"),
+    ),
+    (
         8,
         "0008_item_fidelity",
         include_str!("../../../migrations/0008_item_fidelity.sql"),

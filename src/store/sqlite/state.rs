@@ -30,6 +30,9 @@ pub struct FeedState {
     /// Articles first stored from this feed whose item had no date feedmark could read:
     /// dated by when feedmark first saw them.
     pub undated_items: i64,
+    /// Articles first stored for this feed whose page is to be tried again (stored with
+    /// the feed's text meanwhile).
+    pub pending_pages: i64,
 }
 
 impl Sqlite {
@@ -95,7 +98,9 @@ impl Sqlite {
                     f.next_poll_schedule, (SELECT COUNT(*) FROM feed_articles fa WHERE fa.feed_id = f.id),
                     -- Read from the partial index articles_first_seen, not the articles.
                     (SELECT COUNT(*) FROM articles a
-                     WHERE a.feed_id = f.id AND a.date_source = 'first-seen')
+                     WHERE a.feed_id = f.id AND a.date_source = 'first-seen'),
+                    (SELECT COUNT(*) FROM pending_pages p JOIN articles a ON a.id = p.article_id
+                     WHERE a.feed_id = f.id)
              FROM feeds f ORDER BY f.name",
         )?;
         let rows = stmt.query_map([], |r| {
@@ -113,6 +118,7 @@ impl Sqlite {
                 next_poll_schedule: r.get(10)?,
                 articles: r.get(11)?,
                 undated_items: r.get(12)?,
+                pending_pages: r.get(13)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)

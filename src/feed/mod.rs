@@ -5,7 +5,15 @@ use feed_rs::model;
 
 use crate::error::{Error, Result};
 use crate::feed_repair::{self, repair};
-use crate::text::{decode_entities, squash_whitespace};
+
+mod convert;
+pub mod dates;
+mod lenient;
+mod merge;
+mod raw_item;
+mod scan;
+
+use convert::convert;
 
 /// A parsed feed: its own metadata and its items, in document order.
 #[derive(Debug, Clone, Default)]
@@ -15,7 +23,24 @@ pub struct ParsedFeed {
     pub language: Option<String>,
     /// RSS `<ttl>` in minutes.
     pub ttl: Option<u32>,
+    /// The site's home page (the channel's or feed's alternate link), absolute.
+    pub link: Option<String>,
     pub items: Vec<Item>,
+    /// What was repaired before the document could be read (empty for a valid feed).
+    pub repairs: Vec<String>,
+}
+
+/// What the feed said its content was, before feedmark turned it into HTML.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ContentKind {
+    /// HTML (RSS description, `content:encoded`, Atom `type="html"`, JSON `content_html`).
+    #[default]
+    Html,
+    /// Plain text (Atom `type="text"`, JSON `content_text`): escaped, so `<p>` stays characters.
+    Text,
+    /// Atom `type="xhtml"`: markup inline in the feed.
+    Xhtml,
 }
 
 /// One feed entry, reduced to what feedmark uses.
@@ -29,15 +54,21 @@ pub struct Item {
     pub title: String,
     pub published: Option<DateTime<Utc>>,
     pub updated: Option<DateTime<Utc>>,
+    /// The date string the item gave when none of its dates could be read (`published` is
+    /// then `None`), for the warning that names it.
+    pub unparsed_date: Option<String>,
     pub authors: Vec<String>,
     /// Full content (HTML) when the feed carries it, else the description / summary.
     pub content_html: Option<String>,
+    /// What `content_html` was in the feed.
+    pub content_kind: ContentKind,
+    /// The description / summary as HTML when the feed also has full content apart from it.
+    pub summary_html: Option<String>,
     pub categories: Vec<String>,
+    /// Enclosure URLs (podcast audio, images), absolute, in document order.
+    pub enclosures: Vec<String>,
     /// An image from the item's enclosure or media:thumbnail.
     pub image: Option<String>,
-    /// The item's date as the feed wrote it, when it could not be read (`published` and
-    /// `updated` are then `None`): named in the warning about its first-seen date.
-    pub date_text: Option<String>,
 }
 
 /// Parses a downloaded feed. `content_type` supplies the HTTP charset; `base_url` resolves
@@ -48,15 +79,50 @@ pub fn parse(
     base_url: Option<&str>,
 ) -> Result<ParsedFeed> {
     let text = crate::charset::decode_xml(bytes, content_type);
-    let repaired = repair(&text);
+    let mut repairs = Vec::new();
+    let repaired = lenient::namespaces(repair(&text), &mut repairs);
+    let repaired = lenient::json_feed(repaired, &mut repairs, base_url);
+    let base = base_url.and_then(|b| url::Url::parse(b).ok());
     let first_error = match guarded_parse(base_url, &repaired) {
-        Ok(feed) => return Ok(convert(feed, base_url)),
+        Ok(feed) => {
+            let parsed = convert(feed, base_url);
+            return finish(
+                parsed,
+                &repaired,
+                Reading::Strict(base.as_ref()),
+                repairs,
+                base_url,
+            );
+        }
         Err(e) => e,
     };
     // Deeper repairs only for documents that failed as they were: a valid feed is never altered.
-    for candidate in feed_repair::second_chances(&text) {
-        if let Ok(feed) = guarded_parse(base_url, &repair(&candidate)) {
-            return Ok(convert(feed, base_url));
+    for (why, candidate) in feed_repair::second_chances(&text) {
+        let candidate = lenient::namespaces(repair(&candidate), &mut Vec::new());
+        if let Ok(feed) = guarded_parse(base_url, &candidate) {
+            repairs.push(why.to_string());
+            let parsed = convert(feed, base_url);
+            return finish(
+                parsed,
+                &candidate,
+                Reading::Strict(base.as_ref()),
+                repairs,
+                base_url,
+            );
+        }
+    }
+    // Last, the forgiving reading (bare `&`, mismatched tags, unescaped markup...).
+    if !repaired.starts_with('{') {
+        let raw = scan::scan(&repaired);
+        if !raw.items.is_empty() {
+            repairs.push(format!(
+                "read leniently; the strict parser said: {first_error}"
+            ));
+            if let Some(why) = &raw.stopped {
+                repairs.push(format!("lenient reading stopped early: {why}"));
+            }
+            let parsed = merge::from_raw(&raw, base.as_ref());
+            return finish(parsed, &repaired, Reading::Lenient, repairs, base_url);
         }
     }
     // feed-rs reads a document as JSON when a `{` comes before the first `<`: an XML
@@ -70,6 +136,49 @@ pub fn parse(
         url: base_url.unwrap_or_default().to_string(),
         message,
     })
+}
+
+/// Which reader produced a [`ParsedFeed`].
+#[derive(Clone, Copy)]
+enum Reading<'a> {
+    /// feed-rs, with the base URL for the lenient reading that completes it.
+    Strict(Option<&'a url::Url>),
+    /// The lenient reader alone: nothing to complete.
+    Lenient,
+}
+
+/// The last checks on a read feed: the forgiving reading fills what feed-rs missed,
+/// repairs are logged, and a document that holds items but yielded none is an error.
+fn finish(
+    mut parsed: ParsedFeed,
+    text: &str,
+    reading: Reading<'_>,
+    repairs: Vec<String>,
+    url: Option<&str>,
+) -> Result<ParsedFeed> {
+    let is_json = text.starts_with('{');
+    parsed.repairs.splice(0..0, repairs);
+    if let Reading::Strict(base) = reading
+        && !is_json
+    {
+        merge::overlay(&mut parsed, &scan::scan(text), base);
+    }
+    if is_json {
+        lenient::json_items(&mut parsed, text);
+    }
+    if parsed.items.is_empty() && !is_json && lenient::holds_items(text) {
+        return Err(Error::Parse {
+            url: url.unwrap_or_default().to_string(),
+            message: "no item could be read, although the document holds <item> or <entry> \
+                      elements"
+                .into(),
+        });
+    }
+    if !parsed.repairs.is_empty() {
+        let feed = crate::redact::urls(url.unwrap_or_default());
+        tracing::debug!(feed = %feed, repairs = ?parsed.repairs, "feed repaired");
+    }
+    Ok(parsed)
 }
 
 /// Whether `text` begins with `c` once a byte-order mark and whitespace are skipped.
@@ -166,94 +275,6 @@ fn describe(e: &feed_rs::parser::ParseFeedError, text: &str) -> String {
     e.to_string()
 }
 
-fn convert(feed: model::Feed, base_url: Option<&str>) -> ParsedFeed {
-    let base = base_url.and_then(|b| url::Url::parse(b).ok());
-    ParsedFeed {
-        title: feed.title.map(|t| text_value(&t)),
-        language: feed.language.as_deref().and_then(primary_language),
-        ttl: feed.ttl,
-        items: feed
-            .entries
-            .into_iter()
-            .map(|e| convert_entry(e, base.as_ref()))
-            .collect(),
-    }
-}
-
-fn convert_entry(entry: model::Entry, base: Option<&url::Url>) -> Item {
-    let link = entry
-        .links
-        .iter()
-        .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
-        .or(entry.links.first())
-        .and_then(|l| absolute(&l.href, base));
-    let content_html = entry
-        .content
-        .and_then(|c| c.body)
-        .filter(|b| !b.trim().is_empty())
-        .or_else(|| entry.summary.map(|s| s.content))
-        .filter(|b| !b.trim().is_empty());
-    let image = entry.media.iter().find_map(|m| {
-        m.thumbnails
-            .first()
-            .map(|t| t.image.uri.clone())
-            .or_else(|| {
-                m.content
-                    .iter()
-                    .find_map(|c| c.url.as_ref().map(std::string::ToString::to_string))
-            })
-    });
-    Item {
-        guid: Some(entry.id.trim().to_string()).filter(|id| !id.is_empty()),
-        link,
-        title: entry.title.map(|t| text_value(&t)).unwrap_or_default(),
-        published: entry.published.or(entry.updated),
-        updated: entry.updated,
-        authors: entry
-            .authors
-            .into_iter()
-            .filter_map(|p| p.name)
-            .map(|n| squash_whitespace(&n))
-            .filter(|n| !n.is_empty())
-            .collect(),
-        content_html,
-        categories: entry.categories.into_iter().map(|c| c.term).collect(),
-        image,
-        date_text: None,
-    }
-}
-
-/// Plain text of a feed Text: HTML entities (which CDATA leaves undecoded) decoded, tags of
-/// HTML titles removed, whitespace squashed. A plain-text title that still holds inline tags
-/// once decoded (`&lt;b&gt;Bold&lt;/b&gt;` in RSS, which has no type for it) meant them as
-/// markup: they go too, or readers see `<b>` on the page.
-fn text_value(t: &model::Text) -> String {
-    let raw = if t.content_type.to_string().contains("html") {
-        crate::text::strip_tags(&t.content)
-    } else {
-        crate::text::strip_inline_tags(&decode_entities(&t.content))
-    };
-    squash_whitespace(&raw)
-}
-
-fn absolute(href: &str, base: Option<&url::Url>) -> Option<String> {
-    let href = href.trim();
-    if href.is_empty() {
-        return None;
-    }
-    match url::Url::parse(href) {
-        Ok(u) => Some(u.to_string()),
-        Err(_) => base.and_then(|b| b.join(href).ok()).map(|u| u.to_string()),
-    }
-}
-
-fn primary_language(tag: &str) -> Option<String> {
-    let primary = tag.trim().split(['-', '_']).next()?.to_ascii_lowercase();
-    let valid =
-        (2..=8).contains(&primary.len()) && primary.chars().all(|c| c.is_ascii_alphabetic());
-    valid.then_some(primary)
-}
-
 #[cfg(test)]
 mod tests {
     #[test]
@@ -315,6 +336,21 @@ mod tests {
         let rss = "<rss version=\"2.0\"><channel><item><title>&lt;b&gt;Bold&lt;/b&gt; a &lt; b Vec&lt;T&gt;</title><guid>1</guid></item></channel></rss>";
         let f = parse(rss.as_bytes(), None, None).unwrap();
         assert_eq!(f.items[0].title, "Bold a < b Vec<T>");
+    }
+
+    #[test]
+    fn an_unreadable_date_is_kept_for_the_warning_and_a_readable_one_is_not() {
+        let rss = "<rss version=\"2.0\"><channel><item><title>a</title><pubDate>someday soon</pubDate>\
+                   </item><item><title>b</title><pubDate>Sun, 14 Mar 2021 10:00:00 CET</pubDate>\
+                   </item></channel></rss>";
+        let f = parse(rss.as_bytes(), None, None).unwrap();
+        assert_eq!(f.items[0].published, None);
+        assert_eq!(f.items[0].unparsed_date.as_deref(), Some("someday soon"));
+        assert_eq!(f.items[1].unparsed_date, None);
+        assert_eq!(
+            f.items[1].published.unwrap().to_rfc3339(),
+            "2021-03-14T09:00:00+00:00"
+        );
     }
 
     #[test]
