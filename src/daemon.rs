@@ -157,6 +157,17 @@ impl Daemon {
         signals: &mut Signals,
         watchdog: &mut systemd::Watchdog,
     ) -> Result<bool> {
+        // A wake for pending pages alone has no feed to lease; its retries still run.
+        let retrying = self.retry_wake.is_some_and(|t| t <= self.clock.now());
+        let due = if due.is_empty() {
+            due
+        } else {
+            match self.lease(&due) {
+                Some(mine) => mine,
+                None if retrying => Vec::new(),
+                None => return Ok(false),
+            }
+        };
         let names: Vec<&str> = due.iter().map(|f| f.name.as_str()).collect();
         tracing::debug!("polling {}", names.join(", "));
         let grace = Duration::from_secs(self.pipeline.config().daemon.shutdown_grace_secs);
@@ -201,11 +212,41 @@ impl Daemon {
                 self.reschedule(&due, result);
                 self.retry_wake = self.next_retry(polled_at);
             });
+            crate::lease::release(&self.store, &due);
         }
         if reload && !stop {
             self.reload().await;
         }
         Ok(stop)
+    }
+
+    /// The due feeds this worker polls (all of them unless other workers share a PostgreSQL
+    /// database); those another worker has move on to their next scheduled time, as if
+    /// polled. `None` when there is none left, or leasing failed (then all back off).
+    fn lease(&mut self, due: &[FeedConfig]) -> Option<Vec<FeedConfig>> {
+        let now = self.clock.now();
+        let config = self.pipeline.config();
+        let limit = Some(config.lease_batch);
+        let taken = crate::pipeline::blocking(|| {
+            let at = now.timestamp();
+            crate::lease::take(&self.store, due, Some(at), at, config, limit)
+        });
+        let (mine, elsewhere) = match taken {
+            Ok(split) => split,
+            Err(e) => {
+                crate::pipeline::blocking(|| self.reschedule(due, Err(e)));
+                return None;
+            }
+        };
+        for f in &elsewhere {
+            let outcome = crate::pipeline::FeedOutcome {
+                name: f.name.clone(),
+                ..Default::default()
+            };
+            let jitter = self.plan.jitter();
+            self.plan.after_poll(&outcome, 0, now, jitter);
+        }
+        (!mine.is_empty()).then_some(mine)
     }
 
     /// Stores each polled feed's next poll time and logs it. The timetable in memory moves on

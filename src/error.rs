@@ -70,6 +70,10 @@ pub enum Error {
     #[error("database: {0}")]
     Store(rusqlite::Error),
 
+    /// The PostgreSQL store failed (its message names the server's error, if any).
+    #[error("database: {}", pg_detail(.0))]
+    Postgres(postgres::Error),
+
     /// A database file feedmark does not understand (newer schema, broken migration).
     #[error("database {path}: {message}")]
     Schema { path: PathBuf, message: String },
@@ -133,6 +137,7 @@ impl Error {
             Error::Network { .. }
             | Error::HostDown { .. }
             | Error::Store(_)
+            | Error::Postgres(_)
             | Error::Io { .. }
             | Error::BatchLost { .. }
             | Error::Locked { .. } => Failure::Transient { retry_after: None },
@@ -224,6 +229,27 @@ impl Error {
             path: path.into(),
             error,
         }
+    }
+}
+
+/// A PostgreSQL error with its cause: the driver's own message is only its kind ("db
+/// error"), the server's words are in its source.
+fn pg_detail(e: &postgres::Error) -> String {
+    if let Some(db) = e.as_db_error() {
+        return match db.detail() {
+            Some(detail) => format!("{}: {} ({detail})", db.severity(), db.message()),
+            None => format!("{}: {}", db.severity(), db.message()),
+        };
+    }
+    match std::error::Error::source(e) {
+        Some(cause) => format!("{e}: {cause}"),
+        None => e.to_string(),
+    }
+}
+
+impl From<postgres::Error> for Error {
+    fn from(e: postgres::Error) -> Self {
+        Error::Postgres(e)
     }
 }
 

@@ -16,6 +16,7 @@ pub mod feed_repair;
 pub mod filter;
 pub mod http;
 pub mod identity;
+pub mod lease;
 pub mod lock;
 pub mod markdown;
 pub mod netguard;

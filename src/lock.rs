@@ -1,4 +1,4 @@
-//! One writer per database: an exclusive advisory lock on `<database>.lock`.
+//! One writer per SQLite database: an exclusive advisory lock on `<database>.lock`.
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, Write};
@@ -39,8 +39,19 @@ impl Writer {
 ///
 /// The lock comes first, so a refused process has not touched the database (no migration,
 /// no WAL file). Fails with [`Error::Locked`] while another process holds it.
+///
+/// A PostgreSQL database has no lock file: several processes may write it, and who polls
+/// what is decided in the database (leases, see [`Store::lease_feeds`]).
 pub fn open_for_write(database: &Path) -> Result<Writer> {
-    let lock = DbLock::acquire(database)?;
+    let lock = if crate::store::is_postgres(database) {
+        tracing::debug!("PostgreSQL database: no lock file; workers share feeds through leases");
+        DbLock {
+            _file: None,
+            path: PathBuf::new(),
+        }
+    } else {
+        DbLock::acquire(database)?
+    };
     let store = Store::open(database)?;
     Ok(Writer { store, lock })
 }
@@ -49,7 +60,8 @@ pub fn open_for_write(database: &Path) -> Result<Writer> {
 /// (the kernel drops a `flock` when its holder dies, so a crash never leaves a stale lock).
 #[derive(Debug)]
 pub struct DbLock {
-    _file: File,
+    /// `None` for a PostgreSQL database, which needs no lock file.
+    _file: Option<File>,
     path: PathBuf,
 }
 
@@ -90,7 +102,10 @@ impl DbLock {
             .and_then(|()| file.rewind())
             .and_then(|()| writeln!(file, "{}", std::process::id()))
             .map_err(|e| Error::io(&path, e))?;
-        Ok(DbLock { _file: file, path })
+        Ok(DbLock {
+            _file: Some(file),
+            path,
+        })
     }
 
     /// The lock file's path.
@@ -106,6 +121,9 @@ impl DbLock {
 /// Reads the kernel's lock table (`/proc/locks`); where there is none, a shared lock is
 /// tried and dropped at once instead.
 pub fn holder(database: &Path) -> Result<Option<String>> {
+    if crate::store::is_postgres(database) {
+        return Ok(None);
+    }
     let path = lock_path(database);
     let mut file = match File::open(&path) {
         Ok(file) => file,

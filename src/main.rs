@@ -110,6 +110,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             };
             export(&located()?, &filter, &target)?
         }
+        Command::MigrateDb { to } => commands::migrate_db::run(&located()?, &to)?,
         Command::Reextract { feed, since } => reextract(&located()?, feed.as_deref(), since)?,
         Command::ImportOpml { file } => commands::opml::import(&located()?, &file)?,
         Command::ExportOpml { out } => export_opml(&located()?, out.as_deref())?,
@@ -132,12 +133,17 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
     feedmark::runtime().context("starting the async runtime")
 }
 
+/// The database for a message: a path, or a PostgreSQL URL without its password.
+fn shown(database: &Path) -> String {
+    feedmark::redact::urls(&database.to_string_lossy()).into_owned()
+}
+
 /// Opens `database` for writing; a failure to open names the database (the lock's refusal
 /// names it already).
 fn open_for_write(database: &Path) -> Result<commands::Writer> {
     commands::open_for_write(database).map_err(|e| match e {
         feedmark::Error::Locked { .. } => e.into(),
-        e => anyhow::Error::new(e).context(format!("opening database {}", database.display())),
+        e => anyhow::Error::new(e).context(format!("opening database {}", shown(database))),
     })
 }
 
@@ -146,7 +152,7 @@ fn fetch(config_path: &Path, feed: Option<&str>, mode: Mode) -> Result<Output> {
     let database = config.database.clone();
     let mut db = if mode == Mode::DryRun {
         Database::copy(&database)
-            .with_context(|| format!("reading database {}", database.display()))?
+            .with_context(|| format!("reading database {}", shown(&database)))?
     } else {
         Database::Locked(open_for_write(&database)?)
     };
@@ -167,7 +173,7 @@ fn export(config_path: &Path, filter: &ArticleFilter, target: &Target) -> Result
     let config = Config::load(config_path)?;
     commands::export::require_database(&config)?;
     let store = Store::open(&config.database)
-        .with_context(|| format!("opening database {}", config.database.display()))?;
+        .with_context(|| format!("opening database {}", shown(&config.database)))?;
     let bar = progress_bar("{bar:40} {pos}/{len} articles {eta}");
     let output = commands::export::run(&config, &store, filter, target, &bar);
     bar.finish_and_clear();

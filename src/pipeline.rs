@@ -223,7 +223,12 @@ impl Pipeline {
             ],
             None => self.config.feeds.clone(),
         };
-        self.fetch_feeds(store, &feeds).await
+        // Other workers on a shared database may be polling some of them right now.
+        let at = self.clock.now().timestamp();
+        let (feeds, _elsewhere) = crate::lease::take(store, &feeds, None, at, &self.config, None)?;
+        let summary = self.fetch_feeds(store, &feeds).await;
+        crate::lease::release(store, &feeds);
+        summary
     }
 
     /// Polls exactly `feeds` once and stores what is new, trying their due pending pages

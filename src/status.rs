@@ -23,7 +23,7 @@ pub fn format_time(t: i64, tz: Tz) -> String {
 /// no longer in the config. Reads the database without taking the lock or writing to it, so
 /// it works while `run` is active.
 pub fn states(config: &Config) -> Result<Vec<(FeedState, bool)>> {
-    let stored = if config.database.exists() {
+    let stored = if crate::store::exists(&config.database) {
         Store::open_read_only(&config.database)?.feed_states()?
     } else {
         Vec::new()
@@ -81,6 +81,35 @@ pub fn holder_line(database: &std::path::Path, holder: Option<&str>) -> String {
             format!("database {db}: held by feedmark process {pid} (daemon or fetch)\n")
         }
     }
+}
+
+/// The lines under the table for a shared (PostgreSQL) database: each worker, whether it is
+/// alive, when it was last seen and the feeds it holds a lease on.
+pub fn workers_lines(workers: &[crate::store::Worker], tz: Tz) -> String {
+    if workers.is_empty() {
+        return "workers: none yet (no `feedmark run` or `fetch` has used this database)\n".into();
+    }
+    let mut out = format!("workers: {}\n", workers.len());
+    for w in workers {
+        let state = match (w.alive, w.stopped_at) {
+            (true, _) => "running",
+            (false, Some(_)) => "stopped",
+            (false, None) => "lost (not seen within its lease)",
+        };
+        let leases = if w.leases.is_empty() {
+            "-".to_string()
+        } else {
+            w.leases.join(", ")
+        };
+        out.push_str(&format!(
+            "  worker {} (pid {} on {}): {state}, last seen {}, leases: {leases}\n",
+            w.id,
+            w.pid,
+            w.host,
+            format_time(w.last_seen_at, tz)
+        ));
+    }
+    out
 }
 
 fn state_word(s: &FeedState) -> &'static str {

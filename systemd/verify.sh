@@ -11,11 +11,11 @@ bin="${FEEDMARK_BIN:-$root/target/debug/feedmark}"
 command -v systemd-analyze >/dev/null || { echo "verify.sh: systemd-analyze missing (apt-get install systemd)" >&2; exit 1; }
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
-for unit in feedmark.service feedmark-fetch.service feedmark-fetch.timer; do
+for unit in feedmark.service feedmark-fetch.service feedmark-fetch.timer feedmark-export.service feedmark-export.timer; do
     sed "s|/usr/local/bin/feedmark|$bin|g" "$root/systemd/$unit" > "$tmp/$unit"
 done
 # verify prints problems and (on systemd ≥ 250) exits non-zero on them; treat any output as failure too.
-out="$(cd "$tmp" && systemd-analyze verify feedmark.service feedmark-fetch.service feedmark-fetch.timer 2>&1)" || { echo "$out" >&2; exit 1; }
+out="$(cd "$tmp" && systemd-analyze verify feedmark.service feedmark-fetch.service feedmark-fetch.timer feedmark-export.service feedmark-export.timer 2>&1)" || { echo "$out" >&2; exit 1; }
 if [ -n "$out" ]; then echo "$out" >&2; exit 1; fi
-echo "systemd-analyze verify: ok (feedmark.service, feedmark-fetch.service, feedmark-fetch.timer)"
+echo "systemd-analyze verify: ok (feedmark.service, feedmark-fetch.service, feedmark-fetch.timer, feedmark-export.service, feedmark-export.timer)"
 systemd-analyze security --offline=true --no-pager "$tmp/feedmark.service" | tail -n 1

@@ -91,6 +91,14 @@ pub(crate) enum Command {
         #[arg(long, value_name = "DATE")]
         until: Option<String>,
     },
+    /// Copy the SQLite database (articles, pages, feed state) into an empty PostgreSQL
+    /// database; then point `database` at it. The SQLite file is left as it was.
+    MigrateDb {
+        /// The PostgreSQL database: `postgres://user:password@host/dbname` (or `postgresql://`;
+        /// `?host=/run/postgresql` for a Unix socket).
+        #[arg(long, value_name = "URL")]
+        to: String,
+    },
     /// Run extraction again on stored articles (after rules changed); rewrite changed files only.
     Reextract {
         /// Only articles this feed carried (its `name` in the config).

@@ -11,7 +11,7 @@ use super::Output;
 
 /// Refuses a database that does not exist yet: opening it would make an empty one.
 pub fn require_database(config: &Config) -> Result<()> {
-    if config.database.exists() {
+    if crate::store::exists(&config.database) {
         return Ok(());
     }
     Err(Error::Usage(format!(

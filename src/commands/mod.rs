@@ -9,6 +9,7 @@ pub mod extract;
 pub mod feeds;
 pub mod fetch;
 pub mod init;
+pub mod migrate_db;
 pub mod opml;
 pub mod parse;
 pub mod reextract;

@@ -22,9 +22,14 @@ pub fn run(config_path: &Path, json: bool, check: bool) -> Result<Output> {
         let tz = crate::schedule::Timing::from_config(&config.daemon)
             .map_err(|message| Error::config(config_path, message))?
             .timezone;
-        let holder = crate::lock::holder(&config.database)?;
-        crate::status::to_table(&rows, tz)
-            + &crate::status::holder_line(&config.database, holder.as_deref())
+        let held = if crate::store::is_postgres(&config.database) {
+            let workers = crate::store::Store::open_read_only(&config.database)?.workers()?;
+            crate::status::workers_lines(&workers, tz)
+        } else {
+            let holder = crate::lock::holder(&config.database)?;
+            crate::status::holder_line(&config.database, holder.as_deref())
+        };
+        crate::status::to_table(&rows, tz) + &held
     };
     Ok(Output {
         text,

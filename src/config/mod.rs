@@ -29,9 +29,18 @@ pub use timing::{parse_cron, parse_timezone};
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
-    /// SQLite database file; relative paths are relative to the config file's folder.
+    /// SQLite database file (relative paths are relative to the config file's folder), or
+    /// a PostgreSQL database as a `postgres://` / `postgresql://` URL.
     #[serde(default = "default_database")]
     pub database: PathBuf,
+    /// PostgreSQL only: seconds after which a worker not heard from (killed, cut off) loses
+    /// its feed leases and item claims to the other workers. It refreshes them every third.
+    #[serde(default = "default_lease_secs")]
+    pub lease_secs: u64,
+    /// PostgreSQL only: the most feeds a `run` worker leases at a time; it takes more as it
+    /// finishes these, so that the due feeds are shared out among the workers.
+    #[serde(default = "default_lease_batch")]
+    pub lease_batch: usize,
     /// Folder that receives one Markdown file per article; same path rule.
     #[serde(default = "default_output_dir")]
     pub output_dir: PathBuf,
@@ -156,6 +165,14 @@ fn default_database() -> PathBuf {
     PathBuf::from("data/feedmark.db")
 }
 
+fn default_lease_batch() -> usize {
+    25
+}
+
+fn default_lease_secs() -> u64 {
+    60
+}
+
 fn default_keep_pages_days() -> u32 {
     30
 }
@@ -202,6 +219,9 @@ impl Config {
     }
 
     fn validate(&self) -> std::result::Result<(), String> {
+        if self.lease_secs == 0 || self.lease_batch == 0 {
+            return Err("lease_secs and lease_batch must be at least 1".into());
+        }
         let mut seen = HashSet::new();
         for feed in &self.feeds {
             validate_name(&feed.name)?;
@@ -310,7 +330,11 @@ pub fn validate_name(name: &str) -> std::result::Result<(), String> {
 }
 
 fn resolve(base: &Path, p: &Path) -> PathBuf {
-    if p.is_absolute() {
+    // A PostgreSQL URL (`database = "postgres://…"`) is not a path: it stays as written.
+    let url = p
+        .to_str()
+        .is_some_and(|s| s.starts_with("postgres://") || s.starts_with("postgresql://"));
+    if p.is_absolute() || url {
         p.to_path_buf()
     } else {
         base.join(p)

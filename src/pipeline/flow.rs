@@ -330,6 +330,15 @@ impl<'p> Poll<'p> {
                 j.keys.push(key);
                 continue;
             }
+            // Another worker on a shared database may have met this story at the same moment
+            // (in another feed): only the one holding the claim downloads and stores it.
+            let claim: Vec<&str> = std::iter::once(key.as_str())
+                .chain(url_refs.iter().copied())
+                .collect();
+            if !store.claim(&claim, pipe.config.lease_secs)? {
+                tracing::info!(feed = %p.feed.name, "another worker is storing {}; skipped here", item.title);
+                continue;
+            }
             *next_id += 1;
             for k in std::iter::once(&key).chain(&urls) {
                 claimed.insert(k.clone(), (*next_id, fi));

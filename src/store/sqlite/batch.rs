@@ -1,11 +1,11 @@
 //! Batches of writes: many small writes committed in one transaction.
 
-use super::Store;
+use super::Sqlite;
 use crate::error::Result;
 
-impl Store {
+impl Sqlite {
     /// Starts a batch: the writes that follow are committed together by
-    /// [`Store::commit_batch`]. One commit per few hundred writes instead of one per write
+    /// [`Sqlite::commit_batch`]. One commit per few hundred writes instead of one per write
     /// spares SQLite most of its per-transaction work (locking, WAL frames, page rewrites).
     /// Multi-statement writes inside use savepoints, so each stays all-or-nothing. Holds the
     /// database's write lock until committed: callers keep batches short.
@@ -81,8 +81,9 @@ fn free_bytes(_dir: &std::path::Path) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use crate::extract::Method;
-    use crate::store::tests::NOW;
-    use crate::store::{Article, Store};
+    use crate::store::Article;
+    use crate::store::sqlite::Sqlite;
+    use crate::store::sqlite::tests::NOW;
 
     fn article(feed_id: i64, file: &str) -> Article {
         Article {
@@ -97,9 +98,9 @@ mod tests {
     }
 
     /// A store in a fresh `b.db` with one feed.
-    fn store_with_feed() -> (tempfile::TempDir, Store, crate::store::FeedRow) {
+    fn store_with_feed() -> (tempfile::TempDir, Sqlite, crate::store::FeedRow) {
         let dir = tempfile::tempdir().unwrap();
-        let s = Store::open(&dir.path().join("b.db")).unwrap();
+        let s = Sqlite::open(&dir.path().join("b.db")).unwrap();
         let feed = s.upsert_feed("a", "https://a/feed", NOW).unwrap();
         (dir, s, feed)
     }
@@ -118,7 +119,7 @@ mod tests {
         // Our own connection sees its writes (dedup within a batch works) ...
         assert_eq!(s.find_article(&["k1b"], &[]).unwrap(), Some(id));
         // ... another one does not, yet.
-        let other = Store::open(&path).unwrap();
+        let other = Sqlite::open(&path).unwrap();
         assert_eq!(other.article_count().unwrap(), 0);
         s.commit_batch().unwrap();
         assert!(!s.in_batch());
@@ -153,7 +154,7 @@ mod tests {
         s.insert_article(&article(feed.id, "1.md"), &["k1"], &[], NOW)
             .unwrap();
         drop(s); // closes the connection, as the end of the process would
-        let s = Store::open(&dir.path().join("b.db")).unwrap();
+        let s = Sqlite::open(&dir.path().join("b.db")).unwrap();
         assert_eq!(s.article_count().unwrap(), 0);
         assert_eq!(s.find_article(&["k1"], &[]).unwrap(), None);
     }

@@ -4,14 +4,14 @@ use std::path::Path;
 
 use rusqlite::{Connection, OpenFlags};
 
-use super::{Store, schema};
+use super::{Sqlite, schema};
 use crate::error::{Error, Result};
 
-impl Store {
+impl Sqlite {
     /// Opens the database at `path` for reading: no lock, no write, no migration, so it works
     /// while `run` is active. Refuses a foreign file and a schema other than this feedmark's
     /// (a newer one could be misread; an older one lacks columns until `fetch` upgrades it).
-    pub fn open_read_only(path: &Path) -> Result<Store> {
+    pub fn open_read_only(path: &Path) -> Result<Sqlite> {
         let conn = connect_read_only(path)?;
         // The daemon may be writing (or checkpointing) right now: wait for it rather than fail.
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
@@ -27,7 +27,7 @@ impl Store {
                 ),
             });
         }
-        Ok(Store {
+        Ok(Sqlite {
             conn,
             path: path.to_path_buf(),
         })
@@ -63,7 +63,7 @@ fn connect_read_only(path: &Path) -> Result<Connection> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::tests::NOW;
+    use crate::store::sqlite::tests::NOW;
 
     /// Every file in `dir` with its bytes, sorted by name.
     fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
@@ -83,12 +83,12 @@ mod tests {
     fn reads_a_closed_database_without_writing_beside_it() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("r.db");
-        Store::open(&path)
+        Sqlite::open(&path)
             .unwrap()
             .upsert_feed("a", "https://a/", NOW)
             .unwrap();
         let before = files(dir.path());
-        let s = Store::open_read_only(&path).unwrap();
+        let s = Sqlite::open_read_only(&path).unwrap();
         assert_eq!(s.feed_states().unwrap()[0].name, "a");
         assert!(s.upsert_feed("b", "https://b/", NOW).is_err(), "read only");
         drop(s);
@@ -99,9 +99,9 @@ mod tests {
     fn reads_beside_an_open_writer() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("r.db");
-        let writer = Store::open(&path).unwrap();
+        let writer = Sqlite::open(&path).unwrap();
         writer.upsert_feed("a", "https://a/", NOW).unwrap();
-        let s = Store::open_read_only(&path).unwrap();
+        let s = Sqlite::open_read_only(&path).unwrap();
         writer.upsert_feed("b", "https://b/", NOW).unwrap();
         assert_eq!(s.feed_states().unwrap().len(), 2);
     }
@@ -110,12 +110,12 @@ mod tests {
     fn refuses_an_older_or_newer_schema_and_a_foreign_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("r.db");
-        let s = Store::open(&path).unwrap();
+        let s = Sqlite::open(&path).unwrap();
         s.conn
             .execute("INSERT INTO schema_migrations VALUES (99, 'future', 0)", [])
             .unwrap();
         drop(s);
-        let newer = Store::open_read_only(&path).err().unwrap().to_string();
+        let newer = Sqlite::open_read_only(&path).err().unwrap().to_string();
         assert!(newer.contains("newer"), "{newer}");
 
         let old = dir.path().join("old.db");
@@ -128,7 +128,7 @@ mod tests {
         )
         .unwrap();
         drop(conn);
-        let older = Store::open_read_only(&old).err().unwrap().to_string();
+        let older = Sqlite::open_read_only(&old).err().unwrap().to_string();
         assert!(older.contains("older"), "{older}");
 
         let foreign = dir.path().join("other.db");
@@ -138,7 +138,7 @@ mod tests {
             .unwrap();
         let before = std::fs::read(&foreign).unwrap();
         assert!(matches!(
-            Store::open_read_only(&foreign),
+            Sqlite::open_read_only(&foreign),
             Err(Error::Schema { .. })
         ));
         assert_eq!(std::fs::read(&foreign).unwrap(), before);

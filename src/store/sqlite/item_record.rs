@@ -20,6 +20,16 @@ impl DateSource {
             DateSource::FirstSeen => "first-seen",
         }
     }
+
+    /// The date source stored under `name`; a name feedmark never wrote is an error naming
+    /// it (the message both backends give).
+    pub fn from_stored(name: &str) -> Result<DateSource, String> {
+        match name {
+            "feed" => Ok(DateSource::Feed),
+            "first-seen" => Ok(DateSource::FirstSeen),
+            other => Err(format!("unknown date source `{other}`")),
+        }
+    }
 }
 
 impl ToSql for DateSource {
@@ -31,18 +41,12 @@ impl ToSql for DateSource {
 /// Reads a stored date source; a name feedmark never wrote is an error naming it.
 impl FromSql for DateSource {
     fn column_result(value: ValueRef<'_>) -> FromSqlResult<DateSource> {
-        match value.as_str()? {
-            "feed" => Ok(DateSource::Feed),
-            "first-seen" => Ok(DateSource::FirstSeen),
-            other => Err(FromSqlError::Other(
-                format!("unknown date source `{other}`").into(),
-            )),
-        }
+        DateSource::from_stored(value.as_str()?).map_err(|e| FromSqlError::Other(e.into()))
     }
 }
 
 /// The categories column's text: a JSON array of strings, `NULL` for none.
-pub(super) fn categories_json(categories: &[String]) -> Option<String> {
+pub(in crate::store) fn categories_json(categories: &[String]) -> Option<String> {
     if categories.is_empty() {
         return None;
     }
@@ -51,7 +55,7 @@ pub(super) fn categories_json(categories: &[String]) -> Option<String> {
 
 /// The categories a stored column holds; a value feedmark did not write (edited by hand)
 /// is logged and read as none, rather than failing the export of the whole archive.
-pub(super) fn categories_from_json(text: Option<&str>) -> Vec<String> {
+pub(in crate::store) fn categories_from_json(text: Option<&str>) -> Vec<String> {
     let Some(text) = text else {
         return Vec::new();
     };

@@ -2,7 +2,7 @@
 
 use rusqlite::params;
 
-use super::Store;
+use super::Sqlite;
 use crate::error::Result;
 
 /// An article whose page is to be tried again.
@@ -19,7 +19,7 @@ pub struct PendingPage {
     pub first_failed_at: i64,
 }
 
-/// One failed try of a page, as [`Store::mark_pending`] records it (Unix seconds).
+/// One failed try of a page, as [`crate::store::Store::mark_pending`] records it (Unix seconds).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Attempt {
     /// Failed tries so far, this one included.
@@ -29,7 +29,7 @@ pub struct Attempt {
     pub next_try_at: i64,
 }
 
-impl Store {
+impl Sqlite {
     /// Marks article `id`'s page pending after a failed try (replacing what was recorded).
     pub fn mark_pending(&self, id: i64, at: &Attempt, error: &str) -> Result<()> {
         self.conn
@@ -106,7 +106,8 @@ mod tests {
     use super::*;
     use crate::extract::Method;
     use crate::store::Article;
-    use crate::store::tests::NOW;
+    use crate::store::Store;
+    use crate::store::sqlite::tests::NOW;
 
     fn article(s: &mut Store, feed: &str, n: u32) -> i64 {
         let f = s

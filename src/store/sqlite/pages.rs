@@ -2,7 +2,7 @@
 
 use rusqlite::{OptionalExtension, params};
 
-use super::{Article, Store};
+use super::{Article, Sqlite};
 use crate::error::Result;
 use crate::http::coding::{self, DecodeError};
 use crate::http::{Coding, Encoded, Fetched};
@@ -81,9 +81,9 @@ pub struct ArticleSource {
 const EXPIRE: &str = "UPDATE article_pages SET body = NULL, coding = NULL, content_type = NULL
      WHERE body IS NOT NULL AND kept_at < ?1";
 
-impl Store {
+impl Sqlite {
     /// Records the downloaded page (if any) and the thumbnail written of a stored article,
-    /// kept at `at` (Unix seconds): [`Store::expire_pages`] counts its age from then.
+    /// kept at `at` (Unix seconds): [`Sqlite::expire_pages`] counts its age from then.
     pub fn save_page(
         &self,
         article_id: i64,
@@ -188,7 +188,7 @@ impl Store {
 
 /// A kept page's HTML, or `None` (with a warning) when it cannot be read back. `coding` is
 /// NULL for pages kept by schema version 4: UTF-8 HTML, gzipped.
-fn read_page(
+pub(in crate::store) fn read_page(
     body: &[u8],
     coding: Option<&str>,
     content_type: Option<&str>,
@@ -221,12 +221,12 @@ const KEPT_PAGE_LIMIT: u64 = 1 << 30;
 mod tests {
     use super::*;
     use crate::extract::Method;
-    use crate::store::tests::NOW;
+    use crate::store::sqlite::tests::NOW;
 
     /// A store in a fresh file with feeds `f` and `g` and article 1 (`f`, published at 100).
-    fn store_with_article() -> (tempfile::TempDir, Store, i64) {
+    fn store_with_article() -> (tempfile::TempDir, Sqlite, i64) {
         let dir = tempfile::tempdir().unwrap();
-        let mut s = Store::open(&dir.path().join("p.db")).unwrap();
+        let mut s = Sqlite::open(&dir.path().join("p.db")).unwrap();
         let feed = s.upsert_feed("f", "https://f/feed", NOW).unwrap().id;
         s.upsert_feed("g", "https://g/feed", NOW).unwrap();
         let a = Article {
@@ -365,7 +365,7 @@ mod tests {
         let path = dir.path().join("v5.db");
         let forty_days_ago = NOW - 40 * 86_400;
         version_5_database(&path, forty_days_ago);
-        let store = Store::open(&path).unwrap();
+        let store = Sqlite::open(&path).unwrap();
         let kept_at: i64 = store
             .conn
             .query_row("SELECT kept_at FROM article_pages", [], |r| r.get(0))

@@ -2,7 +2,7 @@
 
 use rusqlite::{OptionalExtension, params};
 
-use super::Store;
+use super::Sqlite;
 use crate::error::Result;
 
 /// One feed's state as `feedmark status` shows it.
@@ -35,7 +35,7 @@ pub struct FeedState {
     pub pending_pages: i64,
 }
 
-impl Store {
+impl Sqlite {
     /// Stores when the feed is polled next, computed under `schedule` (schedule and zone).
     pub fn set_next_poll(&self, feed_id: i64, at: i64, schedule: &str) -> Result<()> {
         self.conn.execute(
@@ -143,7 +143,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::tests::NOW;
+    use crate::store::sqlite::tests::NOW;
 
     #[test]
     fn upgrading_a_version_1_database_keeps_feeds_as_they_were() {
@@ -162,7 +162,7 @@ mod tests {
             )
             .unwrap();
         }
-        let s = Store::open(&path).unwrap();
+        let s = Sqlite::open(&path).unwrap();
         let row = s.upsert_feed("a", "https://a/", NOW).unwrap();
         assert_eq!(
             row.validators.etag.as_deref(),
@@ -179,7 +179,7 @@ mod tests {
     #[test]
     fn redirect_needs_several_polls_in_a_row_and_config_change_resets() {
         let dir = tempfile::tempdir().unwrap();
-        let s = Store::open(&dir.path().join("f.db")).unwrap();
+        let s = Sqlite::open(&dir.path().join("f.db")).unwrap();
         let f = s.upsert_feed("a", "https://old/feed", NOW).unwrap();
         assert_eq!(
             s.note_redirect(f.id, Some("https://new/feed"), 3).unwrap(),

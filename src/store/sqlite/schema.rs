@@ -4,7 +4,7 @@ use std::path::Path;
 
 use rusqlite::{Connection, params};
 
-use super::Store;
+use super::Sqlite;
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
 
@@ -13,42 +13,42 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (
         1,
         "0001_initial",
-        include_str!("../../migrations/0001_initial.sql"),
+        include_str!("../../../migrations/0001_initial.sql"),
     ),
     (
         2,
         "0002_updates",
-        include_str!("../../migrations/0002_updates.sql"),
+        include_str!("../../../migrations/0002_updates.sql"),
     ),
     (
         3,
         "0003_daemon",
-        include_str!("../../migrations/0003_daemon.sql"),
+        include_str!("../../../migrations/0003_daemon.sql"),
     ),
     (
         4,
         "0004_article_pages",
-        include_str!("../../migrations/0004_article_pages.sql"),
+        include_str!("../../../migrations/0004_article_pages.sql"),
     ),
     (
         5,
         "0005_pages_as_served",
-        include_str!("../../migrations/0005_pages_as_served.sql"),
+        include_str!("../../../migrations/0005_pages_as_served.sql"),
     ),
     (
         6,
         "0006_kept_pages_index",
-        include_str!("../../migrations/0006_kept_pages_index.sql"),
+        include_str!("../../../migrations/0006_kept_pages_index.sql"),
     ),
     (
         7,
         "0007_pending_pages",
-        include_str!("../../migrations/0007_pending_pages.sql"),
+        include_str!("../../../migrations/0007_pending_pages.sql"),
     ),
     (
         8,
         "0008_item_fidelity",
-        include_str!("../../migrations/0008_item_fidelity.sql"),
+        include_str!("../../../migrations/0008_item_fidelity.sql"),
     ),
 ];
 
@@ -124,7 +124,7 @@ pub(super) fn newest() -> i64 {
     MIGRATIONS.iter().map(|m| m.0).max().unwrap_or(0)
 }
 
-impl Store {
+impl Sqlite {
     /// Applies every migration the database has not recorded; refuses a newer schema.
     pub(super) fn migrate(&mut self) -> Result<()> {
         self.conn.execute_batch(
@@ -185,11 +185,11 @@ mod tests {
     fn refuses_a_newer_schema() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("f.db");
-        let s = Store::open(&path).unwrap();
+        let s = Sqlite::open(&path).unwrap();
         s.conn
             .execute("INSERT INTO schema_migrations VALUES (99, 'future', 0)", [])
             .unwrap();
         drop(s);
-        assert!(matches!(Store::open(&path), Err(Error::Schema { .. })));
+        assert!(matches!(Sqlite::open(&path), Err(Error::Schema { .. })));
     }
 }

@@ -4,7 +4,7 @@ use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, 
 use rusqlite::{OptionalExtension, params};
 
 use super::item_record::{categories_from_json, categories_json};
-use super::{Article, Store, StoredArticle};
+use super::{Article, Sqlite, StoredArticle};
 use crate::error::Result;
 use crate::extract::Method;
 
@@ -38,8 +38,9 @@ impl ArticleFilter {
         AND a.extraction_method <> ?4";
 }
 
-impl Store {
+impl Sqlite {
     /// Every stored article, oldest first (then by id), with its feed's name.
+    #[cfg(test)]
     pub fn articles(&self) -> Result<Vec<StoredArticle>> {
         let mut all = Vec::new();
         self.each_article(&ArticleFilter::default(), |a| {
@@ -228,7 +229,7 @@ fn stored_article(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredArticle> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::tests::NOW;
+    use crate::store::sqlite::tests::NOW;
 
     fn article(feed_id: i64, n: i64) -> Article {
         Article {
@@ -249,7 +250,7 @@ mod tests {
     #[test]
     fn filters_stream_in_date_order_and_updates_keep_the_name() {
         let dir = tempfile::tempdir().unwrap();
-        let mut s = Store::open(&dir.path().join("f.db")).unwrap();
+        let mut s = Sqlite::open(&dir.path().join("f.db")).unwrap();
         let a = s.upsert_feed("a", "https://a/feed", NOW).unwrap().id;
         let b = s.upsert_feed("b", "https://b/feed", NOW).unwrap().id;
         for n in [3, 1, 2] {
@@ -296,7 +297,7 @@ mod tests {
     #[test]
     fn date_sources_and_categories_read_back_and_old_rows_read_as_unknown() {
         let dir = tempfile::tempdir().unwrap();
-        let mut s = Store::open(&dir.path().join("f.db")).unwrap();
+        let mut s = Sqlite::open(&dir.path().join("f.db")).unwrap();
         let feed = s.upsert_feed("a", "https://a/feed", NOW).unwrap().id;
         let art = Article {
             date_source: Some(crate::store::DateSource::FirstSeen),
@@ -340,7 +341,7 @@ mod tests {
     #[test]
     fn methods_are_stored_under_their_names_and_caught_up_ones_are_not_exported() {
         let dir = tempfile::tempdir().unwrap();
-        let mut s = Store::open(&dir.path().join("f.db")).unwrap();
+        let mut s = Sqlite::open(&dir.path().join("f.db")).unwrap();
         let feed = s.upsert_feed("a", "https://a/feed", NOW).unwrap().id;
         let methods = [Method::Rule("thehill".into()), Method::CaughtUp];
         for (n, method) in (1..).zip(&methods) {
