@@ -20,15 +20,24 @@ pub fn strip(html: &str) -> Cow<'_, str> {
     let mut out = String::new();
     let mut copied = 0; // bytes of `html` before this are in `out` (or dropped)
     let mut i = 0;
+    let mut svg_kept = false;
     while let Some(off) = memchr(b'<', &bytes[i..]) {
         let at = i + off;
         let rest = &bytes[at..];
         let skip = if rest.starts_with(b"<!--") {
             comment_end(rest)
         } else if let Some(name) = tag_name(rest) {
+            // Once an <svg> is kept (it never ends, or holds HTML), every later one is kept
+            // too: each would scan to the end of the page again, quadratic in nested <svg>s.
+            let name = if svg_kept && name == b"svg" {
+                b""
+            } else {
+                name
+            };
             match element(rest, name) {
                 Element::Drop(len) => Some(len),
                 Element::Keep(len) => {
+                    svg_kept |= name == b"svg";
                     i = at + len;
                     continue;
                 }
