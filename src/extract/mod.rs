@@ -52,8 +52,13 @@ impl Extracted {
     /// ([`Method::PageText`]), and the feed's text is longer. A script-built page whose only
     /// text is "Loading…" must not displace the feed's summary.
     pub fn yields_to_feed(&self, feed: &Extracted) -> bool {
+        self.yields_to_text(&feed.text)
+    }
+
+    /// [`Extracted::yields_to_feed`] for a text already stored (a healed page's article).
+    pub fn yields_to_text(&self, text: &str) -> bool {
         let words = |s: &str| s.split_whitespace().count();
-        self.method == Method::PageText && words(&feed.text) > words(&self.text)
+        self.method == Method::PageText && words(text) > words(&self.text)
     }
 
     /// An empty body, for items with neither a usable page nor feed content.

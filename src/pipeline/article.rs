@@ -55,9 +55,7 @@ impl Pipeline {
         };
         let shown = crate::redact::urls(link);
         match self.read_page(feed_name, link, dead).await {
-            Ok((Some(found), _, page))
-                if found.method == Method::PageText && found.yields_to_feed(&from_feed()) =>
-            {
+            Ok((Some(found), _, page)) if found.yields_to_feed(&from_feed()) => {
                 tracing::info!(feed = %feed_name, "feed {feed_name}: article {shown}: the page has no article, only a short text block; using the feed's longer content");
                 Read {
                     page,

@@ -6,7 +6,7 @@ use super::page::PageRead;
 use super::{KeptPage, Mode, Pipeline, Planned, Summary};
 use crate::config::{FeedConfig, HttpConfig, Thumbnail};
 use crate::error::Result;
-use crate::extract::{Extracted, Method};
+use crate::extract::Extracted;
 use crate::store::{Attempt, PendingPage, Store};
 
 /// Why a page gave no text, as far as trying it again goes.
@@ -222,8 +222,7 @@ impl Pipeline {
         let mut a = stored.article;
         // As on the first read: a page holding only a short text block (a script-built
         // shell) does not replace the feed's longer text.
-        let words = |s: &str| s.split_whitespace().count();
-        if body.method == Method::PageText && words(&a.text) > words(&body.text) {
+        if body.yields_to_text(&a.text) {
             tracing::info!(feed = %stored.feed_name, "article {}: the retried page has no article, only a short text block; keeping the feed's longer text", crate::redact::urls(&due.url));
             store.clear_pending(id)?;
             return Ok(None);
